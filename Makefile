@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# panicgen: out-of-tree Rust kernel module plus the tooling that proves its faults.
+#
+#   make run      set up, build the kernel + module, run the fault matrix in QEMU
+#                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset)
+#   make check    host unit tests + the fault matrix on x86_64 and arm64
+#   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
+#
+# Kbuild reads ./Kbuild for the module; this Makefile is the front end.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+ARCH ?= x86_64
+FAULTS ?=
+
+# Build against a clang-built kernel with the same LLVM unless told otherwise: a module must
+# be compiled by the compiler of its kernel.
+KCONFIG := $(wildcard $(KDIR)/.config)
+ifeq ($(origin LLVM),undefined)
+ifneq ($(KCONFIG),)
+ifneq ($(shell grep -s '^CONFIG_CC_IS_CLANG=y' $(KCONFIG)),)
+CLANG_MAJOR := $(shell sed -n 's/^CONFIG_CLANG_VERSION=\([0-9]*\)[0-9][0-9][0-9][0-9]$$/\1/p' $(KCONFIG))
+LLVM := $(if $(shell command -v clang-$(CLANG_MAJOR)),-$(CLANG_MAJOR),1)
+export LLVM
+endif
+endif
+endif
+# Cross builds: take the kernel's architecture from its configuration.
+ifneq ($(KCONFIG),)
+ifneq ($(shell grep -s '^CONFIG_ARM64=y' $(KCONFIG)),)
+MODULE_ARCH := arm64
+else ifneq ($(shell grep -s '^CONFIG_X86_64=y' $(KCONFIG)),)
+MODULE_ARCH := x86_64
+endif
+endif
+MODULE_ARCH ?= $(ARCH)
+
+.PHONY: all modules clean setup run check test-host bench fmt lint docs help
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) $(if $(MO),MO=$(MO)) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) clean
+
+setup:
+	scripts/setup.sh
+
+run:
+	scripts/run.sh $(ARCH) $(FAULTS)
+
+check:
+	scripts/check.sh
+
+test-host:
+	scripts/check.sh --host-only
+
+fmt:
+	scripts/lint.sh --fix
+
+lint:
+	scripts/lint.sh
+
+docs:
+	scripts/runner.sh docs >Documentation/faults.rst
+
+help:
+	@sed -n '3,9p' Makefile

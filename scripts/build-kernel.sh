@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the panicgen guest kernel for one arch: tinyconfig + scripts/kconfig
+# fragments, LLVM, Rust. The build directory is cached under
+# $PANICGEN_CACHE/kbuild, keyed by kernel version, fragments and toolchain.
+#
+# Usage: build-kernel.sh ARCH   (x86_64 or arm64); prints the build directory.
+
+. "$(dirname "$0")/lib.sh"
+toolchain_env
+
+arch=${1:?usage: build-kernel.sh x86_64|arm64}
+karch=$(kernel_arch "$arch")
+frags=("$PANICGEN_ROOT/scripts/kconfig/common.config" "$PANICGEN_ROOT/scripts/kconfig/$karch.config")
+key=$(hash_inputs "${frags[@]}" "$KPKGVER" "$TOOLCHAIN_ID")
+out="$PANICGEN_CACHE/kbuild/$karch-$KSERIES-$key"
+
+if [ -e "$out/.complete" ]; then
+	echo "$out"
+	exit 0
+fi
+
+kmake() {
+	make -C "$KSRC" O="$out" ARCH="$karch" LLVM="$LLVM_SUFFIX" \
+		RUST_LIB_SRC="$RUST_LIB_SRC" BINDGEN="$BINDGEN" "$@"
+}
+
+# Every "CONFIG_X=y" of the fragments must be in the final .config, and every
+# "# CONFIG_X is not set" must not be set there.
+verify_config() {
+	local missing=() line opt
+	while read -r line; do
+		grep -qx -- "$line" "$out/.config" || missing+=("$line")
+	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${frags[@]}")
+	while read -r opt; do
+		if grep -q "^$opt=" "$out/.config"; then missing+=("# $opt is not set"); fi
+	done < <(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "${frags[@]}")
+	[ ${#missing[@]} -eq 0 ] && return 0
+	printf '  %s\n' "${missing[@]}" >&2
+	die "these $karch kernel options did not stick after olddefconfig (a dependency is missing; see 'make O=$out ARCH=$karch menuconfig'): ${missing[*]}"
+}
+
+rm -rf "$out"
+mkdir -p "$out"
+msg "building the $arch kernel (linux-source-$KSERIES $KPKGVER) in $out"
+log="$out/build.log"
+run_logged "$log" "$arch tinyconfig" kmake tinyconfig
+run_logged "$log.merge" "$arch config fragments" \
+	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}"
+run_logged "$log.olddefconfig" "$arch olddefconfig" kmake olddefconfig
+verify_config
+run_logged "$log" "$arch kernel build (several minutes)" kmake -j"$(nproc)" all
+kmake -s kernelrelease >"$out/kernelrelease"
+touch "$out/.complete"
+msg "$arch kernel $(cat "$out/kernelrelease") ready"
+echo "$out"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's tests (`make check`, run by .ci/run):
+#   1. host unit tests of the runner, the matching rules and the catalog/parser
+#   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
+#   3. per arch (x86_64, arm64): build everything, verify the canary in the
+#      object code, run every fault in a fresh VM plus the in-guest selftest,
+#      then the negative control (a broken fault must be judged "fail")
+#
+# Usage: check.sh [--host-only]
+# Environment: PANICGEN_ARCHES (default "x86_64 arm64")
+
+. "$(dirname "$0")/lib.sh"
+
+S="$PANICGEN_ROOT/scripts"
+start=$SECONDS
+passed=0
+failed=0
+skipped=0
+failures=()
+mkdir -p "$PANICGEN_CACHE"
+
+step() { # name command...
+	local name=$1 t=$SECONDS
+	shift
+	msg "=== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+		msg "=== $name: ok ($((SECONDS - t)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		msg "=== $name: FAILED ($((SECONDS - t)) s)"
+		return 1
+	fi
+}
+
+host_tests() {
+	local log="$PANICGEN_CACHE/host-tests.log" p f
+	CARGO_TARGET_DIR="$PANICGEN_CACHE/cargo-target" \
+		cargo test --locked --manifest-path "$PANICGEN_ROOT/scripts/runner/Cargo.toml" 2>&1 |
+		tee "$log" | grep -E '^test result:|FAILED|panicked' >&2
+	read -r p f < <(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
+		awk '{ p += $1; f += $2; n++ } END { if (n) print p, f }')
+	[ -n "${p:-}" ] || { msg "cargo test ran no tests (log: $log)"; return 1; }
+	# The step itself counts once; count the unit tests instead.
+	passed=$((passed + p - 1))
+	failed=$((failed + f))
+	[ "$f" -eq 0 ]
+}
+
+vm_matrix() { # arch out
+	local arch=$1 out=$2 status=0 counts
+	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" || status=$?
+	[ -f "$out/results.json" ] || return 1
+	counts=$("$S/runner.sh" summary "$out/results.json") || true
+	read -r p f s <<<"$counts"
+	passed=$((passed + p - 1))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	[ "$status" -eq 0 ]
+}
+
+step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
+if [ "${1:-}" != --host-only ]; then
+	first_kdir=""
+	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+		if ! vars=$("$S/prepare.sh" "$arch"); then
+			failed=$((failed + 1))
+			failures+=("$arch build")
+			continue
+		fi
+		eval "$vars"
+		first_kdir=${first_kdir:-$KDIR}
+		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$arch"
+		rm -rf "$out"
+		step "$arch fault matrix" vm_matrix "$arch" "$out" || true
+		step "$arch negative control" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" || true
+	done
+	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
+else
+	step "rustfmt + clippy (runner)" "$S/lint.sh" || true
+fi
+
+msg "check finished in $((SECONDS - start)) s"
+[ "$failed" -eq 0 ] || msg "FAILED: ${failures[*]} (the output above says what each needs)"
+echo "check: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for panicgen's host scripts. Source it, do not run it.
+
+set -euo pipefail
+
+PANICGEN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PANICGEN_CACHE=${PANICGEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/panicgen}
+# Kernel series the project has checked its Rust code against, newest first.
+# A new series is added here on purpose, after its Rust APIs were checked.
+PANICGEN_SUPPORTED_SERIES="7.3 7.2"
+# The LLVM major version the kernels and the module are built with.
+PANICGEN_LLVM=19
+# bindgen-cli: kernel 7.3 needs >= 0.71.1; the version is pinned for reproducibility.
+PANICGEN_BINDGEN_VERSION=0.73.2
+
+export PANICGEN_ROOT PANICGEN_CACHE
+
+msg() { printf '%s\n' "panicgen: $*" >&2; }
+die() { printf '%s\n' "panicgen: error: $*" >&2; exit 1; }
+
+# Map the user-facing arch name to the kernel's ARCH and back.
+kernel_arch() {
+	case "$1" in
+	x86_64) echo x86_64 ;;
+	arm64|aarch64) echo arm64 ;;
+	*) die "unknown arch '$1' (use x86_64 or arm64)" ;;
+	esac
+}
+
+# Shell-quoted "KEY=value" lines written by scripts/setup.sh.
+toolchain_env() {
+	local f="$PANICGEN_CACHE/toolchain.env"
+	[ -r "$f" ] || die "toolchain not set up ($f missing): run 'make setup'"
+	# shellcheck disable=SC1090
+	. "$f"
+}
+
+# Print the sha256 of the given files' names and contents plus extra words.
+hash_inputs() {
+	{
+		for f in "$@"; do
+			if [ -f "$f" ]; then
+				printf '%s\n' "${f#"$PANICGEN_ROOT"/}"
+				cat "$f"
+			else
+				printf '%s\n' "$f"
+			fi
+		done
+	} | sha256sum | cut -c1-16
+}
+
+# Run "$@" quietly, printing a dot every 10 s; on failure show the log tail.
+run_logged() {
+	local log=$1 what=$2
+	shift 2
+	local start=$SECONDS next=$((SECONDS + 15))
+	"$@" >"$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if (( SECONDS >= next )); then
+			msg "  ... $what: $((SECONDS - start)) s (log: $log)"
+			next=$((SECONDS + 15))
+		fi
+	done
+	if ! wait "$pid"; then
+		tail -n 40 "$log" >&2
+		die "$what failed after $((SECONDS - start)) s; full log: $log"
+	fi
+	msg "  $what: done in $((SECONDS - start)) s"
+}

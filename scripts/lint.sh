@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Formatting and lints: rustfmt (the kernel's .rustfmt.toml, vendored at the
+# top) over the module and the runner, clippy over the runner and, with
+# CLIPPY=1 through kbuild (the kernel's own lint set), over the module.
+#
+# Usage: lint.sh [--fix] [KDIR]   (KDIR: a kernel build to lint the module against)
+
+. "$(dirname "$0")/lib.sh"
+
+fix=""
+[ "${1:-}" = --fix ] && { fix=1; shift; }
+kdir=${1:-}
+cd "$PANICGEN_ROOT"
+mode=(--check)
+[ -n "$fix" ] && mode=()
+rustfmt --edition 2021 --config-path .rustfmt.toml "${mode[@]}" src/panicgen_main.rs ||
+	die "the module is not rustfmt-clean: run 'make fmt'"
+rustfmt --edition 2021 --config-path .rustfmt.toml "${mode[@]}" scripts/runner/src/main.rs ||
+	die "the runner is not rustfmt-clean: run 'make fmt'"
+export CARGO_TARGET_DIR="$PANICGEN_CACHE/cargo-target"
+cargo clippy --quiet --locked --all-targets --manifest-path scripts/runner/Cargo.toml -- -D warnings ||
+	die "clippy found problems in the runner (above)"
+if [ -n "$kdir" ]; then
+	toolchain_env
+	mo="$PANICGEN_CACHE/module-clippy/$(basename "$kdir")"
+	mkdir -p "$mo"
+	log="$mo/clippy.log"
+	make -s -C "$PANICGEN_ROOT" KDIR="$kdir" MO="$mo" LLVM="$LLVM_SUFFIX" CLIPPY=1 modules >"$log" 2>&1 ||
+		{ cat "$log" >&2; die "the module does not build with CLIPPY=1"; }
+	if grep -E '(warning|error)(\[|:)' "$log" >&2; then
+		die "clippy (the kernel's lint set) warns about the module (above)"
+	fi
+fi
+msg "lint clean"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Negative control: prove the matrix can fail. Builds a copy of the module whose
+# STACK_CANARY stops at the end of its buffer (no canary smash), runs that fault
+# in a VM and requires the verdict "fail" and a non-zero runner status.
+#
+# Usage: negative-control.sh ARCH KDIR IMAGE
+
+. "$(dirname "$0")/lib.sh"
+toolchain_env
+
+arch=${1:?usage: negative-control.sh ARCH KDIR IMAGE}
+kdir=${2:?}
+image=${3:?}
+karch=$(kernel_arch "$arch")
+work="$PANICGEN_CACHE/negative/$(basename "$kdir")"
+rm -rf "$work"
+mkdir -p "$work/src" "$work/mo"
+cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/src" "$work/src/"
+sed -i 's/^#define PANICGEN_CANARY_OVERRUN .*/#define PANICGEN_CANARY_OVERRUN 0/' "$work/src/src/panicgen.h"
+grep -q 'PANICGEN_CANARY_OVERRUN 0' "$work/src/src/panicgen.h" ||
+	die "could not break STACK_CANARY in the copy (src/panicgen.h changed?)"
+make -C "$kdir" M="$work/src" MO="$work/mo" ARCH="$karch" LLVM="$LLVM_SUFFIX" modules \
+	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "the broken copy did not build"; }
+initramfs=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$karch" "$kdir" "$work/mo/panicgen.ko")
+status=0
+"$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs" \
+	--out "$work/out" --no-selftest --contexts process STACK_CANARY >"$work/runner.log" 2>&1 || status=$?
+if [ "$status" -ne 1 ] || ! grep -q '"verdict": "fail"' "$work/out/results.json"; then
+	cat "$work/runner.log" >&2
+	die "$arch: a STACK_CANARY that does not smash the canary was not judged 'fail' (status $status)"
+fi
+msg "$arch: a STACK_CANARY without the smash is judged 'fail' ($(grep -o '"reason": "[^(]*' "$work/out/results.json" | head -n 1))"

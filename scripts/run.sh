@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The main job: set up, build the kernel and panicgen.ko for ARCH, build the
+# initramfs and run the fault matrix in QEMU, one fresh VM per fault.
+# Results: out/ARCH/results.json, results.ktap, console/*.log.
+#
+# Usage: run.sh [ARCH] [FAULT...]     (ARCH: x86_64 (default) or arm64)
+# Environment: PANICGEN_OUT (default <checkout>/out), PANICGEN_RUNNER_ARGS
+# (extra runner options, e.g. "--timeout 120 --accel tcg").
+
+. "$(dirname "$0")/lib.sh"
+
+karch=$(kernel_arch "${1:-x86_64}")
+shift || true
+vars=$("$PANICGEN_ROOT/scripts/prepare.sh" "$karch")
+eval "$vars"
+out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$karch"
+rm -rf "$out"
+# shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
+exec "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$IMAGE" \
+	--initramfs "$INITRAMFS" --out "$out" ${PANICGEN_RUNNER_ARGS:-} "$@"

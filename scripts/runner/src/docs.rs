@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The fault reference (Documentation/faults.rst), generated from the catalog.
+
+use crate::catalog::{
+    Arch,
+    Context,
+    Expect,
+    FAULTS, //
+};
+
+/// The generated reStructuredText. `make docs` writes it; a unit test keeps the committed copy
+/// in step with the catalog.
+pub fn faults_rst() -> String {
+    let mut out = String::from(
+        ".. SPDX-License-Identifier: GPL-2.0\n\
+         .. Generated from src/catalog.rs by `make docs`; do not edit.\n\n\
+         ===============\n\
+         panicgen faults\n\
+         ===============\n\n\
+         Write a name to ``/sys/kernel/debug/panicgen/trigger`` to fire the fault.\n\
+         ``/sys/kernel/debug/panicgen/faults`` lists the same table for the running kernel, one\n\
+         fault per line::\n\n    \
+         name=<NAME> category=<CAT> kind=<KIND> contexts=<CTX,...> fatal=<yes|no>\n    \
+         needs=<CONFIG_X:y|n,...> arch=<ARCH> expect=<REGEX>[ && <REGEX>...]\n\n\
+         ``expect=`` is the last field and runs to the end of the line: the patterns of the lines\n\
+         the kernel prints, in order, joined by `` && ``. *kind*: ``oops`` (fatal with\n\
+         ``panic_on_oops`` or in interrupt context), ``panic`` (always fatal), ``warn`` (fatal with\n\
+         ``panic_on_warn``), ``lockdep`` (never fatal; lockdep reports once per boot), ``hang``\n\
+         (a detector report; fatal with its ``*_panic`` sysctl). *fatal* is computed by the module\n\
+         from the running kernel's settings. Options after the name: ``ctx=`` (one of the fault's\n\
+         contexts), ``cpu=``, ``delay_ms=`` and ``id=`` (echoed in the trigger line).\n\n\
+         A run passes only when the expected lines appear, in order, after the module's\n\
+         ``panicgen: trigger <NAME>`` line; for ``oops`` and ``panic`` faults the kernel must then\n\
+         panic (the runner's guests boot with ``oops=panic``), with ``Fatal exception in\n\
+         interrupt`` for an oops in softirq or hardirq context.\n\n\
+         The expected messages are extended regular expressions (POSIX ERE, the same text for\n\
+         the host runner's Rust ``regex`` and the guest's ``grep -E``).\n",
+    );
+    for fault in FAULTS {
+        let title = format!("``{}``", fault.name);
+        out += &format!("\n{title}\n{}\n\n", "-".repeat(title.len()));
+        out += &format!("{}.\n\n", capitalise(fault.description));
+        let contexts: Vec<&str> = fault.contexts.iter().map(Context::name).collect();
+        out += &format!(
+            ":category: {}\n:kind: {}\n:contexts: {}\n",
+            fault.category,
+            fault.kind.name(),
+            contexts.join(", ")
+        );
+        if !fault.needs.is_empty() {
+            out += &format!(":needs: {}\n", fault.needs.join(", "));
+        }
+        if !fault.boot_args.is_empty() {
+            out += &format!(":boot args: ``{}``\n", fault.boot_args);
+        }
+        for arch in Arch::ALL {
+            match fault.expect(arch) {
+                Expect::Lines(lines) => {
+                    out += &format!(":{}:\n", arch.name());
+                    for line in lines {
+                        out += &format!("   | ``{line}``\n");
+                    }
+                }
+                Expect::Unsupported(why) => {
+                    out += &format!(":{}: unsupported: {why}\n", arch.name());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::FAULTS;
+
+    #[test]
+    fn the_module_knows_every_needed_option() {
+        // src/kconfig.rs answers `needs=` for the faults listing: it must list every option.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../src/kconfig.rs");
+        let table = std::fs::read_to_string(path).unwrap();
+        for fault in FAULTS {
+            for need in fault.needs {
+                assert!(
+                    table.contains(&format!("        {need},")),
+                    "{need} (needed by {}) is missing from src/kconfig.rs",
+                    fault.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn committed_reference_matches_the_catalog() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../Documentation/faults.rst"
+        );
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == super::faults_rst(),
+            "Documentation/faults.rst is out of date with src/catalog.rs: run 'make docs'"
+        );
+    }
+}

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! panicgen-runner: the host side of panicgen.
+//!
+//! `run` boots one fresh QEMU guest per fault, fires it through the guest init, judges the
+//! console against the catalog's expectation for the arch and writes the results contract
+//! (`results.json`, `results.ktap`) plus a table. `docs` prints the fault reference generated
+//! from the catalog.
+
+// Shared with the module, which alone uses the dispatch key (`Fault::id`).
+#[allow(dead_code)]
+#[path = "../../../src/catalog.rs"]
+mod catalog;
+mod docs;
+mod report;
+mod verdict;
+mod vm;
+
+use std::{
+    env, fs,
+    io::Write,
+    path::{
+        Path,
+        PathBuf, //
+    },
+    process::ExitCode,
+    sync::Mutex,
+    thread,
+    time::{
+        Duration,
+        Instant, //
+    },
+};
+
+use catalog::{
+    Arch,
+    Context,
+    Expect,
+    Fault, //
+};
+use report::{
+    FaultResult,
+    Report,
+    SelftestResult, //
+};
+use verdict::{
+    End,
+    Matcher,
+    Verdict, //
+};
+use vm::{
+    Accel,
+    Control,
+    VmSpec, //
+};
+
+const USAGE: &str = "\
+usage: panicgen-runner run --arch ARCH --kernel IMAGE --initramfs CPIO --out DIR
+                           [--timeout SECONDS] [--accel auto|tcg|kvm]
+                           [--selftest ARGS | --no-selftest] [--contexts CTX,...]
+                           [--jobs N]
+                           [FAULT...]
+       panicgen-runner summary RESULTS.json...
+       panicgen-runner docs
+       panicgen-runner list";
+
+struct Options {
+    arch: Arch,
+    kernel: PathBuf,
+    initramfs: PathBuf,
+    out: PathBuf,
+    timeout: Duration,
+    accel: Option<Accel>,
+    selftest: Option<String>,
+    faults: Vec<&'static Fault>,
+    /// Contexts to run each fault in (those it allows); `None`: all it allows.
+    contexts: Option<Vec<Context>>,
+    /// How many guests run at once.
+    jobs: usize,
+}
+
+/// One VM run of the matrix: a fault in a context.
+#[derive(Clone, Copy)]
+struct Run {
+    fault: &'static Fault,
+    ctx: Context,
+}
+
+impl Run {
+    /// `NAME` in process context, `NAME-ctx` elsewhere.
+    fn name(&self) -> String {
+        match self.ctx {
+            Context::Process => self.fault.name.to_string(),
+            ctx => format!("{}-{}", self.fault.name, ctx.name()),
+        }
+    }
+
+    /// What the guest init writes to the trigger.
+    fn command(&self) -> String {
+        format!("{} ctx={}", self.fault.name, self.ctx.name())
+    }
+}
+
+/// The runs of the matrix: every selected fault in every selected context it allows.
+fn matrix(opts: &Options) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for &fault in &opts.faults {
+        for ctx in fault.contexts.iter() {
+            if opts
+                .contexts
+                .as_ref()
+                .is_none_or(|list| list.contains(&ctx))
+            {
+                runs.push(Run { fault, ctx });
+            }
+        }
+    }
+    runs
+}
+
+fn parse_run_args(args: &[String]) -> Result<Options, String> {
+    let mut arch = None;
+    let mut kernel = None;
+    let mut initramfs = None;
+    let mut out = None;
+    let mut timeout = Duration::from_secs(90);
+    let mut accel = None;
+    let mut selftest = Some("--inputs LOCK_ORDER_ABBA".to_string());
+    let mut faults = Vec::new();
+    let mut contexts = None;
+    let mut jobs = thread::available_parallelism().map_or(1, usize::from);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--arch" => {
+                let v = value("--arch")?;
+                arch = Some(Arch::from_name(&v).ok_or_else(|| format!("unknown arch '{v}'"))?);
+            }
+            "--kernel" => kernel = Some(PathBuf::from(value("--kernel")?)),
+            "--initramfs" => initramfs = Some(PathBuf::from(value("--initramfs")?)),
+            "--out" => out = Some(PathBuf::from(value("--out")?)),
+            "--timeout" => {
+                let v = value("--timeout")?;
+                let secs: u64 = v.parse().map_err(|_| format!("bad --timeout '{v}'"))?;
+                timeout = Duration::from_secs(secs);
+            }
+            "--accel" => {
+                accel = match value("--accel")?.as_str() {
+                    "auto" => None,
+                    "tcg" => Some(Accel::Tcg),
+                    "kvm" => Some(Accel::Kvm),
+                    v => return Err(format!("unknown accel '{v}'")),
+                }
+            }
+            "--selftest" => selftest = Some(value("--selftest")?),
+            "--no-selftest" => selftest = None,
+            "--jobs" => {
+                let v = value("--jobs")?;
+                jobs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("bad --jobs '{v}'"))?;
+            }
+            "--contexts" => {
+                let v = value("--contexts")?;
+                let list = v
+                    .split(',')
+                    .map(|c| Context::from_name(c).ok_or_else(|| format!("unknown context '{c}'")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                contexts = Some(list);
+            }
+            name if !name.starts_with('-') => {
+                // The module's own parser: the runner accepts exactly what the trigger does.
+                let cmd = catalog::parse(name.as_bytes()).map_err(|e| {
+                    format!("fault '{name}': {e} (panicgen-runner list shows them)")
+                })?;
+                faults.push(cmd.fault);
+            }
+            other => return Err(format!("unknown option '{other}'")),
+        }
+    }
+    if faults.is_empty() {
+        faults = catalog::FAULTS.iter().collect();
+    }
+    Ok(Options {
+        arch: arch.ok_or("--arch is required")?,
+        kernel: kernel.ok_or("--kernel is required")?,
+        initramfs: initramfs.ok_or("--initramfs is required")?,
+        out: out.ok_or("--out is required")?,
+        timeout,
+        accel,
+        selftest,
+        faults,
+        contexts,
+        jobs,
+    })
+}
+
+fn spec(opts: &Options, accel: Accel, extra: Vec<String>) -> VmSpec {
+    VmSpec {
+        arch: opts.arch,
+        kernel: opts.kernel.clone(),
+        initramfs: opts.initramfs.clone(),
+        accel,
+        extra_append: extra,
+        memory_mib: 512,
+        cpus: 2,
+        timeout: opts.timeout,
+    }
+}
+
+/// KVM is used only when it can boot this guest; here `/dev/kvm` may exist and still fail.
+fn choose_accel(opts: &Options) -> (Accel, String) {
+    if let Some(a) = opts.accel {
+        return (a, "requested".into());
+    }
+    let host_matches = matches!(
+        (env::consts::ARCH, opts.arch),
+        ("x86_64", Arch::X86_64) | ("aarch64", Arch::Arm64)
+    );
+    if !host_matches {
+        return (Accel::Tcg, "guest arch differs from the host".into());
+    }
+    if fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_err()
+    {
+        return (Accel::Tcg, "no usable /dev/kvm".into());
+    }
+    let mut probe = spec(opts, Accel::Kvm, vec![]);
+    probe.timeout = Duration::from_secs(30);
+    let log = opts.out.join("console").join("kvm-probe.log");
+    let run = vm::run(&probe, &log, |lines| {
+        if lines
+            .iter()
+            .any(|l| l.contains("panicgen-init: module loaded"))
+        {
+            Control::StopAfter(Duration::ZERO)
+        } else {
+            Control::Continue
+        }
+    });
+    if run
+        .lines
+        .iter()
+        .any(|l| l.contains("panicgen-init: module loaded"))
+    {
+        (Accel::Kvm, "a KVM boot succeeded".into())
+    } else {
+        let said = run
+            .qemu_stderr
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let why = if said.is_empty() {
+            format!("see {}", log.display())
+        } else {
+            said
+        };
+        (Accel::Tcg, format!("a KVM boot failed: {why}"))
+    }
+}
+
+/// The guest's `uname -r`, from the init's "booted" line.
+fn guest_release(lines: &[String]) -> Option<String> {
+    lines.iter().find_map(|l| {
+        let rest = l.split_once("panicgen-init: booted ")?.1;
+        rest.split_whitespace().next().map(str::to_string)
+    })
+}
+
+fn run_fault(opts: &Options, accel: Accel, run: Run) -> (FaultResult, Vec<String>) {
+    let fault = run.fault;
+    let console = opts.out.join("console").join(format!("{}.log", run.name()));
+    let mut result = FaultResult {
+        fault: fault.name.to_string(),
+        context: run.ctx.name().to_string(),
+        verdict: Verdict::Skip,
+        expected: String::new(),
+        observed: String::new(),
+        reason: String::new(),
+        duration_s: 0.0,
+        console: String::new(),
+    };
+    let Some(matcher) = Matcher::new(fault, run.ctx, opts.arch) else {
+        if let Expect::Unsupported(why) = fault.expect(opts.arch) {
+            result.reason = why.to_string();
+        }
+        return (result, vec![]);
+    };
+    // A panic run normally ends by itself (pvpanic); a report run may leave a CPU spinning.
+    let grace = if fault.kind.panics_test_guest() {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_millis(1500)
+    };
+    let mut extra = vec![format!("pg_fault=\"{}\"", run.command())];
+    extra.extend(fault.boot_args.split_whitespace().map(str::to_string));
+    let vm_run = vm::run(&spec(opts, accel, extra), &console, |lines| {
+        match matcher.judge(lines, &End::Running).verdict {
+            Verdict::Pass => Control::StopAfter(grace),
+            _ => Control::Continue,
+        }
+    });
+    let mut j = matcher.judge(&vm_run.lines, &vm_run.end);
+    if j.verdict == Verdict::Error && !vm_run.qemu_stderr.trim().is_empty() {
+        j.reason = format!("{}; QEMU said: {}", j.reason, vm_run.qemu_stderr.trim());
+    }
+    if j.verdict != Verdict::Pass {
+        j.reason = format!("{} (console: {})", j.reason, console.display());
+    }
+    result.verdict = j.verdict;
+    result.expected = matcher.expected();
+    result.observed = j.observed;
+    result.reason = j.reason;
+    result.duration_s = vm_run.elapsed.as_secs_f64();
+    result.console = console.display().to_string();
+    (result, vm_run.lines)
+}
+
+fn run_selftest(opts: &Options, accel: Accel, args: &str) -> (SelftestResult, Vec<String>) {
+    let console = opts.out.join("console").join("selftest.log");
+    let run = vm::run(
+        &spec(opts, accel, vec![format!("pg_selftest=\"{args}\"")]),
+        &console,
+        |lines| {
+            if lines
+                .last()
+                .is_some_and(|l| l.contains("panicgen-init: selftest exit"))
+            {
+                Control::StopAfter(Duration::from_millis(200))
+            } else {
+                Control::Continue
+            }
+        },
+    );
+    let (mut tests, plan) = report::parse_ktap(&run.lines);
+    let finished = run
+        .lines
+        .iter()
+        .any(|l| l.contains("panicgen-init: selftest exit"));
+    let (mut verdict, mut reason) = report::selftest_verdict(&tests, plan, finished);
+    // The module's KUnit suite ran on insmod, before the selftest: its cases count too.
+    match report::parse_kunit(&run.lines, report::KUNIT_SUITE) {
+        Some((cases, suite_ok)) => {
+            let failed: Vec<String> = cases
+                .iter()
+                .filter(|c| c.verdict == Verdict::Fail)
+                .map(|c| c.name.clone())
+                .collect();
+            tests.extend(cases);
+            if verdict == Verdict::Pass && suite_ok != Some(true) {
+                verdict = Verdict::Fail;
+                reason = if failed.is_empty() {
+                    format!("KUnit suite {} did not finish", report::KUNIT_SUITE)
+                } else {
+                    format!("KUnit cases failed in the guest: {}", failed.join(", "))
+                };
+            }
+        }
+        None if verdict == Verdict::Pass => {
+            verdict = Verdict::Fail;
+            reason = format!(
+                "KUnit suite {} did not run on insmod (kernel without CONFIG_KUNIT=y?)",
+                report::KUNIT_SUITE
+            );
+        }
+        None => {}
+    }
+    if verdict != Verdict::Pass {
+        reason = format!("{reason} (console: {})", console.display());
+    }
+    let result = SelftestResult {
+        args: args.to_string(),
+        verdict,
+        reason,
+        tests,
+        duration_s: run.elapsed.as_secs_f64(),
+        console: console.display().to_string(),
+    };
+    (result, run.lines)
+}
+
+fn cmd_run(opts: Options) -> Result<bool, String> {
+    fs::create_dir_all(opts.out.join("console"))
+        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    for p in [&opts.kernel, &opts.initramfs] {
+        if !p.is_file() {
+            return Err(format!(
+                "{} does not exist: build it first (make run does)",
+                p.display()
+            ));
+        }
+    }
+    let arch = opts.arch.name();
+    let started = Instant::now();
+    let (accel, why) = choose_accel(&opts);
+    let runs = matrix(&opts);
+    let total = runs.len() + usize::from(opts.selftest.is_some());
+    eprintln!(
+        "{arch}: {} runs of {} fault(s){}, one fresh VM each, {} at a time, accel {} ({why})",
+        runs.len(),
+        opts.faults.len(),
+        if opts.selftest.is_some() {
+            " + the in-guest selftest"
+        } else {
+            ""
+        },
+        opts.jobs,
+        accel.name()
+    );
+    let kernel = Mutex::new(None::<String>);
+    let step = Mutex::new(0usize);
+    let progress = |what: &str, verdict: Verdict, secs: f64, reason: &str, lines: &[String]| {
+        let mut kernel = kernel.lock().unwrap_or_else(|e| e.into_inner());
+        if kernel.is_none() {
+            *kernel = guest_release(lines);
+        }
+        let mut step = step.lock().unwrap_or_else(|e| e.into_inner());
+        *step += 1;
+        let elapsed = started.elapsed().as_secs();
+        eprintln!(
+            "[{}/{total}] {arch} {what:<32} {:<5} ({secs:.1} s; {elapsed} s elapsed)",
+            *step,
+            verdict.name()
+        );
+        if verdict != Verdict::Pass && !reason.is_empty() {
+            eprintln!("    {reason}");
+        }
+    };
+    let selftest = opts.selftest.as_deref().map(|args| {
+        let (r, lines) = run_selftest(&opts, accel, args);
+        progress("selftest", r.verdict, r.duration_s, &r.reason, &lines);
+        r
+    });
+    // Up to `jobs` guests at a time; results keep the matrix order.
+    let next = Mutex::new(0usize);
+    let slots: Vec<Mutex<Option<FaultResult>>> = runs.iter().map(|_| Mutex::new(None)).collect();
+    thread::scope(|scope| {
+        for _ in 0..opts.jobs.clamp(1, runs.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = {
+                    let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+                    let i = *next;
+                    *next += 1;
+                    i
+                };
+                let Some(run) = runs.get(i) else { break };
+                let (r, lines) = run_fault(&opts, accel, *run);
+                progress(&run.name(), r.verdict, r.duration_s, &r.reason, &lines);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    let results: Vec<FaultResult> = slots
+        .into_iter()
+        .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let kernel = kernel.into_inner().unwrap_or_else(|e| e.into_inner());
+    let report = Report {
+        arch: arch.to_string(),
+        kernel: kernel.unwrap_or_default(),
+        accel: accel.name().to_string(),
+        selftest,
+        results,
+    };
+    write_file(
+        &opts.out.join("results.json"),
+        &(serde_json::to_string_pretty(&report.to_json()).expect("JSON serialises") + "\n"),
+    )?;
+    write_file(&opts.out.join("results.ktap"), &report.to_ktap())?;
+    let mut stdout = std::io::stdout();
+    let _ = write!(stdout, "\n{}", report.table());
+    let _ = writeln!(
+        stdout,
+        "{arch}: {:.0} s in all; results in {}/results.json and results.ktap",
+        started.elapsed().as_secs_f64(),
+        opts.out.display()
+    );
+    if !report.all_passed() {
+        let _ = writeln!(
+            stdout,
+            "{arch}: NOT all passed. Each failing row names its console log; 'fail' means the \
+             kernel did not print the expected message, 'error' means the guest never fired it."
+        );
+    }
+    Ok(report.all_passed())
+}
+
+/// `summary`: counts the verdicts of fault runs and selftest cases in results files and prints
+/// `<passed> <failed> <skipped>` (errors count as failed). Succeeds when nothing failed.
+fn cmd_summary(files: &[String]) -> Result<bool, String> {
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for file in files {
+        let text = fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{file} is not JSON: {e}"))?;
+        let faults = doc["results"].as_array().cloned().unwrap_or_default();
+        let cases = doc["selftest"]["tests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if faults.is_empty() {
+            return Err(format!("{file} holds no fault results"));
+        }
+        for v in faults.iter().chain(cases.iter()) {
+            match v["verdict"].as_str() {
+                Some("pass") => passed += 1,
+                Some("skip") => skipped += 1,
+                _ => failed += 1,
+            }
+        }
+    }
+    println!("{passed} {failed} {skipped}");
+    Ok(failed == 0)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => parse_run_args(&args[1..]).and_then(cmd_run),
+        Some("docs") => {
+            print!("{}", docs::faults_rst());
+            Ok(true)
+        }
+        Some("summary") => cmd_summary(&args[1..]),
+        Some("list") => {
+            for f in catalog::FAULTS {
+                let ctxs: Vec<&str> = f.contexts.iter().map(Context::name).collect();
+                println!("{} {}", f.name, ctxs.join(","));
+            }
+            Ok(true)
+        }
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("panicgen-runner: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Parses `--arch ARCH --kernel k --initramfs i --out o` followed by `rest`.
+    fn parse(arch: &str, rest: &str) -> Result<Options, String> {
+        let line = format!("--arch {arch} --kernel k --initramfs i --out o {rest}");
+        parse_run_args(&strings(&line.split_whitespace().collect::<Vec<_>>()))
+    }
+
+    #[test]
+    fn run_args() {
+        let o = parse("arm64", "BUG").unwrap();
+        assert_eq!(o.arch, Arch::Arm64);
+        assert_eq!(o.faults.len(), 1);
+        assert_eq!(o.selftest.as_deref(), Some("--inputs LOCK_ORDER_ABBA"));
+        let o = parse("x86_64", "--no-selftest").unwrap();
+        assert_eq!(o.faults.len(), catalog::FAULTS.len());
+        assert!(o.selftest.is_none());
+        assert!(parse("mips", "").is_err());
+        assert!(parse("x86_64", "NOPE").is_err());
+        assert!(parse("x86_64", "--timeout soon").is_err());
+        assert!(parse_run_args(&strings(&["--arch", "x86_64"])).is_err());
+    }
+
+    #[test]
+    fn release_from_init_line() {
+        let lines = strings(&["[ 1.0] x", "panicgen-init: booted 7.3.4 x86_64"]);
+        assert_eq!(guest_release(&lines).as_deref(), Some("7.3.4"));
+        assert_eq!(guest_release(&[]), None);
+    }
+}

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The matching rules: how a console log becomes `pass`, `fail` or `error`.
+//!
+//! A fault passes only when, *after* the module's `panicgen: trigger <NAME>` line, the kernel
+//! prints the catalog's message for that arch; a fault whose outcome is `panic` must then also
+//! show the kernel's `Kernel panic - not syncing` line. No trigger line means the fault never
+//! fired: that is an infrastructure `error`, never a `pass` or a `fail`.
+
+use regex::Regex;
+
+use crate::catalog::{
+    Arch,
+    Context,
+    Expect,
+    Fault,
+    Kind, //
+};
+
+/// The kernel's panic line, printed by `panic()` on every arch.
+pub const PANIC_LINE: &str = "Kernel panic - not syncing";
+
+/// A result's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Error,
+    Skip,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skip => "skip",
+        }
+    }
+}
+
+/// How the VM run ended, as far as judging is concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Still running (used to decide whether the run can stop early).
+    Running,
+    /// QEMU exited by itself with this status (`None`: killed by a signal).
+    Exited(Option<i32>),
+    /// The runner stopped a VM that had already shown everything needed.
+    Stopped,
+    /// The time limit ran out.
+    Timeout,
+    /// QEMU could not be started.
+    NotStarted(String),
+}
+
+/// The judgement of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The console line that matched the expectation, or empty.
+    pub observed: String,
+    /// Why the verdict is not `pass` (empty for a pass).
+    pub reason: String,
+}
+
+impl Judgement {
+    fn new(verdict: Verdict, observed: &str, reason: String) -> Self {
+        Judgement {
+            verdict,
+            observed: observed.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Compiled matchers for one fault, in one context, on one arch.
+pub struct Matcher {
+    fault: &'static Fault,
+    ctx: Context,
+    trigger: Regex,
+    expect: Vec<Regex>,
+}
+
+impl Matcher {
+    /// `None` when the fault is unsupported on `arch`.
+    pub fn new(fault: &'static Fault, ctx: Context, arch: Arch) -> Option<Self> {
+        let Expect::Lines(lines) = fault.expect(arch) else {
+            return None;
+        };
+        let expect = lines
+            .iter()
+            .map(|p| {
+                Regex::new(p).unwrap_or_else(|e| {
+                    panic!("catalog pattern of {} does not compile: {e}", fault.name)
+                })
+            })
+            .collect();
+        Some(Matcher {
+            fault,
+            ctx,
+            trigger: Regex::new(&format!(
+                r"panicgen: trigger {}( |$)",
+                regex::escape(fault.name)
+            ))
+            .expect("escaped trigger pattern compiles"),
+            expect,
+        })
+    }
+
+    /// The expected lines as one string, one pattern per line.
+    pub fn expected(&self) -> String {
+        let lines: Vec<&str> = self.expect.iter().map(Regex::as_str).collect();
+        lines.join("\n")
+    }
+
+    /// The panic line a run must end with, if the fault panics the test guest.
+    fn panic_line(&self) -> Option<Regex> {
+        let pattern = match self.fault.kind {
+            // die(): "Fatal exception", or "Fatal exception in interrupt" in interrupt context
+            // (arm64 puts the oops' name before it).
+            Kind::Oops if self.ctx.in_interrupt() => {
+                format!("{PANIC_LINE}: (.*: )?Fatal exception in interrupt")
+            }
+            Kind::Oops => format!("{PANIC_LINE}: (.*: )?Fatal exception$"),
+            kind if kind.panics_test_guest() => PANIC_LINE.to_string(),
+            _ => return None,
+        };
+        Some(Regex::new(&pattern).expect("panic pattern compiles"))
+    }
+
+    /// Judges a console log. With `End::Running`, a `pass` means the run may stop now.
+    pub fn judge(&self, lines: &[String], end: &End) -> Judgement {
+        if let End::NotStarted(why) = end {
+            return Judgement::new(Verdict::Error, "", format!("QEMU did not start: {why}"));
+        }
+        let Some(fired) = lines.iter().position(|l| self.trigger.is_match(l)) else {
+            return Judgement::new(Verdict::Error, "", no_trigger_reason(lines, end));
+        };
+        // Each expected line must follow the previous one.
+        let mut at = fired + 1;
+        let mut last_hit = fired;
+        let mut observed = Vec::new();
+        for re in &self.expect {
+            let Some(hit) = lines[at..]
+                .iter()
+                .position(|l| re.is_match(strip_timestamp(l)))
+            else {
+                let when = match end {
+                    End::Timeout => "before the time limit",
+                    _ => "after the trigger line",
+                };
+                let got = if observed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (matched so far: {})", observed.join(" / "))
+                };
+                return Judgement::new(
+                    Verdict::Fail,
+                    &observed.join("\n"),
+                    format!("no kernel message matching '{}' {when}{got}", re.as_str()),
+                );
+            };
+            observed.push(strip_timestamp(&lines[at + hit]).to_string());
+            last_hit = at + hit;
+            at = last_hit + 1;
+        }
+        let observed = observed.join("\n");
+        if let Some(panic) = self.panic_line() {
+            // The panic line may be the last expected line itself (arm64 STACK_OVERFLOW).
+            let last = last_hit;
+            if !lines[last..]
+                .iter()
+                .any(|l| panic.is_match(strip_timestamp(l)))
+            {
+                return Judgement::new(
+                    Verdict::Fail,
+                    &observed,
+                    format!(
+                        "the message appeared but no panic line matching '{}' followed",
+                        panic.as_str()
+                    ),
+                );
+            }
+        }
+        Judgement::new(Verdict::Pass, &observed, String::new())
+    }
+}
+
+/// Explains a run that never reached the trigger line.
+fn no_trigger_reason(lines: &[String], end: &End) -> String {
+    let last = lines
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| strip_timestamp(l).to_string())
+        .unwrap_or_else(|| "<no console output>".to_string());
+    let what = if lines
+        .iter()
+        .any(|l| l.contains("panicgen-init: insmod failed"))
+    {
+        "insmod panicgen.ko failed in the guest"
+    } else if lines
+        .iter()
+        .any(|l| l.contains("panicgen: trigger rejected"))
+    {
+        "the module rejected the trigger command"
+    } else {
+        match end {
+            End::Timeout => "time limit reached before the trigger line",
+            _ => "the guest ended before the trigger line",
+        }
+    };
+    format!("{what}; last console line: {last}")
+}
+
+/// Removes the `[    1.234567] ` printk time stamp, if any.
+pub fn strip_timestamp(line: &str) -> &str {
+    let t = line.trim_end_matches('\r');
+    if let Some(rest) = t.strip_prefix('[') {
+        if let Some(end) = rest.find("] ") {
+            let stamp = &rest[..end];
+            if stamp.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
+                return &rest[end + 2..];
+            }
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn judge(name: &str, arch: Arch, text: &str, end: End) -> Judgement {
+        judge_in(name, Context::Process, arch, text, end)
+    }
+
+    fn judge_in(name: &str, ctx: Context, arch: Arch, text: &str, end: End) -> Judgement {
+        Matcher::new(catalog::find(name).unwrap(), ctx, arch)
+            .unwrap()
+            .judge(&lines(text), &end)
+    }
+
+    const BUG_X86: &str = "\
+[    1.000000] panicgen: trigger BUG
+[    1.000100] ------------[ cut here ]------------
+[    1.000200] kernel BUG at /work/main/src/faults/bugs.rs:48!
+[    1.000300] Oops: invalid opcode: 0000 [#1] SMP NOPTI
+[    1.100000] Kernel panic - not syncing: Fatal exception
+";
+
+    #[test]
+    fn bug_passes_with_message_and_panic() {
+        let j = judge("BUG", Arch::X86_64, BUG_X86, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+        assert_eq!(
+            j.observed,
+            "kernel BUG at /work/main/src/faults/bugs.rs:48!"
+        );
+    }
+
+    #[test]
+    fn bug_in_the_rust_helper_fails() {
+        let text = BUG_X86.replace("/work/main/src/faults/bugs.rs", "rust/helpers/bug.c");
+        let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn panic_fault_without_panic_fails() {
+        let text = BUG_X86.replace("Kernel panic - not syncing: Fatal exception", "");
+        let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(0)));
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert!(j.reason.contains("no panic line"), "{}", j.reason);
+    }
+
+    #[test]
+    fn message_before_the_trigger_does_not_count() {
+        let text = "\
+[    0.5] WARNING: possible circular locking dependency detected
+[    1.0] panicgen: trigger LOCK_ORDER_ABBA
+[    1.1] panicgen-init: trigger returned 0
+";
+        let j = judge("LOCK_ORDER_ABBA", Arch::Arm64, text, End::Exited(Some(0)));
+        assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn no_trigger_line_is_an_error() {
+        let text = "[    0.1] Linux version 7.3.4\n[    0.2] panicgen-init: insmod failed\n";
+        let j = judge("NULL_DEREF", Arch::X86_64, text, End::Exited(Some(0)));
+        assert_eq!(j.verdict, Verdict::Error);
+        assert!(j.reason.contains("insmod"), "{}", j.reason);
+        let j = judge("NULL_DEREF", Arch::X86_64, "", End::Timeout);
+        assert_eq!(j.verdict, Verdict::Error);
+        assert!(j.reason.contains("<no console output>"), "{}", j.reason);
+    }
+
+    #[test]
+    fn not_started_is_an_error() {
+        let j = judge(
+            "BUG",
+            Arch::X86_64,
+            BUG_X86,
+            End::NotStarted("no such file".into()),
+        );
+        assert_eq!(j.verdict, Verdict::Error);
+    }
+
+    #[test]
+    fn trigger_of_another_fault_does_not_count() {
+        let text = "[1.0] panicgen: trigger BUGGY\n[1.1] kernel BUG at src/faults/bugs.rs:1!\n";
+        let j = judge("BUG", Arch::X86_64, text, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Error);
+    }
+
+    const NULL_X86: &str = "\
+[    2.0] panicgen: trigger NULL_DEREF ctx=process
+[    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[    2.1] #PF: supervisor write access in kernel mode
+[    2.1] #PF: error_code(0x0002) - not-present page
+[    2.2] Oops: Oops: 0002 [#1] SMP
+[    2.3] Kernel panic - not syncing: Fatal exception
+";
+
+    const NULL_ARM64: &str = "\
+[    2.0] panicgen: trigger NULL_DEREF ctx=hardirq
+[    2.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
+[    2.1] Mem abort info:
+[    2.1]   ESR = 0x0000000096000045
+[    2.1]   EC = 0x25: DABT (current EL), IL = 32 bits
+[    2.1] Data abort info:
+[    2.1]   CM = 0, WnR = 1, TnD = 0, TagAccess = 0
+[    2.2] Internal error: Oops: 0000000096000045 [#1]  SMP
+[    2.3] Kernel panic - not syncing: Oops: Fatal exception in interrupt
+";
+
+    #[test]
+    fn arch_specific_messages() {
+        let x86 = judge("NULL_DEREF", Arch::X86_64, NULL_X86, End::Exited(Some(1)));
+        assert_eq!(x86.verdict, Verdict::Pass, "{x86:?}");
+        assert_eq!(
+            x86.observed,
+            "BUG: kernel NULL pointer dereference, address: 0000000000000000\n\
+             #PF: supervisor write access in kernel mode"
+        );
+        // The x86 wording is not what arm64 prints: it must not pass there.
+        let j = judge("NULL_DEREF", Arch::Arm64, NULL_X86, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Fail);
+        let arm = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::Arm64,
+            NULL_ARM64,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(arm.verdict, Verdict::Pass, "{arm:?}");
+    }
+
+    #[test]
+    fn a_read_is_not_a_write() {
+        let j = judge(
+            "NULL_READ",
+            Arch::X86_64,
+            &NULL_X86.replace("NULL_DEREF", "NULL_READ"),
+            End::Exited(Some(1)),
+        );
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert!(j.reason.contains("supervisor read access"), "{}", j.reason);
+    }
+
+    #[test]
+    fn expected_lines_must_come_in_order() {
+        let swapped = NULL_X86.replace(
+            "[    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000\n\
+             [    2.1] #PF: supervisor write access in kernel mode\n",
+            "[    2.1] #PF: supervisor write access in kernel mode\n\
+             [    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000\n",
+        );
+        assert_ne!(swapped, NULL_X86);
+        let j = judge("NULL_DEREF", Arch::X86_64, &swapped, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn interrupt_context_needs_the_in_interrupt_panic() {
+        // The arm64 log is an oops in interrupt context: fine for ctx=hardirq ...
+        let text = NULL_ARM64.replace("ctx=hardirq", "ctx=softirq");
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Softirq,
+            Arch::Arm64,
+            &text,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(j.verdict, Verdict::Pass);
+        // ... but a process-context oops must not panic "in interrupt", and the other way round.
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Process,
+            Arch::Arm64,
+            &text,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(j.verdict, Verdict::Fail);
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::X86_64,
+            NULL_X86,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(j.verdict, Verdict::Fail);
+        let x86_irq = NULL_X86.replace("Fatal exception", "Fatal exception in interrupt");
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::X86_64,
+            &x86_irq,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+    }
+
+    #[test]
+    fn the_panic_line_may_be_an_expected_line() {
+        let text = "[1] panicgen: trigger STACK_OVERFLOW ctx=process\n\
+                    [2] Insufficient stack space to handle exception!\n\
+                    [3] Kernel panic - not syncing: kernel stack overflow\n";
+        let j = judge("STACK_OVERFLOW", Arch::Arm64, text, End::Exited(Some(1)));
+        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+        let j = judge(
+            "STACK_OVERFLOW",
+            Arch::Arm64,
+            &text.replace(
+                "[3] Kernel panic - not syncing: kernel stack overflow\n",
+                "",
+            ),
+            End::Exited(Some(0)),
+        );
+        assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn unsupported_faults_have_no_matcher() {
+        let f = catalog::find("DIVIDE_ERROR").unwrap();
+        assert!(Matcher::new(f, Context::Process, Arch::Arm64).is_none());
+        assert!(Matcher::new(f, Context::Process, Arch::X86_64).is_some());
+    }
+
+    #[test]
+    fn report_fault_passes_without_panic_and_while_running() {
+        let text = "[1] panicgen: trigger SPINLOCK_RECURSION\n\
+                    [2] WARNING: possible recursive locking detected\n";
+        let j = judge("SPINLOCK_RECURSION", Arch::X86_64, text, End::Running);
+        assert_eq!(j.verdict, Verdict::Pass);
+        assert_eq!(j.observed, "WARNING: possible recursive locking detected");
+    }
+
+    #[test]
+    fn timestamps_are_stripped() {
+        assert_eq!(strip_timestamp("[    1.234567] hello\r"), "hello");
+        assert_eq!(strip_timestamp("[cut] x"), "[cut] x");
+        assert_eq!(strip_timestamp("plain"), "plain");
+    }
+}

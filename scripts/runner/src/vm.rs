@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One QEMU guest: command line, console capture, time limit, clean-up.
+
+use std::{
+    fs,
+    io::{
+        BufRead,
+        BufReader,
+        Write, //
+    },
+    path::{
+        Path,
+        PathBuf, //
+    },
+    process::{
+        Child,
+        Command,
+        Stdio, //
+    },
+    sync::mpsc,
+    thread,
+    time::{
+        Duration,
+        Instant, //
+    },
+};
+
+use crate::{
+    catalog::Arch,
+    verdict::End, //
+};
+
+/// QEMU acceleration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accel {
+    Tcg,
+    Kvm,
+}
+
+impl Accel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Accel::Tcg => "tcg",
+            Accel::Kvm => "kvm",
+        }
+    }
+}
+
+/// Everything needed to boot one guest.
+#[derive(Clone, Debug)]
+pub struct VmSpec {
+    pub arch: Arch,
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+    pub accel: Accel,
+    /// Words appended to the kernel command line (e.g. `pg_fault=BUG`).
+    pub extra_append: Vec<String>,
+    pub memory_mib: u32,
+    pub cpus: u32,
+    pub timeout: Duration,
+}
+
+/// What the runner decides after each console line.
+pub enum Control {
+    Continue,
+    /// Everything needed was seen: stop the guest after this grace period.
+    StopAfter(Duration),
+}
+
+/// The result of one guest run.
+pub struct VmRun {
+    pub lines: Vec<String>,
+    pub end: End,
+    pub elapsed: Duration,
+    /// QEMU's own stderr (errors about devices, accelerators, ...).
+    pub qemu_stderr: String,
+}
+
+/// The kernel command line for a panicgen guest.
+pub fn kernel_append(arch: Arch, extra: &[String]) -> String {
+    let console = match arch {
+        Arch::X86_64 => "ttyS0",
+        Arch::Arm64 => "ttyAMA0",
+    };
+    let mut words = vec![
+        format!("console={console}"),
+        // panic_on_oops: an oops in the faulting task panics the machine.
+        "oops=panic".to_string(),
+        // Reboot at once after a panic; with -no-reboot QEMU then exits.
+        "panic=-1".to_string(),
+        "printk.devkmsg=on".to_string(),
+    ];
+    words.extend(extra.iter().cloned());
+    words.join(" ")
+}
+
+/// The QEMU program and arguments for `spec`.
+pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
+    let (program, machine, pvpanic) = match spec.arch {
+        // -M pc, not q35: q35's firmware costs ~30 s under TCG.
+        Arch::X86_64 => ("qemu-system-x86_64", "pc", "pvpanic"),
+        Arch::Arm64 => ("qemu-system-aarch64", "virt", "pvpanic-pci"),
+    };
+    let mut args: Vec<String> = vec!["-M".into(), machine.into()];
+    match (spec.accel, spec.arch) {
+        (Accel::Kvm, _) => {
+            args.extend(["-accel".into(), "kvm".into(), "-cpu".into(), "host".into()])
+        }
+        (Accel::Tcg, Arch::Arm64) => {
+            args.extend(["-accel".into(), "tcg".into(), "-cpu".into(), "max".into()])
+        }
+        (Accel::Tcg, Arch::X86_64) => args.extend(["-accel".into(), "tcg".into()]),
+    }
+    let s = |v: &str| v.to_string();
+    args.extend([
+        s("-m"),
+        spec.memory_mib.to_string(),
+        s("-smp"),
+        spec.cpus.to_string(),
+        s("-nodefaults"),
+        s("-display"),
+        s("none"),
+        s("-no-reboot"),
+        s("-serial"),
+        s("stdio"),
+        s("-monitor"),
+        s("none"),
+        s("-nic"),
+        s("none"),
+        // A guest panic makes QEMU exit with status 1 (pvpanic).
+        s("-device"),
+        s(pvpanic),
+        s("-action"),
+        s("panic=exit-failure"),
+        s("-kernel"),
+        spec.kernel.display().to_string(),
+        s("-initrd"),
+        spec.initramfs.display().to_string(),
+        s("-append"),
+        kernel_append(spec.arch, &spec.extra_append),
+    ]);
+    (program.to_string(), args)
+}
+
+/// Kills and reaps QEMU when dropped, so no guest outlives the runner's interest in it.
+struct Reaper(Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+enum Event {
+    Line(String),
+    Eof,
+}
+
+/// Boots `spec`, copies the console to `console_log` and feeds each line to `watch`.
+pub fn run(
+    spec: &VmSpec,
+    console_log: &Path,
+    mut watch: impl FnMut(&[String]) -> Control,
+) -> VmRun {
+    let start = Instant::now();
+    let (program, args) = qemu_command(spec);
+    if let Some(dir) = console_log.parent() {
+        let _ = fs::create_dir_all(dir);
+    }
+    let mut log = match fs::File::create(console_log) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            return VmRun {
+                lines: vec![],
+                end: End::NotStarted(format!("cannot write {}: {e}", console_log.display())),
+                elapsed: start.elapsed(),
+                qemu_stderr: String::new(),
+            }
+        }
+    };
+    let child = Command::new(&program)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => Reaper(c),
+        Err(e) => {
+            return VmRun {
+                lines: vec![],
+                end: End::NotStarted(format!("{program}: {e} (run 'make setup')")),
+                elapsed: start.elapsed(),
+                qemu_stderr: String::new(),
+            }
+        }
+    };
+    // Drain both pipes all the time: an undrained console stalls the guest and its exit.
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.0.stdout.take().expect("stdout is piped");
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string();
+                    if tx.send(Event::Line(line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Event::Eof);
+    });
+    let stderr = child.0.stderr.take().expect("stderr is piped");
+    let stderr_thread = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        text
+    });
+
+    let deadline = start + spec.timeout;
+    let mut stop_at: Option<Instant> = None;
+    let mut lines = Vec::new();
+    let end = loop {
+        let now = Instant::now();
+        let limit = stop_at.map_or(deadline, |s| s.min(deadline));
+        if now >= limit {
+            break if stop_at.is_some_and(|s| s <= deadline) {
+                End::Stopped
+            } else {
+                End::Timeout
+            };
+        }
+        match rx.recv_timeout(limit - now) {
+            Ok(Event::Line(line)) => {
+                if let Some(f) = log.as_mut() {
+                    if writeln!(f, "{line}").is_err() {
+                        log = None;
+                    }
+                }
+                lines.push(line);
+                if stop_at.is_none() {
+                    if let Control::StopAfter(grace) = watch(&lines) {
+                        stop_at = Some(Instant::now() + grace);
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break End::Exited(child.0.wait().ok().and_then(|s| s.code()));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+    };
+    drop(child);
+    let qemu_stderr = stderr_thread.join().unwrap_or_default();
+    VmRun {
+        lines,
+        end,
+        elapsed: start.elapsed(),
+        qemu_stderr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(arch: Arch, accel: Accel) -> VmSpec {
+        VmSpec {
+            arch,
+            kernel: "/k".into(),
+            initramfs: "/i".into(),
+            accel,
+            extra_append: vec!["pg_fault=BUG".into()],
+            memory_mib: 512,
+            cpus: 2,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn has_pair(args: &[String], a: &str, b: &str) -> bool {
+        args.windows(2).any(|w| w[0] == a && w[1] == b)
+    }
+
+    #[test]
+    fn x86_64_uses_pc_and_isa_pvpanic() {
+        let (prog, args) = qemu_command(&spec(Arch::X86_64, Accel::Tcg));
+        assert_eq!(prog, "qemu-system-x86_64");
+        assert!(has_pair(&args, "-M", "pc"));
+        assert!(has_pair(&args, "-device", "pvpanic"));
+        assert!(has_pair(&args, "-action", "panic=exit-failure"));
+        assert!(args.contains(&"-no-reboot".to_string()));
+        let append = &args[args.iter().position(|a| a == "-append").unwrap() + 1];
+        assert!(append.contains("console=ttyS0"));
+        assert!(append.contains("oops=panic"));
+        assert!(append.ends_with("pg_fault=BUG"));
+    }
+
+    #[test]
+    fn arm64_uses_virt_cpu_max_and_pci_pvpanic() {
+        let (prog, args) = qemu_command(&spec(Arch::Arm64, Accel::Tcg));
+        assert_eq!(prog, "qemu-system-aarch64");
+        assert!(has_pair(&args, "-M", "virt"));
+        assert!(has_pair(&args, "-cpu", "max"));
+        assert!(has_pair(&args, "-device", "pvpanic-pci"));
+        let append = &args[args.iter().position(|a| a == "-append").unwrap() + 1];
+        assert!(append.contains("console=ttyAMA0"));
+    }
+
+    #[test]
+    fn kvm_uses_the_host_cpu() {
+        let (_, args) = qemu_command(&spec(Arch::X86_64, Accel::Kvm));
+        assert!(has_pair(&args, "-accel", "kvm"));
+        assert!(has_pair(&args, "-cpu", "host"));
+    }
+}

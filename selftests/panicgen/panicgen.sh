@@ -1,0 +1,198 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# kselftest for panicgen, run inside a test machine that has panicgen.ko loaded
+# and debugfs mounted. Prints KTAP; exits 0 when every test passed or was
+# skipped, 1 when one failed, 4 when none could run.
+#
+# Usage: panicgen.sh [--inputs] [--allow-fatal] [FAULT...]
+#   --inputs       bad trigger input (unknown name, empty, 4 KiB of garbage,
+#                  no CAP_SYS_ADMIN) must be refused and the machine must stay up
+#   FAULT...       fire each fault from a child process and look in the kernel
+#                  log for the lines panicgen's catalog expects on this arch.
+#                  Faults that are fatal on this kernel as configured now
+#                  (fatal=yes in the faults file) kill the machine: they are
+#                  SKIPped unless --allow-fatal is given (the console then has
+#                  the verdict; the host runner fires them in a fresh VM each).
+#   (no FAULT)     every fault that is not fatal here
+#
+# lockdep reports only once per boot: a locking fault fired after lockdep has
+# switched itself off is SKIPped with that reason, never passed.
+
+DIR=/sys/kernel/debug/panicgen
+TRIGGER=$DIR/trigger
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+WAIT_S=${PANICGEN_WAIT_S:-10}
+
+n=0
+failed=0
+passed=0
+planned=0
+out=/tmp/panicgen-selftest.$$
+
+ktap_result() { # verdict name [directive]
+	n=$((n + 1))
+	case $1 in
+	ok) passed=$((passed + 1)); echo "ok $n $2${3:+ # $3}" ;;
+	skip) echo "ok $n $2 # SKIP $3" ;;
+	*) failed=$((failed + 1)); echo "not ok $n $2${3:+ # $3}" ;;
+	esac
+}
+
+# The catalog line of a fault: "name=X category=C kind=K ... arch=A expect=RE[ && RE]".
+catalog_line() { grep "^name=$1 " "$DIR/faults"; }
+field() { echo "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
+expect_of() { echo "$1" | sed 's/.* expect=//'; }
+
+# Kernel log lines after the last "panicgen-selftest: mark $1".
+log_since_mark() {
+	dmesg | awk -v m="panicgen-selftest: mark $1" 'index($0, m) { buf = ""; next } { buf = buf $0 "\n" } END { printf "%s", buf }'
+}
+mark() { echo "panicgen-selftest: mark $1" >/dev/kmsg; }
+
+# The first of the " && "-joined patterns that has no matching line, in order,
+# in the kernel log since the mark; empty when all matched.
+first_missing() { # name patterns
+	log=$(log_since_mark "$1")
+	rest=$2
+	while [ -n "$rest" ]; do
+		p=${rest%% && *}
+		if [ "$p" = "$rest" ]; then rest=""; else rest=${rest#* && }; fi
+		# Keep the lines after the first match of p.
+		n=$(printf '%s\n' "$log" | grep -n -E -m 1 -- "$p" | cut -d: -f1)
+		[ -n "$n" ] || { echo "$p"; return; }
+		log=$(printf '%s\n' "$log" | tail -n +$((n + 1)))
+	done
+}
+
+lockdep_on() {
+	[ -r /proc/lockdep_stats ] || return 0
+	! grep -q 'debug_locks: *0' /proc/lockdep_stats
+}
+
+# Run a command that writes bad input to the trigger in a child process; it
+# must fail with errno text ERRTEXT and the module must log why.
+expect_refused() { # test-name errtext command...
+	name=$1 errtext=$2
+	shift 2
+	mark "$name"
+	if "$@" >"$out" 2>&1; then
+		ktap_result fail "$name" "write was accepted"
+	elif ! grep -q "$errtext" "$out"; then
+		ktap_result fail "$name" "expected '$errtext', got '$(tr '\n' ' ' <"$out")'"
+	elif ! log_since_mark "$name" | grep -q "panicgen: trigger re"; then
+		ktap_result fail "$name" "no 'panicgen: trigger rejected/refused' line in the kernel log"
+	else
+		ktap_result ok "$name"
+	fi
+}
+
+test_inputs() {
+	expect_refused input_unknown_name "Invalid argument" sh -c "echo NO_SUCH_FAULT >$TRIGGER"
+	expect_refused input_empty "Invalid argument" sh -c "echo >$TRIGGER"
+	expect_refused input_blank "Invalid argument" sh -c "echo ' 	  ' >$TRIGGER"
+	expect_refused input_name_and_junk "Invalid argument" sh -c "echo 'BUG please' >$TRIGGER"
+	expect_refused input_4k_garbage "Invalid argument" \
+		dd if=/dev/urandom of=$TRIGGER bs=4096 count=1
+	if unshare -U -r true 2>/dev/null; then
+		# Root in a new user namespace: owner of the file, but without
+		# CAP_SYS_ADMIN in the initial namespace. BUG would kill the machine.
+		expect_refused input_no_cap_sys_admin "Operation not permitted" \
+			unshare -U -r sh -c "echo BUG >$TRIGGER"
+	else
+		ktap_result skip input_no_cap_sys_admin "no user namespaces (CONFIG_USER_NS)"
+	fi
+	# Still alive, and the listing is intact: every catalog name is listed.
+	missing=""
+	for name in $(sed -n 's/^name=\([^ ]*\) .*/\1/p' "$DIR/faults"); do
+		grep -qx "$name" "$TRIGGER" || missing="$missing $name"
+	done
+	if [ -z "$(cat "$TRIGGER")" ]; then
+		ktap_result fail trigger_lists_faults "reading trigger gave nothing"
+	elif [ -n "$missing" ]; then
+		ktap_result fail trigger_lists_faults "not listed:$missing"
+	else
+		ktap_result ok trigger_lists_faults
+	fi
+}
+
+test_fault() {
+	name=$1
+	line=$(catalog_line "$name")
+	if [ -z "$line" ]; then
+		ktap_result fail "$name" "not in $DIR/faults"
+		return
+	fi
+	fatal=$(field "$line" fatal)
+	kind=$(field "$line" kind)
+	pattern=$(expect_of "$line")
+	case $pattern in
+	unsupported:*)
+		ktap_result skip "$name" "$pattern"
+		return
+		;;
+	esac
+	if [ "$fatal" != no ] && [ -z "$allow_fatal" ]; then
+		ktap_result skip "$name" "fatal here ($fatal): kills the machine (use --allow-fatal, or the host runner)"
+		return
+	fi
+	if [ "$kind" = lockdep ] && ! lockdep_on; then
+		ktap_result skip "$name" "lockdep already reported once this boot and switched itself off"
+		return
+	fi
+	mark "$name"
+	sh -c 'echo "$1" >"$2"' sh "$name" "$TRIGGER" &
+	writer=$!
+	i=0
+	while [ $i -lt $((WAIT_S * 10)) ]; do
+		missing=$(first_missing "$name" "$pattern")
+		[ -z "$missing" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if ! log_since_mark "$name" | grep -q "panicgen: trigger $name "; then
+		ktap_result fail "$name" "no 'panicgen: trigger $name' line: the write did not reach the module"
+	elif [ -z "$missing" ]; then
+		ktap_result ok "$name"
+	else
+		ktap_result fail "$name" "no kernel message matching '$missing' within ${WAIT_S}s"
+	fi
+	kill -0 "$writer" 2>/dev/null && echo "# $name: the writer is still inside the kernel (expected when the fault hangs its CPU)"
+}
+
+inputs=""
+allow_fatal=""
+faults=""
+for arg; do
+	case $arg in
+	--inputs) inputs=1 ;;
+	--allow-fatal) allow_fatal=1 ;;
+	-*) echo "usage: $0 [--inputs] [--allow-fatal] [FAULT...]" >&2; exit 2 ;;
+	*) faults="$faults $arg" ;;
+	esac
+done
+
+echo "KTAP version 1"
+if [ ! -w "$TRIGGER" ] || [ ! -r "$DIR/faults" ]; then
+	echo "1..0 # SKIP panicgen is not loaded (no $TRIGGER; insmod panicgen.ko, mount debugfs)"
+	exit $KSFT_SKIP
+fi
+if [ -z "$faults" ] && [ -z "$inputs" ]; then
+	faults=$(sed -n 's/^name=\([^ ]*\) .* fatal=no .*/\1/p' "$DIR/faults")
+fi
+[ -n "$inputs" ] && planned=$((planned + 7))
+for f in $faults; do planned=$((planned + 1)); done
+echo "1..$planned"
+
+[ -n "$inputs" ] && test_inputs
+for f in $faults; do
+	test_fault "$f"
+done
+rm -f "$out"
+
+echo "# totals: pass:$passed fail:$failed skip:$((n - passed - failed))"
+[ "$failed" -eq 0 ] || exit $KSFT_FAIL
+[ "$passed" -gt 0 ] || exit $KSFT_SKIP
+exit $KSFT_PASS

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Faults of the `hangs` category: each hangs its context long enough for the kernel's
+//! detector to report it (the runner shortens the thresholds on the guest command line), then
+//! lets go, so that the machine survives unless the detector is set to panic.
+
+use kernel::{
+    bindings,
+    processor::cpu_relax,
+    sync::rcu,
+    time::{
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+};
+
+use crate::context::{
+    with_irqs_disabled,
+    with_preemption_disabled, //
+};
+
+/// Busy-waits for `delta` without sleeping.
+fn spin_for(delta: Delta) {
+    let start = Instant::<Monotonic>::now();
+    while start.elapsed() < delta {
+        cpu_relax();
+    }
+}
+
+/// `SOFTLOCKUP` fault.
+#[inline(never)]
+pub(super) fn softlockup() {
+    with_preemption_disabled(|| spin_for(Delta::from_secs(8)));
+}
+
+/// `HARDLOCKUP` fault: another CPU's buddy detector reports this one.
+#[inline(never)]
+pub(super) fn hardlockup() {
+    with_irqs_disabled(|| spin_for(Delta::from_secs(8)));
+}
+
+/// `HUNG_TASK` fault: an uninterruptible sleep (`D` state).
+#[inline(never)]
+pub(super) fn hung_task() {
+    // SAFETY: Converting milliseconds has no preconditions.
+    let timeout = unsafe { bindings::__msecs_to_jiffies(10_000) };
+    // SAFETY: Called from a context that may sleep (the catalog allows only those).
+    unsafe { bindings::schedule_timeout_uninterruptible(timeout as kernel::ffi::c_long) };
+}
+
+/// `RCU_STALL` fault: an RCU read-side section that never reaches a quiescent state.
+#[inline(never)]
+pub(super) fn rcu_stall() {
+    let _read = rcu::read_lock();
+    with_preemption_disabled(|| spin_for(Delta::from_secs(15)));
+}

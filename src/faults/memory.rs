@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Faults of the `memory` category.
+//!
+//! Every invalid access happens in inline assembly or in C (`src/canary.c`, `src/slab.c`),
+//! never through a Rust reference. Each asm block ends in an undefined instruction, so that an
+//! access that does not fault traps with a different message instead of being survived.
+
+use core::{
+    cell::UnsafeCell,
+    hint::black_box, //
+};
+
+use kernel::{
+    error::to_result,
+    ffi::c_int,
+    prelude::*, //
+};
+
+/// `NULL_DEREF` fault: a store to virtual address 0.
+#[inline(never)]
+pub(super) fn null_deref() -> ! {
+    // SAFETY: The store targets address 0, which is never mapped for the kernel: the page fault
+    // kills the context. Nothing Rust can see is touched, and the block never falls through.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        kernel::asm!(
+            "movq {val}, ({addr})\n\tud2";
+            addr = in(reg) 0usize,
+            val = in(reg) 0x5a5a_5a5a_usize,
+            options(noreturn, nostack)
+        );
+        #[cfg(target_arch = "aarch64")]
+        kernel::asm!(
+            "str {val}, [{addr}]\n\tudf #0";
+            addr = in(reg) 0usize,
+            val = in(reg) 0x5a5a_5a5a_usize,
+            options(noreturn, nostack)
+        );
+    }
+}
+
+/// `NULL_READ` fault: a load from virtual address 0.
+#[inline(never)]
+pub(super) fn null_read() -> ! {
+    // SAFETY: As for `null_deref`, with a load.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        kernel::asm!(
+            "movq ({addr}), {addr}\n\tud2";
+            addr = in(reg) 0usize,
+            options(noreturn, nostack)
+        );
+        #[cfg(target_arch = "aarch64")]
+        kernel::asm!(
+            "ldr {addr}, [{addr}]\n\tudf #0";
+            addr = in(reg) 0usize,
+            options(noreturn, nostack)
+        );
+    }
+}
+
+/// `NULL_EXEC` fault: a call to virtual address 0.
+#[inline(never)]
+pub(super) fn null_exec() -> ! {
+    // SAFETY: The call's target is never mapped: the instruction fetch faults and kills the
+    // context before anything runs there.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        kernel::asm!(
+            "call *{addr}\n\tud2";
+            addr = in(reg) 0usize,
+            options(noreturn)
+        );
+        #[cfg(target_arch = "aarch64")]
+        kernel::asm!(
+            "blr {addr}\n\tudf #0";
+            addr = in(reg) 0usize,
+            options(noreturn)
+        );
+    }
+}
+
+/// A value in the module's read-only data.
+static RODATA: u64 = 0x0123_4567_89ab_cdef;
+
+/// `WRITE_RODATA` fault: a store to [`RODATA`], mapped read-only (`STRICT_MODULE_RWX`).
+#[inline(never)]
+pub(super) fn write_rodata() -> ! {
+    let addr = black_box(&raw const RODATA);
+    // SAFETY: The store targets a read-only mapping and faults; Rust never observes the value
+    // changing because the block does not fall through.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        kernel::asm!(
+            "movq {val}, ({addr})\n\tud2";
+            addr = in(reg) addr,
+            val = in(reg) 0x5a5a_5a5a_usize,
+            options(noreturn, nostack)
+        );
+        #[cfg(target_arch = "aarch64")]
+        kernel::asm!(
+            "str {val}, [{addr}]\n\tudf #0";
+            addr = in(reg) addr,
+            val = in(reg) 0x5a5a_5a5a_usize,
+            options(noreturn, nostack)
+        );
+    }
+}
+
+/// Machine code for "return", placed in the module's writable (never executable) data.
+#[repr(transparent)]
+struct Code(UnsafeCell<[u8; 16]>);
+
+// SAFETY: Nothing ever writes the cell; it only needs to live in writable data.
+unsafe impl Sync for Code {}
+
+#[cfg(target_arch = "x86_64")]
+static DATA_CODE: Code = Code(UnsafeCell::new([0xc3; 16])); // ret
+#[cfg(target_arch = "aarch64")]
+static DATA_CODE: Code = Code(UnsafeCell::new([
+    0xc0, 0x03, 0x5f, 0xd6, 0xc0, 0x03, 0x5f, 0xd6, 0xc0, 0x03, 0x5f, 0xd6, 0xc0, 0x03, 0x5f, 0xd6,
+])); // ret
+
+/// `EXEC_DATA` fault: a call into [`DATA_CODE`]; the NX mapping faults on the fetch.
+#[inline(never)]
+pub(super) fn exec_data() -> ! {
+    let addr = black_box(DATA_CODE.0.get());
+    // SAFETY: The target holds a bare `ret`: should the data be executable, the call returns
+    // at once and the undefined instruction traps. Otherwise the fetch faults.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        kernel::asm!(
+            "call *{addr}\n\tud2";
+            addr = in(reg) addr,
+            options(noreturn)
+        );
+        #[cfg(target_arch = "aarch64")]
+        kernel::asm!(
+            "blr {addr}\n\tudf #0";
+            addr = in(reg) addr,
+            options(noreturn)
+        );
+    }
+}
+
+/// Recurses with a 512-byte frame until the stack's guard page stops it.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let mut frame = [0u8; 512];
+    frame[0] = depth as u8;
+    black_box(&mut frame);
+    if black_box(depth) == u64::MAX {
+        return 0;
+    }
+    recurse(depth + 1) + u64::from(frame[(depth % 512) as usize])
+}
+
+/// `STACK_OVERFLOW` fault.
+#[inline(never)]
+pub(super) fn stack_overflow() {
+    black_box(recurse(0));
+}
+
+unsafe extern "C" {
+    // Implemented in src/canary.c and src/slab.c, in C: the kernel builds Rust without the
+    // stack protector, and invalid heap accesses never happen in Rust.
+    fn panicgen_stack_canary();
+    fn panicgen_stack_canary_strong();
+    fn panicgen_use_after_free() -> c_int;
+    fn panicgen_double_free() -> c_int;
+    fn panicgen_slab_oob() -> c_int;
+}
+
+/// `STACK_CANARY` fault.
+pub(super) fn stack_canary() {
+    // SAFETY: The C function takes no arguments. It corrupts only its own frame, and the
+    // stack protector's check in its epilogue panics before that frame is used to return.
+    unsafe { panicgen_stack_canary() };
+}
+
+/// `STACK_CANARY_STRONG` fault.
+pub(super) fn stack_canary_strong() {
+    // SAFETY: As for `stack_canary`.
+    unsafe { panicgen_stack_canary_strong() };
+}
+
+/// `USE_AFTER_FREE` fault.
+pub(super) fn use_after_free() -> Result {
+    // SAFETY: The C function corrupts only a freed object of its own debug cache, which SLUB
+    // then reports; it takes no arguments.
+    to_result(unsafe { panicgen_use_after_free() })
+}
+
+/// `DOUBLE_FREE` fault.
+pub(super) fn double_free() -> Result {
+    // SAFETY: The second free is of an object of the C function's own debug cache, where SLUB
+    // detects it and refuses it.
+    to_result(unsafe { panicgen_double_free() })
+}
+
+/// `SLAB_OOB` fault.
+pub(super) fn slab_oob() -> Result {
+    // SAFETY: The C function writes only into the red zone of its own debug cache's object.
+    to_result(unsafe { panicgen_slab_oob() })
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! panicgen: crash the kernel on purpose, precisely and provably.
+//!
+//! Writing `NAME [ctx=CTX] [cpu=N] [delay_ms=N] [id=TOKEN]` to
+//! `/sys/kernel/debug/panicgen/trigger` fires that fault; reading the file lists the fault names.
+//! `/sys/kernel/debug/panicgen/faults` describes every fault: its contexts, whether it is fatal
+//! on this kernel as configured now, the options it needs and the kernel message that proves
+//! it on the running architecture. The faults are defined by [`catalog::FAULTS`].
+
+use kernel::{
+    bindings,
+    debugfs::{
+        Dir,
+        File, //
+    },
+    fmt,
+    prelude::*,
+    uaccess::UserSliceReader, //
+};
+
+// Shared with the host runner, which uses the parts this module does not (descriptions, the
+// other architecture's expectations).
+#[allow(dead_code)]
+mod catalog;
+mod context;
+mod faults;
+mod kconfig;
+mod sysctl;
+
+use catalog::{
+    Command,
+    Expect,
+    Fault,
+    Kind,
+    ParseError, //
+};
+
+module! {
+    type: PanicGen,
+    name: "panicgen",
+    authors: ["panicgen developers"],
+    description: "Fires controlled kernel faults on request, for crash-test pipelines",
+    license: "GPL",
+}
+
+/// The architecture this module was built for.
+#[cfg(target_arch = "x86_64")]
+const ARCH: catalog::Arch = catalog::Arch::X86_64;
+#[cfg(target_arch = "aarch64")]
+const ARCH: catalog::Arch = catalog::Arch::Arm64;
+
+#[pin_data]
+struct PanicGen {
+    // Dropped in this order: the files first (no new triggers, writers done), then the
+    // deferred-context machinery (pending faults cancelled), then the directory.
+    #[pin]
+    _trigger: File<()>,
+    #[pin]
+    _faults: File<()>,
+    _contexts: context::Contexts,
+    _dir: Dir,
+}
+
+impl kernel::InPlaceModule for PanicGen {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let dir = Dir::new(c"panicgen");
+        try_pin_init!(Self {
+            _contexts: context::Contexts::new(),
+            _trigger <- dir.read_write_callback_file(c"trigger", (), &list_names, &trigger_write),
+            _faults <- dir.read_callback_file(c"faults", (), &describe_faults),
+            _dir: dir,
+        })
+    }
+}
+
+// The catalog is `core`-only; the kernel's formatting macros take `kernel::fmt::Display`.
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Reading `trigger`: one fault name per line.
+fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for fault in catalog::FAULTS {
+        writeln!(f, "{}", fault.name)?;
+    }
+    Ok(())
+}
+
+/// Whether `fault` panics this kernel as configured now (for process context; an oops in
+/// interrupt context always panics).
+fn fatal(fault: &Fault) -> &'static str {
+    match fault.kind {
+        Kind::Panic => "yes",
+        Kind::Lockdep => "no",
+        kind => match kind.panic_sysctl().and_then(sysctl::read_kernel_int) {
+            Some(0) => "no",
+            Some(_) => "yes",
+            None => "unknown",
+        },
+    }
+}
+
+/// Reading `faults`: one fault per line as `key=value` fields; `expect=` is last and runs to
+/// the end of the line (regular expressions, joined by ` && `).
+fn describe_faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for fault in catalog::FAULTS {
+        write!(
+            f,
+            "name={} category={} kind={} contexts=",
+            fault.name,
+            fault.category,
+            fault.kind.name()
+        )?;
+        for (i, ctx) in fault.contexts.iter().enumerate() {
+            write!(f, "{}{}", if i > 0 { "," } else { "" }, ctx.name())?;
+        }
+        write!(f, " fatal={} needs=", fatal(fault))?;
+        if fault.needs.is_empty() {
+            f.write_str("-")?;
+        }
+        for (i, need) in fault.needs.iter().enumerate() {
+            let state = match kconfig::enabled(need) {
+                Some(true) => "y",
+                Some(false) => "n",
+                None => "?",
+            };
+            write!(f, "{}{need}:{state}", if i > 0 { "," } else { "" })?;
+        }
+        write!(f, " arch={} expect=", ARCH.name())?;
+        match fault.expect(ARCH) {
+            Expect::Lines(lines) => {
+                for (i, line) in lines.iter().enumerate() {
+                    write!(f, "{}{line}", if i > 0 { " && " } else { "" })?;
+                }
+            }
+            Expect::Unsupported(why) => write!(f, "unsupported: {why}")?,
+        }
+        writeln!(f)?;
+    }
+    Ok(())
+}
+
+/// Writing `trigger`: parse the command and fire the fault.
+fn trigger_write(_: &(), reader: &mut UserSliceReader) -> Result {
+    // SAFETY: `capable` may be called from any process context; it only reads the current
+    // task's credentials.
+    if !unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) } {
+        pr_warn!("trigger refused: CAP_SYS_ADMIN is required\n");
+        return Err(EPERM);
+    }
+    let len = reader.len();
+    if len > catalog::MAX_COMMAND_LEN {
+        pr_warn!("trigger rejected: {}\n", ParseError::TooLong(len));
+        return Err(EINVAL);
+    }
+    let mut buf = [0u8; catalog::MAX_COMMAND_LEN];
+    reader.read_slice(&mut buf[..len])?;
+    let cmd = catalog::parse(&buf[..len]).map_err(|e| {
+        pr_warn!("trigger rejected: {}\n", e);
+        EINVAL
+    })?;
+    if let Expect::Unsupported(why) = cmd.fault.expect(ARCH) {
+        pr_warn!(
+            "trigger rejected: {} on {}: {}\n",
+            cmd.fault.name,
+            ARCH.name(),
+            why
+        );
+        return Err(eopnotsupp());
+    }
+    log_trigger(&cmd);
+    context::run(&cmd)
+}
+
+/// `-EOPNOTSUPP`, which `kernel::error::code` names only from Linux 7.3 on.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as c_int))
+}
+
+/// Logs the trigger line the host runner and crash-dump checks key on.
+fn log_trigger(cmd: &Command<'_>) {
+    pr_info!(
+        "trigger {} ctx={}{}{}{}\n",
+        cmd.fault.name,
+        cmd.ctx.name(),
+        Opt("cpu", cmd.cpu),
+        Opt("delay_ms", (cmd.delay_ms > 0).then_some(cmd.delay_ms)),
+        Opt("id", cmd.id)
+    );
+}
+
+/// Formats as ` key=value` when the option was given, else as nothing.
+struct Opt<T>(&'static str, Option<T>);
+
+impl<T: core::fmt::Display> fmt::Display for Opt<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.1 {
+            Some(value) => write!(f, " {}={}", self.0, value),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The catalog and parser cases that `cargo test` runs on the host, run again in the kernel
+/// on `insmod` (with `CONFIG_KUNIT`); the runner reads their KTAP from the guest's console.
+#[kunit_tests(panicgen_catalog)]
+mod tests {
+    use super::catalog::cases;
+
+    #[test]
+    fn parses_names() {
+        assert_eq!(cases::parses_names(), Ok(()));
+    }
+
+    #[test]
+    fn parses_options() {
+        assert_eq!(cases::parses_options(), Ok(()));
+    }
+
+    #[test]
+    fn rejects_bad_commands() {
+        assert_eq!(cases::rejects_bad_commands(), Ok(()));
+    }
+
+    #[test]
+    fn catalog_is_consistent() {
+        assert_eq!(cases::catalog_is_consistent(), Ok(()));
+    }
+
+    #[test]
+    fn contexts_follow_the_catalog() {
+        assert_eq!(cases::contexts_follow_the_catalog(), Ok(()));
+    }
+}
