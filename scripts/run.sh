@@ -6,7 +6,8 @@
 # Results: out/ARCH/results.json, results.ktap, console/*.log.
 #
 # Usage: run.sh [ARCH] [FAULT...]     (ARCH: x86_64 (default) or arm64)
-# Environment: PANICGEN_OUT (default <checkout>/out), PANICGEN_RUNNER_ARGS
+# Environment: PANICGEN_OUT (default <checkout>/out), PANICGEN_DUMP (none or
+# kdump: capture and check a vmcore of every fatal run), PANICGEN_RUNNER_ARGS
 # (extra runner options, e.g. "--timeout 120 --accel tcg").
 
 . "$(dirname "$0")/lib.sh"
@@ -19,4 +20,5 @@ out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$karch"
 rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
 exec "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$IMAGE" \
-	--initramfs "$INITRAMFS" --out "$out" ${PANICGEN_RUNNER_ARGS:-} "$@"
+	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$KDIR/vmlinux" --module "$MODULE" \
+	--dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"

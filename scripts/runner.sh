@@ -16,4 +16,9 @@ if ! cargo build --quiet --release --locked --manifest-path "$manifest" 2>"$PANI
 	cat "$PANICGEN_CACHE/runner-build.log" >&2
 	die "panicgen-runner did not build (log above)"
 fi
+# drgn, for the vmcore checks (--dump).
+if [ -r "$PANICGEN_CACHE/toolchain.env" ]; then
+	DRGN_PYTHON=$(. "$PANICGEN_CACHE/toolchain.env" && echo "${DRGN_PYTHON:-}")
+	export DRGN_PYTHON
+fi
 exec "$bin" "$@"

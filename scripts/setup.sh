@@ -7,7 +7,8 @@
 # `rustc --version`), the kernel source (newest served series the project
 # supports) and the arm64 busybox are *downloaded* (architecture "all"/arm64)
 # from newer suites of the mirror already configured in /etc/apt and extracted
-# into the cache; they are never installed. Results go to
+# into the cache; they are never installed. So are makedumpfile and its
+# libraries for the guests' capture kernels; drgn goes into a venv. Results go to
 # $PANICGEN_CACHE/toolchain.env, which the other scripts source.
 #
 # Environment:
@@ -19,7 +20,7 @@
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
 	flex bison bc make libelf-dev libssl-dev cpio xz-utils qemu-system-x86 qemu-system-arm
-	busybox-static"
+	busybox-static qemu-utils"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"
 APT_DIR="$PANICGEN_CACHE/apt"
@@ -65,7 +66,7 @@ setup_private_apt() {
 	mkdir -p "$APT_DIR"/{lists/partial,cache/archives/partial,parts,prefs}
 	: >"$APT_DIR/status"
 	{
-		echo "deb [arch=arm64 signed-by=$keyring] $uri $codename main"
+		echo "deb [arch=amd64,arm64 signed-by=$keyring] $uri $codename main"
 		for s in $NEWER_SUITES; do
 			echo "deb [arch=amd64 signed-by=$keyring] $uri $s main"
 		done
@@ -92,7 +93,7 @@ setup_private_apt() {
 		rm -f "$APT_DIR/sources.list.new"
 	fi
 	if [ ! -e "$stamp" ] || [ $(($(date +%s) - $(stat -c %Y "$stamp"))) -gt "$age" ]; then
-		run_logged "$PANICGEN_CACHE/apt-private.log" "package lists of $codename(arm64) $NEWER_SUITES" \
+		run_logged "$PANICGEN_CACHE/apt-private.log" "package lists of $codename(amd64,arm64) $NEWER_SUITES" \
 			papt update
 		touch "$stamp"
 	fi
@@ -197,6 +198,50 @@ setup_busybox() {
 	[ -f "$BUSYBOX_arm64" ] || die "busybox-static:arm64 $ver has no bin/busybox"
 }
 
+# makedumpfile for the kdump capture kernel, with the shared libraries it
+# loads, from the machine's own release for both guest architectures:
+# extracted into one tree per arch, which mkinitramfs.sh copies from.
+GUEST_DEBS="makedumpfile libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+setup_guest_root() { # debian-arch
+	local darch=$1 p ver vers="" root
+	for p in $GUEST_DEBS; do
+		ver=$(pcache policy "$p:$darch" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+		[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+			die "$p:$darch is not served by the machine's Debian mirror (needed in the kdump capture initramfs)"
+		vers="$vers $p:$darch=$ver"
+	done
+	root="$PANICGEN_CACHE/guestroot/$darch-$(echo "$vers" | sha256sum | cut -c1-12)"
+	if [ ! -e "$root/.complete" ]; then
+		rm -rf "$root" "$root.tmp"
+		mkdir -p "$root.tmp" "$PANICGEN_CACHE/debs/$darch"
+		msg "downloading makedumpfile and its libraries for $darch"
+		(cd "$PANICGEN_CACHE/debs/$darch" && rm -f ./*.deb &&
+			papt download -q ${vers// / } >/dev/null 2>&1) ||
+			die "download of$vers ($darch) failed; check the network and 'apt-get update'"
+		for p in "$PANICGEN_CACHE/debs/$darch"/*.deb; do
+			dpkg-deb -x "$p" "$root.tmp"
+		done
+		rm -f "$PANICGEN_CACHE/debs/$darch"/*.deb
+		[ -x "$root.tmp/usr/bin/makedumpfile" ] || die "makedumpfile:$darch has no usr/bin/makedumpfile"
+		touch "$root.tmp/.complete"
+		mv "$root.tmp" "$root"
+	fi
+	echo "$root"
+}
+
+# drgn (from PyPI) reads the vmcores; Debian's crash 8.x cannot read 7.x dumps.
+PANICGEN_DRGN_VERSION=0.3.0
+setup_drgn() {
+	local venv="$PANICGEN_CACHE/venv/drgn-$PANICGEN_DRGN_VERSION"
+	DRGN_PYTHON="$venv/bin/python3"
+	"$DRGN_PYTHON" -c 'import drgn' 2>/dev/null && return 0
+	rm -rf "$venv"
+	python3 -m venv "$venv" || die "python3 -m venv failed: apt-get install python3-venv"
+	run_logged "$PANICGEN_CACHE/drgn-install.log" "pip install drgn $PANICGEN_DRGN_VERSION" \
+		"$venv/bin/pip" install --quiet "drgn==$PANICGEN_DRGN_VERSION"
+	"$DRGN_PYTHON" -c 'import drgn' || die "drgn does not import in $venv"
+}
+
 check_rust_available() {
 	local o="$PANICGEN_CACHE/rustavailable"
 	mkdir -p "$o"
@@ -218,6 +263,9 @@ main() {
 	setup_kernel_source
 	setup_bindgen
 	setup_busybox
+	GUESTROOT_x86_64=$(setup_guest_root amd64)
+	GUESTROOT_arm64=$(setup_guest_root arm64)
+	setup_drgn
 	export LIBCLANG_PATH
 	check_rust_available
 	local clangver rustcver
@@ -227,6 +275,8 @@ main() {
 		printf 'KSRC=%q\nKSERIES=%q\nKPKGVER=%q\n' "$KSRC" "$KSERIES" "$KPKGVER"
 		printf 'RUST_LIB_SRC=%q\nBINDGEN=%q\nLIBCLANG_PATH=%q\n' "$RUST_LIB_SRC" "$BINDGEN" "$LIBCLANG_PATH"
 		printf 'BUSYBOX_x86_64=%q\nBUSYBOX_arm64=%q\n' "$BUSYBOX_x86_64" "$BUSYBOX_arm64"
+		printf 'GUESTROOT_x86_64=%q\nGUESTROOT_arm64=%q\n' "$GUESTROOT_x86_64" "$GUESTROOT_arm64"
+		printf 'DRGN_PYTHON=%q\n' "$DRGN_PYTHON"
 		printf 'LLVM_SUFFIX=%q\nTOOLCHAIN_ID=%q\n' "-$PANICGEN_LLVM" "$clangver; $rustcver; bindgen $PANICGEN_BINDGEN_VERSION"
 		printf 'export LIBCLANG_PATH\n'
 	} >"$PANICGEN_CACHE/toolchain.env.tmp"

@@ -12,7 +12,9 @@
 #[path = "../../../src/catalog.rs"]
 mod catalog;
 mod docs;
+mod dump;
 mod report;
+mod title;
 mod verdict;
 mod vm;
 
@@ -48,6 +50,10 @@ use verdict::{
     Matcher,
     Verdict, //
 };
+use dump::{
+    DumpMode,
+    Verifier, //
+};
 use vm::{
     Accel,
     Control,
@@ -58,7 +64,8 @@ const USAGE: &str = "\
 usage: panicgen-runner run --arch ARCH --kernel IMAGE --initramfs CPIO --out DIR
                            [--timeout SECONDS] [--accel auto|tcg|kvm]
                            [--selftest ARGS | --no-selftest] [--contexts CTX,...]
-                           [--jobs N]
+                           [--jobs N] [--dump none|kdump]
+                           [--vmlinux VMLINUX --module PANICGEN.ko]
                            [FAULT...]
        panicgen-runner summary RESULTS.json...
        panicgen-runner docs
@@ -77,6 +84,10 @@ struct Options {
     contexts: Option<Vec<Context>>,
     /// How many guests run at once.
     jobs: usize,
+    /// How fatal runs capture a dump.
+    dump: DumpMode,
+    /// What reads and checks the dumps (with `dump` other than `none`).
+    verifier: Option<Verifier>,
 }
 
 /// One VM run of the matrix: a fault in a context.
@@ -129,6 +140,9 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
     let mut faults = Vec::new();
     let mut contexts = None;
     let mut jobs = thread::available_parallelism().map_or(1, usize::from);
+    let mut dump = DumpMode::None;
+    let mut vmlinux = None;
+    let mut module = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -158,6 +172,13 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--selftest" => selftest = Some(value("--selftest")?),
+            "--dump" => {
+                let v = value("--dump")?;
+                dump = DumpMode::from_name(&v)
+                    .ok_or_else(|| format!("unknown dump mode '{v}' (none or kdump)"))?;
+            }
+            "--vmlinux" => vmlinux = Some(PathBuf::from(value("--vmlinux")?)),
+            "--module" => module = Some(PathBuf::from(value("--module")?)),
             "--no-selftest" => selftest = None,
             "--jobs" => {
                 let v = value("--jobs")?;
@@ -188,6 +209,20 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
     if faults.is_empty() {
         faults = catalog::FAULTS.iter().collect();
     }
+    let verifier = match (dump, vmlinux, module) {
+        (DumpMode::None, _, _) => None,
+        (_, Some(vmlinux), Some(module)) => Some(Verifier {
+            python: env::var_os("DRGN_PYTHON")
+                .map(PathBuf::from)
+                .ok_or("--dump needs drgn: DRGN_PYTHON is not set (scripts/runner.sh sets it after 'make setup')")?,
+            script: env::var_os("PANICGEN_ROOT")
+                .map(|r| PathBuf::from(r).join("scripts/vmcore-check.py"))
+                .ok_or("--dump needs PANICGEN_ROOT (scripts/runner.sh sets it)")?,
+            vmlinux,
+            module,
+        }),
+        _ => return Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into()),
+    };
     Ok(Options {
         arch: arch.ok_or("--arch is required")?,
         kernel: kernel.ok_or("--kernel is required")?,
@@ -199,6 +234,8 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
         faults,
         contexts,
         jobs,
+        dump,
+        verifier,
     })
 }
 
@@ -212,6 +249,7 @@ fn spec(opts: &Options, accel: Accel, extra: Vec<String>) -> VmSpec {
         memory_mib: 512,
         cpus: 2,
         timeout: opts.timeout,
+        vmcore_disk: None,
     }
 }
 
@@ -279,34 +317,80 @@ fn guest_release(lines: &[String]) -> Option<String> {
     })
 }
 
-fn run_fault(opts: &Options, accel: Accel, run: Run) -> (FaultResult, Vec<String>) {
+/// A token unique to one attempt of one run, echoed by the module's trigger line.
+fn run_id(arch: Arch, name: &str, attempt: u32) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut id = format!(
+        "{}.{}.{}.{:x}",
+        arch.name(),
+        name,
+        attempt,
+        std::process::id() ^ nanos
+    );
+    id.truncate(catalog::MAX_ID_LEN);
+    id
+}
+
+fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResult, Vec<String>) {
     let fault = run.fault;
-    let console = opts.out.join("console").join(format!("{}.log", run.name()));
-    let mut result = FaultResult {
-        fault: fault.name.to_string(),
-        context: run.ctx.name().to_string(),
-        verdict: Verdict::Skip,
-        expected: String::new(),
-        observed: String::new(),
-        reason: String::new(),
-        duration_s: 0.0,
-        console: String::new(),
-    };
+    let name = run.name();
+    let console = opts.out.join("console").join(format!("{name}.log"));
+    let mut result = FaultResult::new(fault.name, run.ctx.name());
+    result.attempts = attempt;
     let Some(matcher) = Matcher::new(fault, run.ctx, opts.arch) else {
         if let Expect::Unsupported(why) = fault.expect(opts.arch) {
             result.reason = why.to_string();
         }
         return (result, vec![]);
     };
+    let id = run_id(opts.arch, &name, attempt);
+    // Only a fault that panics the test guest leaves a dump behind.
+    let verifier = opts
+        .verifier
+        .as_ref()
+        .filter(|_| fault.kind.panics_test_guest());
     // A panic run normally ends by itself (pvpanic); a report run may leave a CPU spinning.
     let grace = if fault.kind.panics_test_guest() {
         Duration::from_millis(500)
     } else {
         Duration::from_millis(1500)
     };
-    let mut extra = vec![format!("pg_fault=\"{}\"", run.command())];
+    let mut extra = vec![format!("pg_fault=\"{} id={id}\"", run.command())];
     extra.extend(fault.boot_args.split_whitespace().map(str::to_string));
-    let vm_run = vm::run(&spec(opts, accel, extra), &console, |lines| {
+    let mut spec = spec(opts, accel, extra);
+    let disk = opts.out.join("disks").join(format!("{name}.img"));
+    if verifier.is_some() {
+        if let Err(e) = dump::create_disk(&disk) {
+            result.verdict = Verdict::Error;
+            result.reason = e;
+            return (result, vec![]);
+        }
+        spec.extra_append.extend(
+            [
+                "pg_kdump=1",
+                dump::CRASHKERNEL,
+                // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture.
+                "crash_kexec_post_notifiers",
+            ]
+            .map(str::to_string),
+        );
+        spec.vmcore_disk = Some(disk.clone());
+    }
+    let vm_run = vm::run(&spec, &console, |lines| {
+        if verifier.is_some() {
+            // The capture kernel ends a dump run: it reboots and QEMU exits.
+            let done = lines.last().is_some_and(|l| {
+                l.contains("panicgen-init: vmcore saved")
+                    || l.contains("panicgen-init: capture failed")
+            });
+            return if done {
+                Control::StopAfter(Duration::from_secs(5))
+            } else {
+                Control::Continue
+            };
+        }
         match matcher.judge(lines, &End::Running).verdict {
             Verdict::Pass => Control::StopAfter(grace),
             _ => Control::Continue,
@@ -315,6 +399,43 @@ fn run_fault(opts: &Options, accel: Accel, run: Run) -> (FaultResult, Vec<String
     let mut j = matcher.judge(&vm_run.lines, &vm_run.end);
     if j.verdict == Verdict::Error && !vm_run.qemu_stderr.trim().is_empty() {
         j.reason = format!("{}; QEMU said: {}", j.reason, vm_run.qemu_stderr.trim());
+    }
+    if let Some(verifier) = verifier {
+        let dir = opts.out.join(&name);
+        let vmcore = dir.join("vmcore");
+        let facts = fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+            .and_then(|()| dump::extract(&disk, &vmcore))
+            .and_then(|_| {
+                result.vmcore = vmcore.display().to_string();
+                verifier.read(&vmcore)
+            });
+        let _ = fs::remove_file(&disk);
+        let captured = facts.is_ok();
+        let checks = dump::check(&facts, &matcher, fault, &id);
+        if j.verdict == Verdict::Pass {
+            if let Some(bad) = checks.iter().find(|c| !c.ok) {
+                let capture_hung = !captured
+                    && vm_run.end == End::Timeout
+                    && vm_run
+                        .lines
+                        .iter()
+                        .any(|l| l.contains("panicgen-init: capture kernel booted"));
+                j.verdict = if capture_hung {
+                    Verdict::Error
+                } else {
+                    Verdict::Fail
+                };
+                j.reason = if captured {
+                    format!("vmcore check '{}' failed: {}", bad.name, bad.detail)
+                } else if capture_hung {
+                    format!("the capture kernel did not finish before the time limit: {}", bad.detail)
+                } else {
+                    bad.detail.clone()
+                };
+            }
+        }
+        result.vmcore_checks = checks;
     }
     if j.verdict != Verdict::Pass {
         j.reason = format!("{} (console: {})", j.reason, console.display());
@@ -325,6 +446,18 @@ fn run_fault(opts: &Options, accel: Accel, run: Run) -> (FaultResult, Vec<String
     result.reason = j.reason;
     result.duration_s = vm_run.elapsed.as_secs_f64();
     result.console = console.display().to_string();
+    result.id = id;
+    if let Some(at) = vm_run
+        .lines
+        .iter()
+        .position(|l| l.contains("panicgen: trigger "))
+    {
+        result.title = title::title(&vm_run.lines, at).unwrap_or_default();
+    }
+    let _ = fs::write(
+        console.with_extension("sym.log"),
+        title::symbolise(&vm_run.lines),
+    );
     (result, vm_run.lines)
 }
 
@@ -408,7 +541,8 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
     let runs = matrix(&opts);
     let total = runs.len() + usize::from(opts.selftest.is_some());
     eprintln!(
-        "{arch}: {} runs of {} fault(s){}, one fresh VM each, {} at a time, accel {} ({why})",
+        "{arch}: {} runs of {} fault(s){}, one fresh VM each, {} at a time, accel {} ({why}), \
+         dumps: {}",
         runs.len(),
         opts.faults.len(),
         if opts.selftest.is_some() {
@@ -417,7 +551,8 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
             ""
         },
         opts.jobs,
-        accel.name()
+        accel.name(),
+        opts.dump.name()
     );
     let kernel = Mutex::new(None::<String>);
     let step = Mutex::new(0usize);
@@ -456,7 +591,12 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
                     i
                 };
                 let Some(run) = runs.get(i) else { break };
-                let (r, lines) = run_fault(&opts, accel, *run);
+                let (mut r, mut lines) = run_fault(&opts, accel, *run, 1);
+                if r.verdict == Verdict::Error {
+                    // Infrastructure trouble (QEMU, boot, time limit) gets one more try.
+                    eprintln!("    {} error, retrying once: {}", run.name(), r.reason);
+                    (r, lines) = run_fault(&opts, accel, *run, 2);
+                }
                 progress(&run.name(), r.verdict, r.duration_s, &r.reason, &lines);
                 *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
             });

@@ -39,9 +39,38 @@ pub struct FaultResult {
     pub reason: String,
     pub duration_s: f64,
     pub console: String,
+    /// A title in syzkaller's naming ("kernel BUG in X"), from the console.
+    pub title: String,
+    /// The extracted vmcore, when the run captured one.
+    pub vmcore: String,
+    /// The dump checks, when the run was asked for a dump.
+    pub vmcore_checks: Vec<crate::dump::Check>,
+    /// The run's correlation id (`id=` of the trigger).
+    pub id: String,
+    /// How many attempts the run took (an infrastructure error is retried once).
+    pub attempts: u32,
 }
 
 impl FaultResult {
+    /// A result not judged yet (`skip` until a run says otherwise).
+    pub fn new(fault: &str, context: &str) -> Self {
+        FaultResult {
+            fault: fault.to_string(),
+            context: context.to_string(),
+            verdict: Verdict::Skip,
+            expected: String::new(),
+            observed: String::new(),
+            reason: String::new(),
+            duration_s: 0.0,
+            console: String::new(),
+            title: String::new(),
+            vmcore: String::new(),
+            vmcore_checks: Vec::new(),
+            id: String::new(),
+            attempts: 0,
+        }
+    }
+
     /// The run's name: the fault, with `-<context>` unless it ran in process context.
     pub fn name(&self) -> String {
         if self.context == "process" {
@@ -90,6 +119,28 @@ impl Report {
                 });
                 if !r.reason.is_empty() {
                     v["reason"] = json!(r.reason);
+                }
+                if !r.title.is_empty() {
+                    v["title"] = json!(r.title);
+                }
+                if !r.id.is_empty() {
+                    v["id"] = json!(r.id);
+                }
+                if r.attempts > 1 {
+                    v["attempts"] = json!(r.attempts);
+                }
+                if !r.vmcore_checks.is_empty() {
+                    v["vmcore"] = if r.vmcore.is_empty() {
+                        Value::Null
+                    } else {
+                        json!(r.vmcore)
+                    };
+                    v["vmcore_checks"] = r
+                        .vmcore_checks
+                        .iter()
+                        .map(|c| (c.name.to_string(), c.to_json()))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into();
                 }
                 v
             })
@@ -431,6 +482,7 @@ ok 3 input_no_cap_sys_admin # SKIP no user namespaces (CONFIG_USER_NS)
                     reason: String::new(),
                     duration_s: 2.345,
                     console: "out/x86_64/console/BUG.log".into(),
+                    ..FaultResult::new("BUG", "process")
                 },
                 FaultResult {
                     fault: "STACK_CANARY".into(),
@@ -441,6 +493,7 @@ ok 3 input_no_cap_sys_admin # SKIP no user namespaces (CONFIG_USER_NS)
                     reason: "no message".into(),
                     duration_s: 9.0,
                     console: "c".into(),
+                    ..FaultResult::new("STACK_CANARY", "hardirq")
                 },
             ],
         }

@@ -59,6 +59,8 @@ pub struct VmSpec {
     pub memory_mib: u32,
     pub cpus: u32,
     pub timeout: Duration,
+    /// A raw disk the kdump capture kernel writes the vmcore to.
+    pub vmcore_disk: Option<PathBuf>,
 }
 
 /// What the runner decides after each console line.
@@ -128,11 +130,17 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("none"),
         s("-nic"),
         s("none"),
-        // A guest panic makes QEMU exit with status 1 (pvpanic).
         s("-device"),
         s(pvpanic),
         s("-action"),
-        s("panic=exit-failure"),
+        // A guest panic makes QEMU exit with status 1 (pvpanic). With kdump the panic
+        // notifiers run before the capture kernel (crash_kexec_post_notifiers), so QEMU
+        // must let the guest go on; the capture kernel ends the run.
+        s(if spec.vmcore_disk.is_some() {
+            "panic=none"
+        } else {
+            "panic=exit-failure"
+        }),
         s("-kernel"),
         spec.kernel.display().to_string(),
         s("-initrd"),
@@ -140,6 +148,14 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-append"),
         kernel_append(spec.arch, &spec.extra_append),
     ]);
+    if let Some(disk) = &spec.vmcore_disk {
+        args.extend([
+            s("-drive"),
+            format!("file={},format=raw,if=none,id=vmcore", disk.display()),
+            s("-device"),
+            s("virtio-blk-pci,drive=vmcore"),
+        ]);
+    }
     (program.to_string(), args)
 }
 
@@ -285,6 +301,7 @@ mod tests {
             memory_mib: 512,
             cpus: 2,
             timeout: Duration::from_secs(5),
+            vmcore_disk: None,
         }
     }
 
@@ -315,6 +332,20 @@ mod tests {
         assert!(has_pair(&args, "-device", "pvpanic-pci"));
         let append = &args[args.iter().position(|a| a == "-append").unwrap() + 1];
         assert!(append.contains("console=ttyAMA0"));
+    }
+
+    #[test]
+    fn kdump_runs_get_a_disk_and_survive_the_first_panic() {
+        let mut sp = spec(Arch::Arm64, Accel::Tcg);
+        sp.vmcore_disk = Some("/d/disk".into());
+        let (_, args) = qemu_command(&sp);
+        assert!(has_pair(&args, "-action", "panic=none"));
+        assert!(has_pair(&args, "-device", "virtio-blk-pci,drive=vmcore"));
+        assert!(has_pair(
+            &args,
+            "-drive",
+            "file=/d/disk,format=raw,if=none,id=vmcore"
+        ));
     }
 
     #[test]
