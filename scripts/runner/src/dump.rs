@@ -65,8 +65,8 @@ impl DumpMode {
     }
 }
 
-/// Memory the guest kernel reserves for the capture kernel.
-pub const CRASHKERNEL: &str = "crashkernel=160M";
+/// Memory the guest kernel reserves for the capture kernel (`crashkernel=`).
+pub const CRASHKERNEL_SIZE: &str = "160M";
 
 /// Size of the sparse vmcore disk (a -d 31 dump of a 512 MiB guest is a few MiB).
 const DISK_BYTES: u64 = 256 << 20;
@@ -155,7 +155,12 @@ impl Verifier {
             .arg(&self.vmlinux)
             .arg(&self.module)
             .output()
-            .map_err(|e| format!("cannot run {}: {e} (run 'make setup')", self.python.display()))?;
+            .map_err(|e| {
+                format!(
+                    "cannot run {}: {e} (run 'make setup')",
+                    self.python.display()
+                )
+            })?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
             return Err(format!(
@@ -339,9 +344,10 @@ pub fn check(
     });
     let trigger = format!("panicgen: trigger {} ", fault.name);
     let tag = format!(" id={id}");
-    let line = facts.dmesg.iter().find(|l| {
-        l.contains(&trigger) && (l.ends_with(&tag) || l.contains(&format!("{tag} ")))
-    });
+    let line = facts
+        .dmesg
+        .iter()
+        .find(|l| l.contains(&trigger) && (l.ends_with(&tag) || l.contains(&format!("{tag} "))));
     checks.push(match line {
         Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
         None => Check::new(
@@ -379,7 +385,9 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let disk = dir.join("disk");
         create_disk(&disk).unwrap();
-        assert!(extract(&disk, &dir.join("none")).unwrap_err().contains("no vmcore"));
+        assert!(extract(&disk, &dir.join("none"))
+            .unwrap_err()
+            .contains("no vmcore"));
         let mut data = b"PANICGEN-VMCORE 1 kdump 5 1\n".to_vec();
         data.resize(1 << 20, 0);
         data.extend_from_slice(b"KDUMP");

@@ -40,6 +40,10 @@ use catalog::{
     Expect,
     Fault, //
 };
+use dump::{
+    DumpMode,
+    Verifier, //
+};
 use report::{
     FaultResult,
     Report,
@@ -49,10 +53,6 @@ use verdict::{
     End,
     Matcher,
     Verdict, //
-};
-use dump::{
-    DumpMode,
-    Verifier, //
 };
 use vm::{
     Accel,
@@ -66,6 +66,7 @@ usage: panicgen-runner run --arch ARCH --kernel IMAGE --initramfs CPIO --out DIR
                            [--selftest ARGS | --no-selftest] [--contexts CTX,...]
                            [--jobs N] [--dump none|kdump]
                            [--vmlinux VMLINUX --module PANICGEN.ko]
+                           [--crashkernel SIZE|none] [--dump-contexts CTX,...]
                            [FAULT...]
        panicgen-runner summary RESULTS.json...
        panicgen-runner docs
@@ -88,6 +89,10 @@ struct Options {
     dump: DumpMode,
     /// What reads and checks the dumps (with `dump` other than `none`).
     verifier: Option<Verifier>,
+    /// The guest's `crashkernel=` reservation for kdump; `None` breaks the capture on purpose.
+    crashkernel: Option<String>,
+    /// The contexts whose fatal runs capture a dump (`None`: all).
+    dump_contexts: Option<Vec<Context>>,
 }
 
 /// One VM run of the matrix: a fault in a context.
@@ -129,6 +134,12 @@ fn matrix(opts: &Options) -> Vec<Run> {
     runs
 }
 
+fn context_list(v: &str) -> Result<Vec<Context>, String> {
+    v.split(',')
+        .map(|c| Context::from_name(c).ok_or_else(|| format!("unknown context '{c}'")))
+        .collect()
+}
+
 fn parse_run_args(args: &[String]) -> Result<Options, String> {
     let mut arch = None;
     let mut kernel = None;
@@ -143,6 +154,8 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
     let mut dump = DumpMode::None;
     let mut vmlinux = None;
     let mut module = None;
+    let mut crashkernel = Some(dump::CRASHKERNEL_SIZE.to_string());
+    let mut dump_contexts = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -179,6 +192,21 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
             }
             "--vmlinux" => vmlinux = Some(PathBuf::from(value("--vmlinux")?)),
             "--module" => module = Some(PathBuf::from(value("--module")?)),
+            "--crashkernel" => {
+                crashkernel = match value("--crashkernel")?.as_str() {
+                    "none" => None,
+                    v if v.len() > 1
+                        && v.trim_end_matches(['K', 'M', 'G']).parse::<u32>().is_ok() =>
+                    {
+                        Some(v.to_string())
+                    }
+                    v => {
+                        return Err(format!(
+                            "bad --crashkernel '{v}' (a size like 160M, or none)"
+                        ))
+                    }
+                }
+            }
             "--no-selftest" => selftest = None,
             "--jobs" => {
                 let v = value("--jobs")?;
@@ -188,14 +216,8 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| format!("bad --jobs '{v}'"))?;
             }
-            "--contexts" => {
-                let v = value("--contexts")?;
-                let list = v
-                    .split(',')
-                    .map(|c| Context::from_name(c).ok_or_else(|| format!("unknown context '{c}'")))
-                    .collect::<Result<Vec<_>, _>>()?;
-                contexts = Some(list);
-            }
+            "--contexts" => contexts = Some(context_list(&value("--contexts")?)?),
+            "--dump-contexts" => dump_contexts = Some(context_list(&value("--dump-contexts")?)?),
             name if !name.starts_with('-') => {
                 // The module's own parser: the runner accepts exactly what the trigger does.
                 let cmd = catalog::parse(name.as_bytes()).map_err(|e| {
@@ -236,6 +258,8 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
         jobs,
         dump,
         verifier,
+        crashkernel,
+        dump_contexts,
     })
 }
 
@@ -347,10 +371,13 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
     };
     let id = run_id(opts.arch, &name, attempt);
     // Only a fault that panics the test guest leaves a dump behind.
-    let verifier = opts
-        .verifier
-        .as_ref()
-        .filter(|_| fault.kind.panics_test_guest());
+    let verifier = opts.verifier.as_ref().filter(|_| {
+        fault.kind.panics_test_guest()
+            && opts
+                .dump_contexts
+                .as_ref()
+                .is_none_or(|l| l.contains(&run.ctx))
+    });
     // A panic run normally ends by itself (pvpanic); a report run may leave a CPU spinning.
     let grace = if fault.kind.panics_test_guest() {
         Duration::from_millis(500)
@@ -370,12 +397,14 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
         spec.extra_append.extend(
             [
                 "pg_kdump=1",
-                dump::CRASHKERNEL,
                 // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture.
                 "crash_kexec_post_notifiers",
             ]
             .map(str::to_string),
         );
+        if let Some(size) = &opts.crashkernel {
+            spec.extra_append.push(format!("crashkernel={size}"));
+        }
         spec.vmcore_disk = Some(disk.clone());
     }
     let vm_run = vm::run(&spec, &console, |lines| {
@@ -429,7 +458,10 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
                 j.reason = if captured {
                     format!("vmcore check '{}' failed: {}", bad.name, bad.detail)
                 } else if capture_hung {
-                    format!("the capture kernel did not finish before the time limit: {}", bad.detail)
+                    format!(
+                        "the capture kernel did not finish before the time limit: {}",
+                        bad.detail
+                    )
                 } else {
                     bad.detail.clone()
                 };
@@ -555,18 +587,31 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
         opts.dump.name()
     );
     let kernel = Mutex::new(None::<String>);
-    let step = Mutex::new(0usize);
+    // done, pass, fail, error, skip
+    let counts = Mutex::new([0usize; 5]);
     let progress = |what: &str, verdict: Verdict, secs: f64, reason: &str, lines: &[String]| {
         let mut kernel = kernel.lock().unwrap_or_else(|e| e.into_inner());
         if kernel.is_none() {
             *kernel = guest_release(lines);
         }
-        let mut step = step.lock().unwrap_or_else(|e| e.into_inner());
-        *step += 1;
+        let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
+        c[0] += 1;
+        c[match verdict {
+            Verdict::Pass => 1,
+            Verdict::Fail => 2,
+            Verdict::Error => 3,
+            Verdict::Skip => 4,
+        }] += 1;
         let elapsed = started.elapsed().as_secs();
         eprintln!(
-            "[{}/{total}] {arch} {what:<32} {:<5} ({secs:.1} s; {elapsed} s elapsed)",
-            *step,
+            "[{}/{total} pass {} fail {} error {} skip {} | {}:{:02}] {arch} {what:<28} {:<5} {secs:.1} s",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            elapsed / 60,
+            elapsed % 60,
             verdict.name()
         );
         if verdict != Verdict::Pass && !reason.is_empty() {
@@ -619,11 +664,12 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
         &(serde_json::to_string_pretty(&report.to_json()).expect("JSON serialises") + "\n"),
     )?;
     write_file(&opts.out.join("results.ktap"), &report.to_ktap())?;
+    write_file(&opts.out.join("results.xml"), &report.to_junit())?;
     let mut stdout = std::io::stdout();
     let _ = write!(stdout, "\n{}", report.table());
     let _ = writeln!(
         stdout,
-        "{arch}: {:.0} s in all; results in {}/results.json and results.ktap",
+        "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",
         started.elapsed().as_secs_f64(),
         opts.out.display()
     );

@@ -28,8 +28,14 @@ const KINDS: &[(&str, &str)] = &[
         r"BUG: unable to handle page fault|kernel tried to execute NX-protected page|Unable to handle kernel (write to read-only memory|execute from non-executable memory|paging request)",
         "BUG: unable to handle kernel paging request in {}",
     ),
-    (r"BUG: [A-Z]+ stack guard page was hit", "BUG: stack guard page was hit in {}"),
-    (r"Insufficient stack space to handle exception", "kernel stack overflow in {}"),
+    (
+        r"BUG: [A-Z]+ stack guard page was hit",
+        "BUG: stack guard page was hit in {}",
+    ),
+    (
+        r"Insufficient stack space to handle exception",
+        "kernel stack overflow in {}",
+    ),
     (
         r"stack-protector: Kernel stack is corrupted in: ([^+ ]+)",
         "kernel panic: stack is corrupted in $1",
@@ -40,21 +46,39 @@ const KINDS: &[(&str, &str)] = &[
         "possible deadlock in {}",
     ),
     (r"BUG: spinlock recursion", "possible deadlock in {}"),
-    (r"WARNING: inconsistent lock state", "inconsistent lock state in {}"),
+    (
+        r"WARNING: inconsistent lock state",
+        "inconsistent lock state in {}",
+    ),
     (
         r"BUG: sleeping function called from invalid context",
         "BUG: sleeping function called from invalid context in {}",
     ),
-    (r"WARNING: bad unlock balance detected", "WARNING: bad unlock balance in {}"),
+    (
+        r"WARNING: bad unlock balance detected",
+        "WARNING: bad unlock balance in {}",
+    ),
     (r"BUG: soft lockup", "BUG: soft lockup in {}"),
     (r"Watchdog detected hard LOCKUP", "BUG: hard lockup in {}"),
-    (r"INFO: task .* blocked for more than", "INFO: task hung in {}"),
-    (r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall", "INFO: rcu detected stall in {}"),
+    (
+        r"INFO: task .* blocked for more than",
+        "INFO: task hung in {}",
+    ),
+    (
+        r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
+        "INFO: rcu detected stall in {}",
+    ),
     (r"refcount_t: ", "WARNING: refcount bug in {}"),
     (r"list_(add|del) corruption", "BUG: corrupted list in {}"),
-    (r"BUG [^ ]+ \(.*\): Object already free", "BUG: double free in {}"),
+    (
+        r"BUG [^ ]+ \(.*\): Object already free",
+        "BUG: double free in {}",
+    ),
     (r"BUG [^ ]+ \(.*\): ", "BUG: corrupted slab object in {}"),
-    (r"Oops: invalid opcode|Oops - Undefined instruction", "invalid opcode in {}"),
+    (
+        r"Oops: invalid opcode|Oops - Undefined instruction",
+        "invalid opcode in {}",
+    ),
     (r"Oops: divide error", "divide error in {}"),
     (r"WARNING: .* at ", "WARNING in {}"),
     (r"Kernel panic - not syncing: (.*)", "kernel panic: $1"),

@@ -198,7 +198,18 @@ pub fn run(
             }
         }
     };
-    let child = Command::new(&program)
+    let mut command = Command::new(&program);
+    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
+    // parent: if the runner dies (killed by a CI time limit, say), QEMU is killed with it.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
