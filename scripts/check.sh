@@ -5,8 +5,10 @@
 #   1. host unit tests of the runner, the matching rules and the catalog/parser
 #   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
 #   3. per arch (x86_64, arm64): build everything, verify the canary in the
-#      object code, run every fault in a fresh VM plus the in-guest selftest,
-#      then the negative control (a broken fault must be judged "fail")
+#      object code, run every fault in a fresh VM plus the in-guest selftest
+#      (fatal runs in process context through kdump, each vmcore checked with
+#      drgn), validate results.xml against the JUnit schema, then the negative
+#      controls (a broken fault, and a broken capture, must be judged "fail")
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -52,7 +54,10 @@ host_tests() {
 
 vm_matrix() { # arch out
 	local arch=$1 out=$2 status=0 counts
-	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" || status=$?
+	# Every fault in every context; the fatal runs in process context also go
+	# through kdump, and their vmcores are checked with drgn.
+	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" \
+		--vmlinux "$KDIR/vmlinux" --module "$MODULE" --dump kdump --dump-contexts process || status=$?
 	[ -f "$out/results.json" ] || return 1
 	counts=$("$S/runner.sh" summary "$out/results.json") || true
 	read -r p f s <<<"$counts"
@@ -76,7 +81,8 @@ if [ "${1:-}" != --host-only ]; then
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$arch"
 		rm -rf "$out"
 		step "$arch fault matrix" vm_matrix "$arch" "$out" || true
-		step "$arch negative control" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" || true
+		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
+		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
 	done
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Negative control: prove the matrix can fail. Builds a copy of the module whose
-# STACK_CANARY stops at the end of its buffer (no canary smash), runs that fault
-# in a VM and requires the verdict "fail" and a non-zero runner status.
+# Negative controls: prove the matrix can fail.
+#  1. A copy of the module whose STACK_CANARY stops at the end of its buffer (no
+#     canary smash): that fault must be judged "fail", the runner must exit 1.
+#  2. A kdump run of BUG with no crashkernel= reservation (so no capture kernel
+#     can be loaded): it must be judged "fail" with the reason "no vmcore".
 #
-# Usage: negative-control.sh ARCH KDIR IMAGE
+# Usage: negative-control.sh ARCH KDIR IMAGE INITRAMFS MODULE
 
 . "$(dirname "$0")/lib.sh"
 toolchain_env
@@ -13,6 +15,8 @@ toolchain_env
 arch=${1:?usage: negative-control.sh ARCH KDIR IMAGE}
 kdir=${2:?}
 image=${3:?}
+initramfs_ok=${4:?}
+module_ok=${5:?}
 karch=$(kernel_arch "$arch")
 work="$PANICGEN_CACHE/negative/$(basename "$kdir")"
 rm -rf "$work"
@@ -32,3 +36,14 @@ if [ "$status" -ne 1 ] || ! grep -q '"verdict": "fail"' "$work/out/results.json"
 	die "$arch: a STACK_CANARY that does not smash the canary was not judged 'fail' (status $status)"
 fi
 msg "$arch: a STACK_CANARY without the smash is judged 'fail' ($(grep -o '"reason": "[^(]*' "$work/out/results.json" | head -n 1))"
+
+status=0
+"$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs_ok" \
+	--out "$work/out-nodump" --no-selftest --contexts process --dump kdump --crashkernel none \
+	--vmlinux "$kdir/vmlinux" --module "$module_ok" BUG >"$work/runner-nodump.log" 2>&1 || status=$?
+if [ "$status" -ne 1 ] || ! grep -q '"verdict": "fail"' "$work/out-nodump/results.json" ||
+	! grep -q '"reason": "no vmcore' "$work/out-nodump/results.json"; then
+	cat "$work/runner-nodump.log" >&2
+	die "$arch: a kdump run without a crashkernel= reservation was not judged 'fail' with 'no vmcore' (status $status)"
+fi
+msg "$arch: a kdump run without crashkernel= is judged 'fail' ($(grep -o '"reason": "[^(]*' "$work/out-nodump/results.json" | head -n 1))"
