@@ -3,8 +3,9 @@
 # panicgen: out-of-tree Rust kernel module plus the tooling that proves its faults.
 #
 #   make run      set up, build the kernel + module, run the fault matrix in QEMU
-#                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset)
-#   make check    host unit tests + the fault matrix on x86_64 and arm64
+#                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
+#                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run)
+#   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
 #
 # Kbuild reads ./Kbuild for the module; this Makefile is the front end.
@@ -67,4 +68,4 @@ docs:
 	scripts/runner.sh docs >Documentation/faults.rst
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile

@@ -11,7 +11,9 @@ Prints one JSON object on stdout:
   tasks      every other task whose stack has a panicgen frame (a hung task,
              the CPU a lockup detector caught), same shape
 Each frame is {"function": DWARF name or "", "symbol": ELF symbol or "",
-"pc": hex}. The runner, not this script, decides what passes: it applies the
+"pc": hex}; where unwinding stops at a pc in no function (a call into data or
+to NULL), one more frame, marked "inferred", names the caller from the return
+address. The runner, not this script, decides what passes: it applies the
 catalog's expectations to these facts. Exit status 0 when the dump could be
 read, 1 with a message on stderr otherwise.
 """
@@ -25,7 +27,29 @@ from drgn.helpers.linux.sched import task_cpu
 from drgn.helpers.linux.printk import get_printk_records
 
 
-def frames(trace):
+def symbol_at(prog, pc):
+    try:
+        return prog.symbol(pc).name
+    except LookupError:
+        return ""
+
+
+def caller_of_unknown_pc(prog, frame):
+    """The return address of a frame whose pc is in no function (a jump into data or to
+    NULL): it was called, so the caller's address is in the link register (arm64) or on
+    top of the stack (x86_64). The kernel's own oops prints it the same way."""
+    regs = frame.registers()
+    if "x30" in regs:
+        return regs["x30"]
+    if "rsp" in regs:
+        try:
+            return prog.read_u64(regs["rsp"])
+        except drgn.FaultError:
+            return None
+    return None
+
+
+def frames(prog, trace):
     out = []
     for frame in trace:
         try:
@@ -33,17 +57,29 @@ def frames(trace):
         except (LookupError, drgn.FaultError):
             pc = 0
         try:
-            sym = frame.symbol().name
+            symbol = frame.symbol()
         except LookupError:
-            sym = ""
-        out.append({"function": frame.name or "", "symbol": sym, "pc": hex(pc)})
+            symbol = None
+        out.append(
+            {"function": frame.name or "", "symbol": symbol.name if symbol else "", "pc": hex(pc)}
+        )
+        in_data = symbol is not None and symbol.kind == drgn.SymbolKind.OBJECT
+        if in_data or (symbol is None and pc < 4096):
+            # The pc is in no function (a call into data or to NULL): what the unwinder
+            # finds beyond it is guesswork. Name the caller from the return address.
+            ret = caller_of_unknown_pc(prog, frame)
+            if ret:
+                out.append(
+                    {"function": "", "symbol": symbol_at(prog, ret), "pc": hex(ret), "inferred": True}
+                )
+            break
     return out
 
 
-def thread_info(thread):
+def thread_info(prog, thread):
     task = thread.object
     try:
-        trace = frames(thread.stack_trace())
+        trace = frames(prog, thread.stack_trace())
         error = ""
     except Exception as e:  # noqa: BLE001 - an unwinding error is a result too
         trace, error = [], str(e)
@@ -83,13 +119,13 @@ def main(argv):
         "dmesg": [r.text.decode(errors="replace") for r in get_printk_records(prog)],
     }
     crashed = prog.crashed_thread()
-    result["crashed"] = thread_info(crashed)
+    result["crashed"] = thread_info(prog, crashed)
     tasks = []
     for task in for_each_task(prog):
         pid = int(task.pid)
         if pid == crashed.tid:
             continue
-        info = thread_info(prog.thread(pid)) if pid else None
+        info = thread_info(prog, prog.thread(pid)) if pid else None
         if info and any("panicgen" in f["symbol"] for f in info["frames"]):
             tasks.append(info)
     result["tasks"] = tasks
