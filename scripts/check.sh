@@ -5,10 +5,11 @@
 #   1. host unit tests of the runner, the matching rules and the catalog/parser
 #   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
 #   3. per arch (x86_64, arm64): build everything, verify the canary in the
-#      object code, run every fault in a fresh VM plus the in-guest selftest
-#      (fatal runs in process context through kdump, each vmcore checked with
-#      drgn), validate results.xml against the JUnit schema, then the negative
-#      controls (a broken fault, and a broken capture, must be judged "fail")
+#      object code, run every fault in every context plus the in-guest
+#      selftest (every fatal run through kdump, each vmcore checked with drgn),
+#      validate results.xml against the JUnit schema, dump a sample on the host
+#      over QMP, then the negative controls (a broken fault, and a broken
+#      capture, must be judged "fail")
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -52,12 +53,11 @@ host_tests() {
 	[ "$f" -eq 0 ]
 }
 
-vm_matrix() { # arch out
+vm_matrix() { # arch out runner-args...
 	local arch=$1 out=$2 status=0 counts
-	# Every fault in every context; the fatal runs in process context also go
-	# through kdump, and their vmcores are checked with drgn.
+	shift 2
 	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" \
-		--vmlinux "$KDIR/vmlinux" --module "$MODULE" --dump kdump --dump-contexts process || status=$?
+		--vmlinux "$KDIR/vmlinux" --module "$MODULE" "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
 	counts=$("$S/runner.sh" summary "$out/results.json") || true
 	read -r p f s <<<"$counts"
@@ -80,8 +80,14 @@ if [ "${1:-}" != --host-only ]; then
 		first_kdir=${first_kdir:-$KDIR}
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$arch"
 		rm -rf "$out"
-		step "$arch fault matrix" vm_matrix "$arch" "$out" || true
+		# Every fault in every context; every fatal run also goes through kdump
+		# (from a saved booted guest) and its vmcore is checked with drgn.
+		step "$arch fault matrix with kdump" vm_matrix "$arch" "$out" --dump kdump || true
 		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
+		# The host-side path for kernels without kdump, on a sample.
+		rm -rf "$out-qmp"
+		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
+			--contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
 		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
 	done
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }

@@ -13,12 +13,14 @@
 mod catalog;
 mod docs;
 mod dump;
+mod qmp;
 mod report;
 mod title;
 mod verdict;
 mod vm;
 
 use std::{
+    collections::HashMap,
     env, fs,
     io::Write,
     path::{
@@ -64,9 +66,10 @@ const USAGE: &str = "\
 usage: panicgen-runner run --arch ARCH --kernel IMAGE --initramfs CPIO --out DIR
                            [--timeout SECONDS] [--accel auto|tcg|kvm]
                            [--selftest ARGS | --no-selftest] [--contexts CTX,...]
-                           [--jobs N] [--dump none|kdump]
+                           [--jobs N] [--dump none|kdump|qmp]
                            [--vmlinux VMLINUX --module PANICGEN.ko]
                            [--crashkernel SIZE|none] [--dump-contexts CTX,...]
+                           [--no-snapshot]
                            [FAULT...]
        panicgen-runner summary RESULTS.json...
        panicgen-runner docs
@@ -93,6 +96,8 @@ struct Options {
     crashkernel: Option<String>,
     /// The contexts whose fatal runs capture a dump (`None`: all).
     dump_contexts: Option<Vec<Context>>,
+    /// Start kdump runs from a saved booted guest instead of booting each.
+    snapshot: bool,
 }
 
 /// One VM run of the matrix: a fault in a context.
@@ -156,6 +161,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
     let mut module = None;
     let mut crashkernel = Some(dump::CRASHKERNEL_SIZE.to_string());
     let mut dump_contexts = None;
+    let mut snapshot = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -188,7 +194,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
             "--dump" => {
                 let v = value("--dump")?;
                 dump = DumpMode::from_name(&v)
-                    .ok_or_else(|| format!("unknown dump mode '{v}' (none or kdump)"))?;
+                    .ok_or_else(|| format!("unknown dump mode '{v}' (none, kdump or qmp)"))?;
             }
             "--vmlinux" => vmlinux = Some(PathBuf::from(value("--vmlinux")?)),
             "--module" => module = Some(PathBuf::from(value("--module")?)),
@@ -218,6 +224,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
             }
             "--contexts" => contexts = Some(context_list(&value("--contexts")?)?),
             "--dump-contexts" => dump_contexts = Some(context_list(&value("--dump-contexts")?)?),
+            "--no-snapshot" => snapshot = false,
             name if !name.starts_with('-') => {
                 // The module's own parser: the runner accepts exactly what the trigger does.
                 let cmd = catalog::parse(name.as_bytes()).map_err(|e| {
@@ -260,6 +267,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
         verifier,
         crashkernel,
         dump_contexts,
+        snapshot,
     })
 }
 
@@ -274,7 +282,133 @@ fn spec(opts: &Options, accel: Accel, extra: Vec<String>) -> VmSpec {
         cpus: 2,
         timeout: opts.timeout,
         vmcore_disk: None,
+        on_panic: vm::OnPanic::ExitFailure,
+        qmp_socket: None,
+        incoming: None,
+        input: None,
     }
+}
+
+/// The kernel command-line words of a kdump guest (plus the fault's own `boot_args`).
+fn kdump_words(opts: &Options, boot_args: &str) -> Vec<String> {
+    let mut words: Vec<String> = [
+        "pg_kdump=1",
+        // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture.
+        "crash_kexec_post_notifiers",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    if let Some(size) = &opts.crashkernel {
+        words.push(format!("crashkernel={size}"));
+    }
+    words.extend(boot_args.split_whitespace().map(str::to_string));
+    words
+}
+
+/// A QMP socket path short enough for `sun_path`, unique to this process and `tag`.
+fn qmp_socket(tag: &str) -> PathBuf {
+    env::temp_dir().join(format!("panicgen-{}-{tag}.qmp", std::process::id()))
+}
+
+/// Saved guests, one per kernel command line: booted, panicgen and the capture kernel
+/// loaded, waiting at "ready" for a `fire` line on the console.
+type Snapshots = HashMap<&'static str, PathBuf>;
+
+/// Boots a kdump guest with `boot_args` to "ready" and saves it to `state`. Returns the
+/// template's console lines.
+fn save_template(
+    opts: &Options,
+    accel: Accel,
+    boot_args: &str,
+    state: &Path,
+) -> Result<Vec<String>, String> {
+    let mut words = kdump_words(opts, boot_args);
+    words.push("pg_wait=1".into());
+    let mut spec = spec(opts, accel, words);
+    let n = state
+        .file_stem()
+        .map_or("template".into(), |s| s.to_string_lossy().into_owned());
+    let disk = opts.out.join("disks").join(format!("{n}.img"));
+    dump::create_disk(&disk)?;
+    spec.vmcore_disk = Some(disk.clone());
+    spec.on_panic = vm::OnPanic::Continue;
+    spec.qmp_socket = Some(qmp_socket(&n));
+    let console = opts.out.join("console").join(format!("{n}.log"));
+    let mut saved = None;
+    let run = vm::run(&spec, &console, |lines, qmp| {
+        let last = lines.last().map_or("", String::as_str);
+        if last.contains("panicgen-init: ready") {
+            saved = Some(match qmp {
+                Some(q) => q.save_state(state, Duration::from_secs(120)),
+                None => Err("no QMP connection".to_string()),
+            });
+            return Control::StopAfter(Duration::ZERO);
+        }
+        if last.contains("panicgen-init: insmod failed") {
+            return Control::StopAfter(Duration::ZERO);
+        }
+        Control::Continue
+    });
+    let _ = fs::remove_file(&disk);
+    match saved {
+        Some(Ok(())) => Ok(run.lines),
+        Some(Err(e)) => Err(format!("{e} (console: {})", console.display())),
+        None => Err(format!(
+            "the guest never got ready to be saved ({:?}; console: {})",
+            run.end,
+            console.display()
+        )),
+    }
+}
+
+/// Saves one template per distinct command line of the runs that will be dumped.
+fn save_templates(opts: &Options, accel: Accel, runs: &[Run]) -> (Snapshots, Option<String>) {
+    let mut snaps = Snapshots::new();
+    let mut release = None;
+    if opts.dump != DumpMode::Kdump || !opts.snapshot {
+        return (snaps, release);
+    }
+    let dir = opts.out.join("snapshots");
+    let _ = fs::create_dir_all(&dir);
+    for run in runs.iter().filter(|r| dumps(opts, r)) {
+        let args = run.fault.boot_args;
+        if snaps.contains_key(args) {
+            continue;
+        }
+        let state = dir.join(format!("template{}.state", snaps.len()));
+        let t = Instant::now();
+        match save_template(opts, accel, args, &state) {
+            Ok(lines) => {
+                release = release.or_else(|| guest_release(&lines));
+                eprintln!(
+                    "{}: saved a booted kdump guest{} in {:.1} s: dump runs start from it",
+                    opts.arch.name(),
+                    if args.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({args})")
+                    },
+                    t.elapsed().as_secs_f64()
+                );
+                snaps.insert(args, state);
+            }
+            Err(e) => eprintln!(
+                "{}: could not save a booted guest, dump runs boot each: {e}",
+                opts.arch.name()
+            ),
+        }
+    }
+    (snaps, release)
+}
+
+/// Whether `run` captures a dump: a fault that panics the test guest, in a dumped context.
+fn dumps(opts: &Options, run: &Run) -> bool {
+    opts.dump != DumpMode::None
+        && run.fault.kind.panics_test_guest()
+        && opts
+            .dump_contexts
+            .as_ref()
+            .is_none_or(|l| l.contains(&run.ctx))
 }
 
 /// KVM is used only when it can boot this guest; here `/dev/kvm` may exist and still fail.
@@ -300,7 +434,7 @@ fn choose_accel(opts: &Options) -> (Accel, String) {
     let mut probe = spec(opts, Accel::Kvm, vec![]);
     probe.timeout = Duration::from_secs(30);
     let log = opts.out.join("console").join("kvm-probe.log");
-    let run = vm::run(&probe, &log, |lines| {
+    let run = vm::run(&probe, &log, |lines, _| {
         if lines
             .iter()
             .any(|l| l.contains("panicgen-init: module loaded"))
@@ -357,7 +491,13 @@ fn run_id(arch: Arch, name: &str, attempt: u32) -> String {
     id
 }
 
-fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResult, Vec<String>) {
+fn run_fault(
+    opts: &Options,
+    accel: Accel,
+    snapshots: &Snapshots,
+    run: Run,
+    attempt: u32,
+) -> (FaultResult, Vec<String>) {
     let fault = run.fault;
     let name = run.name();
     let console = opts.out.join("console").join(format!("{name}.log"));
@@ -371,13 +511,12 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
     };
     let id = run_id(opts.arch, &name, attempt);
     // Only a fault that panics the test guest leaves a dump behind.
-    let verifier = opts.verifier.as_ref().filter(|_| {
-        fault.kind.panics_test_guest()
-            && opts
-                .dump_contexts
-                .as_ref()
-                .is_none_or(|l| l.contains(&run.ctx))
-    });
+    let verifier = opts.verifier.as_ref().filter(|_| dumps(opts, &run));
+    let mode = if verifier.is_some() {
+        opts.dump
+    } else {
+        DumpMode::None
+    };
     // A panic run normally ends by itself (pvpanic); a report run may leave a CPU spinning.
     let grace = if fault.kind.panics_test_guest() {
         Duration::from_millis(500)
@@ -388,37 +527,69 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
     extra.extend(fault.boot_args.split_whitespace().map(str::to_string));
     let mut spec = spec(opts, accel, extra);
     let disk = opts.out.join("disks").join(format!("{name}.img"));
-    if verifier.is_some() {
-        if let Err(e) = dump::create_disk(&disk) {
+    let dir = opts.out.join(&name);
+    let vmcore = dir.join("vmcore");
+    match mode {
+        DumpMode::None => {}
+        DumpMode::Kdump => {
+            if let Err(e) = dump::create_disk(&disk) {
+                result.verdict = Verdict::Error;
+                result.reason = e;
+                return (result, vec![]);
+            }
+            spec.vmcore_disk = Some(disk.clone());
+            spec.on_panic = vm::OnPanic::Continue;
+            if let Some(state) = snapshots.get(fault.boot_args) {
+                // Start from the saved guest and fire through its console.
+                let mut words = kdump_words(opts, fault.boot_args);
+                words.push("pg_wait=1".into());
+                spec.extra_append = words;
+                spec.incoming = Some(state.clone());
+                spec.input = Some(format!("fire {} id={id}\n", run.command()));
+                spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
+            } else {
+                spec.extra_append.extend(kdump_words(opts, ""));
+            }
+        }
+        DumpMode::Qmp => {
+            spec.on_panic = vm::OnPanic::Pause;
+            spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
+        }
+    }
+    if mode != DumpMode::None {
+        let _ = fs::remove_file(&vmcore);
+        if let Err(e) = fs::create_dir_all(&dir) {
             result.verdict = Verdict::Error;
-            result.reason = e;
+            result.reason = format!("cannot create {}: {e}", dir.display());
             return (result, vec![]);
         }
-        spec.extra_append.extend(
-            [
-                "pg_kdump=1",
-                // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture.
-                "crash_kexec_post_notifiers",
-            ]
-            .map(str::to_string),
-        );
-        if let Some(size) = &opts.crashkernel {
-            spec.extra_append.push(format!("crashkernel={size}"));
-        }
-        spec.vmcore_disk = Some(disk.clone());
     }
-    let vm_run = vm::run(&spec, &console, |lines| {
-        if verifier.is_some() {
-            // The capture kernel ends a dump run: it reboots and QEMU exits.
-            let done = lines.last().is_some_and(|l| {
-                l.contains("panicgen-init: vmcore saved")
-                    || l.contains("panicgen-init: capture failed")
-            });
-            return if done {
-                Control::StopAfter(Duration::from_secs(5))
-            } else {
-                Control::Continue
-            };
+    let mut qmp_dump: Result<(), String> = Err("no vmcore: the guest never panicked".into());
+    let vm_run = vm::run(&spec, &console, |lines, qmp| {
+        match mode {
+            DumpMode::Kdump => {
+                // The capture kernel ends a dump run: it syncs the disk, says so and reboots.
+                let last = lines.last().map_or("", String::as_str);
+                return if last.contains("panicgen-init: vmcore saved") {
+                    Control::StopAfter(Duration::from_millis(100))
+                } else if last.contains("panicgen-init: capture failed") {
+                    Control::StopAfter(Duration::from_secs(2))
+                } else {
+                    Control::Continue
+                };
+            }
+            DumpMode::Qmp => {
+                if matcher.judge(lines, &End::Running).verdict != Verdict::Pass {
+                    return Control::Continue;
+                }
+                // The guest reported its panic (pvpanic) and stopped: dump it from the host.
+                qmp_dump = match qmp {
+                    Some(q) => dump::qmp_dump(q, &vmcore),
+                    None => Err("no vmcore: no QMP connection".into()),
+                };
+                return Control::StopAfter(Duration::ZERO);
+            }
+            DumpMode::None => {}
         }
         match matcher.judge(lines, &End::Running).verdict {
             Verdict::Pass => Control::StopAfter(grace),
@@ -430,15 +601,14 @@ fn run_fault(opts: &Options, accel: Accel, run: Run, attempt: u32) -> (FaultResu
         j.reason = format!("{}; QEMU said: {}", j.reason, vm_run.qemu_stderr.trim());
     }
     if let Some(verifier) = verifier {
-        let dir = opts.out.join(&name);
-        let vmcore = dir.join("vmcore");
-        let facts = fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))
-            .and_then(|()| dump::extract(&disk, &vmcore))
-            .and_then(|_| {
-                result.vmcore = vmcore.display().to_string();
-                verifier.read(&vmcore)
-            });
+        let captured = match mode {
+            DumpMode::Qmp => qmp_dump,
+            _ => dump::extract(&disk, &vmcore).map(|_| ()),
+        };
+        let facts = captured.and_then(|()| {
+            result.vmcore = vmcore.display().to_string();
+            verifier.read(&vmcore)
+        });
         let _ = fs::remove_file(&disk);
         let captured = facts.is_ok();
         let checks = dump::check(&facts, &matcher, fault, &id);
@@ -498,7 +668,7 @@ fn run_selftest(opts: &Options, accel: Accel, args: &str) -> (SelftestResult, Ve
     let run = vm::run(
         &spec(opts, accel, vec![format!("pg_selftest=\"{args}\"")]),
         &console,
-        |lines| {
+        |lines, _| {
             if lines
                 .last()
                 .is_some_and(|l| l.contains("panicgen-init: selftest exit"))
@@ -586,7 +756,8 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
         accel.name(),
         opts.dump.name()
     );
-    let kernel = Mutex::new(None::<String>);
+    let (snapshots, release) = save_templates(&opts, accel, &runs);
+    let kernel = Mutex::new(release);
     // done, pass, fail, error, skip
     let counts = Mutex::new([0usize; 5]);
     let progress = |what: &str, verdict: Verdict, secs: f64, reason: &str, lines: &[String]| {
@@ -636,17 +807,20 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
                     i
                 };
                 let Some(run) = runs.get(i) else { break };
-                let (mut r, mut lines) = run_fault(&opts, accel, *run, 1);
+                let (mut r, mut lines) = run_fault(&opts, accel, &snapshots, *run, 1);
                 if r.verdict == Verdict::Error {
                     // Infrastructure trouble (QEMU, boot, time limit) gets one more try.
                     eprintln!("    {} error, retrying once: {}", run.name(), r.reason);
-                    (r, lines) = run_fault(&opts, accel, *run, 2);
+                    (r, lines) = run_fault(&opts, accel, &snapshots, *run, 2);
                 }
                 progress(&run.name(), r.verdict, r.duration_s, &r.reason, &lines);
                 *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
             });
         }
     });
+    for state in snapshots.values() {
+        let _ = fs::remove_file(state);
+    }
     let results: Vec<FaultResult> = slots
         .into_iter()
         .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))

@@ -28,6 +28,7 @@ use std::{
 
 use crate::{
     catalog::Arch,
+    qmp::Qmp,
     verdict::End, //
 };
 
@@ -61,6 +62,35 @@ pub struct VmSpec {
     pub timeout: Duration,
     /// A raw disk the kdump capture kernel writes the vmcore to.
     pub vmcore_disk: Option<PathBuf>,
+    /// What QEMU does when the guest panics (pvpanic).
+    pub on_panic: OnPanic,
+    /// A QMP socket to create (for saving the guest, or dumping its memory).
+    pub qmp_socket: Option<PathBuf>,
+    /// Start from this saved guest state instead of booting.
+    pub incoming: Option<PathBuf>,
+    /// Text sent to the guest's serial console once QEMU runs.
+    pub input: Option<String>,
+}
+
+/// QEMU's `-action panic=` for a guest panic reported through pvpanic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnPanic {
+    /// QEMU exits with status 1: the run is over.
+    ExitFailure,
+    /// The guest goes on (kdump: the capture kernel takes over and ends the run).
+    Continue,
+    /// The guest stops, for a host-side memory dump over QMP.
+    Pause,
+}
+
+impl OnPanic {
+    fn action(self) -> &'static str {
+        match self {
+            OnPanic::ExitFailure => "panic=exit-failure",
+            OnPanic::Continue => "panic=none",
+            OnPanic::Pause => "panic=pause",
+        }
+    }
 }
 
 /// What the runner decides after each console line.
@@ -133,14 +163,7 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-device"),
         s(pvpanic),
         s("-action"),
-        // A guest panic makes QEMU exit with status 1 (pvpanic). With kdump the panic
-        // notifiers run before the capture kernel (crash_kexec_post_notifiers), so QEMU
-        // must let the guest go on; the capture kernel ends the run.
-        s(if spec.vmcore_disk.is_some() {
-            "panic=none"
-        } else {
-            "panic=exit-failure"
-        }),
+        s(spec.on_panic.action()),
         s("-kernel"),
         spec.kernel.display().to_string(),
         s("-initrd"),
@@ -148,6 +171,19 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-append"),
         kernel_append(spec.arch, &spec.extra_append),
     ]);
+    if spec.on_panic == OnPanic::Pause {
+        // The guest's fw_cfg driver writes its VMCOREINFO here; drgn needs it in the dump.
+        args.extend([s("-device"), s("vmcoreinfo")]);
+    }
+    if let Some(sock) = &spec.qmp_socket {
+        args.extend([
+            s("-qmp"),
+            format!("unix:{},server=on,wait=off", sock.display()),
+        ]);
+    }
+    if let Some(state) = &spec.incoming {
+        args.extend([s("-incoming"), format!("exec:cat '{}'", state.display())]);
+    }
     if let Some(disk) = &spec.vmcore_disk {
         args.extend([
             s("-drive"),
@@ -180,7 +216,7 @@ enum Event {
 pub fn run(
     spec: &VmSpec,
     console_log: &Path,
-    mut watch: impl FnMut(&[String]) -> Control,
+    mut watch: impl FnMut(&[String], Option<&mut Qmp>) -> Control,
 ) -> VmRun {
     let start = Instant::now();
     let (program, args) = qemu_command(spec);
@@ -209,9 +245,16 @@ pub fn run(
             Ok(())
         });
     }
+    if let Some(sock) = &spec.qmp_socket {
+        let _ = fs::remove_file(sock);
+    }
     let child = command
         .args(&args)
-        .stdin(Stdio::null())
+        .stdin(if spec.input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
@@ -226,6 +269,40 @@ pub fn run(
             }
         }
     };
+    let mut qmp = match &spec.qmp_socket {
+        None => None,
+        Some(sock) => match Qmp::connect(sock, Duration::from_secs(10)) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                return VmRun {
+                    lines: vec![],
+                    end: End::NotStarted(e),
+                    elapsed: start.elapsed(),
+                    qemu_stderr: String::new(),
+                }
+            }
+        },
+    };
+    // Held open for the whole run: the guest's console input ends when it closes.
+    let mut stdin = child.0.stdin.take();
+    if let (Some(input), Some(pipe)) = (&spec.input, stdin.as_mut()) {
+        // A restored guest gets its input only once the saved state is loaded: what the
+        // UART took in before would be overwritten by the saved UART.
+        let ready = match (&spec.incoming, qmp.as_mut()) {
+            (Some(_), Some(q)) => q.wait_running(spec.timeout),
+            _ => Ok(()),
+        };
+        if let Err(e) = ready {
+            return VmRun {
+                lines: vec![],
+                end: End::NotStarted(format!("the saved guest did not resume: {e}")),
+                elapsed: start.elapsed(),
+                qemu_stderr: String::new(),
+            };
+        }
+        let _ = pipe.write_all(input.as_bytes());
+        let _ = pipe.flush();
+    }
     // Drain both pipes all the time: an undrained console stalls the guest and its exit.
     let (tx, rx) = mpsc::channel();
     let stdout = child.0.stdout.take().expect("stdout is piped");
@@ -277,7 +354,7 @@ pub fn run(
                 }
                 lines.push(line);
                 if stop_at.is_none() {
-                    if let Control::StopAfter(grace) = watch(&lines) {
+                    if let Control::StopAfter(grace) = watch(&lines, qmp.as_mut()) {
                         stop_at = Some(Instant::now() + grace);
                     }
                 }
@@ -288,7 +365,12 @@ pub fn run(
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
     };
+    drop(stdin);
+    drop(qmp);
     drop(child);
+    if let Some(sock) = &spec.qmp_socket {
+        let _ = fs::remove_file(sock);
+    }
     let qemu_stderr = stderr_thread.join().unwrap_or_default();
     VmRun {
         lines,
@@ -313,6 +395,10 @@ mod tests {
             cpus: 2,
             timeout: Duration::from_secs(5),
             vmcore_disk: None,
+            on_panic: OnPanic::ExitFailure,
+            qmp_socket: None,
+            incoming: None,
+            input: None,
         }
     }
 
@@ -349,6 +435,7 @@ mod tests {
     fn kdump_runs_get_a_disk_and_survive_the_first_panic() {
         let mut sp = spec(Arch::Arm64, Accel::Tcg);
         sp.vmcore_disk = Some("/d/disk".into());
+        sp.on_panic = OnPanic::Continue;
         let (_, args) = qemu_command(&sp);
         assert!(has_pair(&args, "-action", "panic=none"));
         assert!(has_pair(&args, "-device", "virtio-blk-pci,drive=vmcore"));
