@@ -614,12 +614,9 @@ fn run_fault(
         let checks = dump::check(&facts, &matcher, fault, &id);
         if j.verdict == Verdict::Pass {
             if let Some(bad) = checks.iter().find(|c| !c.ok) {
-                let capture_hung = !captured
-                    && vm_run.end == End::Timeout
-                    && vm_run
-                        .lines
-                        .iter()
-                        .any(|l| l.contains("panicgen-init: capture kernel booted"));
+                // Out of time after the panic: the capture kernel never booted or hung.
+                // That is the infrastructure's failure (retried), not the fault's.
+                let capture_hung = !captured && vm_run.end == End::Timeout;
                 j.verdict = if capture_hung {
                     Verdict::Error
                 } else {
@@ -629,7 +626,16 @@ fn run_fault(
                     format!("vmcore check '{}' failed: {}", bad.name, bad.detail)
                 } else if capture_hung {
                     format!(
-                        "the capture kernel did not finish before the time limit: {}",
+                        "the capture did not finish before the time limit ({}): {}",
+                        if vm_run
+                            .lines
+                            .iter()
+                            .any(|l| l.contains("panicgen-init: capture kernel booted"))
+                        {
+                            "the capture kernel booted"
+                        } else {
+                            "no capture kernel came up"
+                        },
                         bad.detail
                     )
                 } else {
