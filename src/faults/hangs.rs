@@ -53,5 +53,11 @@ pub(super) fn hung_task() {
 #[inline(never)]
 pub(super) fn rcu_stall() {
     let _read = rcu::read_lock();
+    // A stall is reported against a grace period in progress, and a quiet machine may have
+    // none (a guest waiting at its console): ask for one, without waiting for it.
+    // SAFETY: `start_poll_synchronize_rcu()` has no preconditions; it takes only raw
+    // spinlocks, so it may be called in an RCU read-side section with preemption enabled or
+    // disabled.
+    let _cookie = unsafe { bindings::start_poll_synchronize_rcu() };
     with_preemption_disabled(|| spin_for(Delta::from_secs(15)));
 }

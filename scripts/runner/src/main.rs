@@ -361,7 +361,8 @@ fn save_template(
     }
 }
 
-/// Saves one template per distinct command line of the runs that will be dumped.
+/// Saves one template per distinct command line of the runs (with kdump only: a saved guest
+/// has the capture kernel loaded).
 fn save_templates(opts: &Options, accel: Accel, runs: &[Run]) -> (Snapshots, Option<String>) {
     let mut snaps = Snapshots::new();
     let mut release = None;
@@ -370,7 +371,7 @@ fn save_templates(opts: &Options, accel: Accel, runs: &[Run]) -> (Snapshots, Opt
     }
     let dir = opts.out.join("snapshots");
     let _ = fs::create_dir_all(&dir);
-    for run in runs.iter().filter(|r| dumps(opts, r)) {
+    for run in runs {
         let args = run.fault.boot_args;
         if snaps.contains_key(args) {
             continue;
@@ -381,7 +382,7 @@ fn save_templates(opts: &Options, accel: Accel, runs: &[Run]) -> (Snapshots, Opt
             Ok(lines) => {
                 release = release.or_else(|| guest_release(&lines));
                 eprintln!(
-                    "{}: saved a booted kdump guest{} in {:.1} s: dump runs start from it",
+                    "{}: saved a booted kdump guest{} in {:.1} s: its runs start from it",
                     opts.arch.name(),
                     if args.is_empty() {
                         String::new()
@@ -393,7 +394,7 @@ fn save_templates(opts: &Options, accel: Accel, runs: &[Run]) -> (Snapshots, Opt
                 snaps.insert(args, state);
             }
             Err(e) => eprintln!(
-                "{}: could not save a booted guest, dump runs boot each: {e}",
+                "{}: could not save a booted guest, its runs boot each: {e}",
                 opts.arch.name()
             ),
         }
@@ -529,32 +530,35 @@ fn run_fault(
     let disk = opts.out.join("disks").join(format!("{name}.img"));
     let dir = opts.out.join(&name);
     let vmcore = dir.join("vmcore");
-    match mode {
-        DumpMode::None => {}
-        DumpMode::Kdump => {
-            if let Err(e) = dump::create_disk(&disk) {
-                result.verdict = Verdict::Error;
-                result.reason = e;
-                return (result, vec![]);
-            }
-            spec.vmcore_disk = Some(disk.clone());
-            spec.on_panic = vm::OnPanic::Continue;
-            if let Some(state) = snapshots.get(fault.boot_args) {
-                // Start from the saved guest and fire through its console.
-                let mut words = kdump_words(opts, fault.boot_args);
-                words.push("pg_wait=1".into());
-                spec.extra_append = words;
-                spec.incoming = Some(state.clone());
-                spec.input = Some(format!("fire {} id={id}\n", run.command()));
-                spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
-            } else {
-                spec.extra_append.extend(kdump_words(opts, ""));
-            }
+    // With kdump, every run starts from the saved guest of its command line, if there is one.
+    let snapshot = snapshots
+        .get(fault.boot_args)
+        .filter(|_| opts.dump == DumpMode::Kdump);
+    if snapshot.is_some() || mode == DumpMode::Kdump {
+        // The saved guest has the vmcore disk: a run from it needs one too.
+        if let Err(e) = dump::create_disk(&disk) {
+            result.verdict = Verdict::Error;
+            result.reason = e;
+            return (result, vec![]);
         }
-        DumpMode::Qmp => {
-            spec.on_panic = vm::OnPanic::Pause;
-            spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
-        }
+        spec.vmcore_disk = Some(disk.clone());
+    }
+    if mode == DumpMode::Kdump {
+        spec.on_panic = vm::OnPanic::Continue;
+    }
+    if let Some(state) = snapshot {
+        // Start from the saved guest and fire through its console.
+        let mut words = kdump_words(opts, fault.boot_args);
+        words.push("pg_wait=1".into());
+        spec.extra_append = words;
+        spec.incoming = Some(state.clone());
+        spec.input = Some(format!("fire {} id={id}\n", run.command()));
+        spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
+    } else if mode == DumpMode::Kdump {
+        spec.extra_append.extend(kdump_words(opts, ""));
+    } else if mode == DumpMode::Qmp {
+        spec.on_panic = vm::OnPanic::Pause;
+        spec.qmp_socket = Some(qmp_socket(&format!("{name}-{attempt}")));
     }
     if mode != DumpMode::None {
         let _ = fs::remove_file(&vmcore);
@@ -597,19 +601,27 @@ fn run_fault(
         }
     });
     let mut j = matcher.judge(&vm_run.lines, &vm_run.end);
+    let kdump_capture = {
+        let captured = if mode == DumpMode::Kdump {
+            Some(dump::extract(&disk, &vmcore))
+        } else {
+            None
+        };
+        let _ = fs::remove_file(&disk);
+        captured
+    };
     if j.verdict == Verdict::Error && !vm_run.qemu_stderr.trim().is_empty() {
         j.reason = format!("{}; QEMU said: {}", j.reason, vm_run.qemu_stderr.trim());
     }
     if let Some(verifier) = verifier {
-        let captured = match mode {
-            DumpMode::Qmp => qmp_dump,
-            _ => dump::extract(&disk, &vmcore).map(|_| ()),
+        let captured = match kdump_capture {
+            Some(extracted) => extracted.map(|_| ()),
+            None => qmp_dump,
         };
         let facts = captured.and_then(|()| {
             result.vmcore = vmcore.display().to_string();
             verifier.read(&vmcore)
         });
-        let _ = fs::remove_file(&disk);
         let captured = facts.is_ok();
         let checks = dump::check(&facts, &matcher, fault, &id);
         if j.verdict == Verdict::Pass {

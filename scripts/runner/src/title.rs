@@ -98,7 +98,7 @@ const SKIP: &str = concat!(
     r"check_|mark_usage|watchdog_|hrtimer_|__hrtimer_|__sysvec_|sysvec_|handle_softirqs|",
     r"__do_softirq|kernel::|core::|rust_helper_|_printk|vprintk|rcu_|oops_|el1_|do_el1_|",
     r"el1h_|kmem_cache_|slab_|__slab|__kmem_cache|free_|__list_add_valid|",
-    r"__list_del_entry_valid|kernelmode_fixup)",
+    r"__list_del_entry_valid|kernelmode_fixup|ktime_get|schedule_timeout|read_tsc|arch_counter_)",
 );
 
 static KIND_RES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
