@@ -965,6 +965,43 @@ mod tests {
     }
 
     #[test]
+    fn kdump_command_line() {
+        let o = parse("x86_64", "--dump none").unwrap();
+        let w = kdump_words(&o, "watchdog_thresh=1");
+        assert!(w.contains(&"crash_kexec_post_notifiers".to_string()));
+        assert!(w.contains(&"crashkernel=160M".to_string()));
+        assert_eq!(w.last().map(String::as_str), Some("watchdog_thresh=1"));
+        let o = parse("x86_64", "--crashkernel none").unwrap();
+        assert!(!kdump_words(&o, "")
+            .iter()
+            .any(|w| w.starts_with("crashkernel=")));
+        assert!(parse("x86_64", "--crashkernel lots").is_err());
+        assert!(
+            parse("x86_64", "--dump kdump").is_err(),
+            "kdump needs --vmlinux/--module"
+        );
+        assert!(parse("x86_64", "--dump tape").is_err());
+    }
+
+    #[test]
+    fn which_runs_dump() {
+        let mut o = parse("arm64", "--dump none --dump-contexts process").unwrap();
+        let bug = catalog::find("BUG").unwrap();
+        let warn = catalog::find("WARN").unwrap();
+        let run = |fault, ctx| Run { fault, ctx };
+        assert!(!dumps(&o, &run(bug, Context::Process)));
+        o.dump = DumpMode::Kdump;
+        assert!(dumps(&o, &run(bug, Context::Process)));
+        assert!(!dumps(&o, &run(bug, Context::Hardirq)));
+        assert!(
+            !dumps(&o, &run(warn, Context::Process)),
+            "WARN does not panic the guest"
+        );
+        o.dump_contexts = None;
+        assert!(dumps(&o, &run(bug, Context::Hardirq)));
+    }
+
+    #[test]
     fn release_from_init_line() {
         let lines = strings(&["[ 1.0] x", "panicgen-init: booted 7.3.4 x86_64"]);
         assert_eq!(guest_release(&lines).as_deref(), Some("7.3.4"));

@@ -447,6 +447,27 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_guest_restores_with_qmp_and_input() {
+        let mut sp = spec(Arch::X86_64, Accel::Tcg);
+        sp.incoming = Some("/s/state".into());
+        sp.qmp_socket = Some("/tmp/q.qmp".into());
+        sp.on_panic = OnPanic::Pause;
+        let (_, args) = qemu_command(&sp);
+        assert!(has_pair(&args, "-incoming", "exec:cat '/s/state'"));
+        assert!(has_pair(
+            &args,
+            "-qmp",
+            "unix:/tmp/q.qmp,server=on,wait=off"
+        ));
+        assert!(has_pair(&args, "-action", "panic=pause"));
+        assert!(has_pair(&args, "-device", "vmcoreinfo"));
+        let (_, plain) = qemu_command(&spec(Arch::X86_64, Accel::Tcg));
+        assert!(!plain
+            .iter()
+            .any(|a| a == "-incoming" || a == "-qmp" || a == "vmcoreinfo"));
+    }
+
+    #[test]
     fn kvm_uses_the_host_cpu() {
         let (_, args) = qemu_command(&spec(Arch::X86_64, Accel::Kvm));
         assert!(has_pair(&args, "-accel", "kvm"));
