@@ -68,6 +68,26 @@ impl Qmp {
         }
     }
 
+    /// Reads messages until `pick` makes something of one, for up to `timeout`.
+    fn read_until<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut pick: impl FnMut(&Value) -> Option<Result<T, String>>,
+    ) -> Result<T, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("{what}: nothing in {timeout:?}"));
+            }
+            let v = self.read(left)?;
+            if let Some(r) = pick(&v) {
+                return r;
+            }
+        }
+    }
+
     /// Runs `command` and returns its `return` value; events that arrive meanwhile are dropped.
     pub fn execute(
         &mut self,
@@ -77,38 +97,25 @@ impl Qmp {
     ) -> Result<Value, String> {
         let msg = json!({ "execute": command, "arguments": arguments });
         writeln!(self.writer, "{msg}").map_err(|e| format!("QMP {command}: {e}"))?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("QMP {command}: no answer in {timeout:?}"));
-            }
-            let v = self.read(left)?;
+        self.read_until(timeout, &format!("QMP {command}"), |v| {
             if let Some(r) = v.get("return") {
-                return Ok(r.clone());
+                Some(Ok(r.clone()))
+            } else {
+                v.get("error").map(|e| {
+                    Err(format!(
+                        "QMP {command}: {}",
+                        e["desc"].as_str().unwrap_or("error")
+                    ))
+                })
             }
-            if let Some(e) = v.get("error") {
-                return Err(format!(
-                    "QMP {command}: {}",
-                    e["desc"].as_str().unwrap_or("error")
-                ));
-            }
-        }
+        })
     }
 
     /// Waits for the event `name`.
     pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Result<Value, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("no QMP event {name} in {timeout:?}"));
-            }
-            let v = self.read(left)?;
-            if v["event"] == name {
-                return Ok(v);
-            }
-        }
+        self.read_until(timeout, &format!("QMP event {name}"), |v| {
+            (v["event"] == name).then(|| Ok(v.clone()))
+        })
     }
 
     /// Waits until the guest runs (a guest started with `-incoming` first loads its state).
