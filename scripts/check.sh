@@ -82,12 +82,15 @@ if [ "${1:-}" != --host-only ]; then
 		rm -rf "$out"
 		# Every fault in every context; every fatal run also goes through kdump
 		# (from a saved booted guest) and its vmcore is checked with drgn.
-		step "$arch fault matrix with kdump" vm_matrix "$arch" "$out" --dump kdump || true
+		# Passing runs' vmcores are deleted once checked (a full matrix keeps
+		# ~7 GB otherwise); `make run PANICGEN_DUMP=kdump` keeps them all.
+		step "$arch fault matrix with kdump" vm_matrix "$arch" "$out" --dump kdump \
+			--keep-vmcores failed || true
 		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
 		# The host-side path for kernels without kdump, on a sample.
 		rm -rf "$out-qmp"
 		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
-			--contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
+			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
 		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
 	done
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }

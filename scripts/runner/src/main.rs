@@ -69,7 +69,7 @@ usage: panicgen-runner run --arch ARCH --kernel IMAGE --initramfs CPIO --out DIR
                            [--jobs N] [--dump none|kdump|qmp]
                            [--vmlinux VMLINUX --module PANICGEN.ko]
                            [--crashkernel SIZE|none] [--dump-contexts CTX,...]
-                           [--no-snapshot]
+                           [--no-snapshot] [--keep-vmcores all|failed]
                            [FAULT...]
        panicgen-runner summary RESULTS.json...
        panicgen-runner docs
@@ -98,6 +98,8 @@ struct Options {
     dump_contexts: Option<Vec<Context>>,
     /// Start kdump runs from a saved booted guest instead of booting each.
     snapshot: bool,
+    /// Keep the vmcores of passing runs too (`--keep-vmcores all`, the default).
+    keep_passed_vmcores: bool,
 }
 
 /// One VM run of the matrix: a fault in a context.
@@ -162,6 +164,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
     let mut crashkernel = Some(dump::CRASHKERNEL_SIZE.to_string());
     let mut dump_contexts = None;
     let mut snapshot = true;
+    let mut keep_passed_vmcores = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -225,6 +228,13 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
             "--contexts" => contexts = Some(context_list(&value("--contexts")?)?),
             "--dump-contexts" => dump_contexts = Some(context_list(&value("--dump-contexts")?)?),
             "--no-snapshot" => snapshot = false,
+            "--keep-vmcores" => {
+                keep_passed_vmcores = match value("--keep-vmcores")?.as_str() {
+                    "all" => true,
+                    "failed" => false,
+                    v => return Err(format!("bad --keep-vmcores '{v}' (all or failed)")),
+                }
+            }
             name if !name.starts_with('-') => {
                 // The module's own parser: the runner accepts exactly what the trigger does.
                 let cmd = catalog::parse(name.as_bytes()).map_err(|e| {
@@ -268,6 +278,7 @@ fn parse_run_args(args: &[String]) -> Result<Options, String> {
         crashkernel,
         dump_contexts,
         snapshot,
+        keep_passed_vmcores,
     })
 }
 
@@ -656,6 +667,18 @@ fn run_fault(
             }
         }
         result.vmcore_checks = checks;
+        if let Ok(meta) = fs::metadata(&vmcore) {
+            let size = format!(" ({} MB)", meta.len().div_ceil(1 << 20));
+            result.vmcore_checks[0].detail += &size;
+            if j.verdict == Verdict::Pass && !opts.keep_passed_vmcores {
+                // Checked and passed: only a failed run's dump is worth its disk space.
+                let _ = fs::remove_file(&vmcore);
+                let _ = fs::remove_dir(&dir);
+                result.vmcore.clear();
+                result.vmcore_checks[0].detail +=
+                    ", deleted after the checks (--keep-vmcores failed)";
+            }
+        }
     }
     if j.verdict != Verdict::Pass {
         j.reason = format!("{} (console: {})", j.reason, console.display());
@@ -839,6 +862,9 @@ fn cmd_run(opts: Options) -> Result<bool, String> {
     for state in snapshots.values() {
         let _ = fs::remove_file(state);
     }
+    // Only if empty: what is left there belongs to runs that could not clean up.
+    let _ = fs::remove_dir(opts.out.join("snapshots"));
+    let _ = fs::remove_dir(opts.out.join("disks"));
     let results: Vec<FaultResult> = slots
         .into_iter()
         .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
