@@ -118,6 +118,22 @@ static long open_ro(const char *path)
 #endif
 }
 
+/* The descriptor of PATH opened read-only; on failure says why and exits 1. */
+static long open_or_quit(const char *path, const char *what)
+{
+	long fd = open_ro(path);
+
+	if (fd < 0) {
+		say("kexec-load: cannot open the ");
+		say(what);
+		say(" ");
+		say(path);
+		say_errno(fd);
+		quit(1);
+	}
+	return fd;
+}
+
 __attribute__((noreturn, used)) void start_c(long *sp)
 {
 	long argc = sp[0];
@@ -128,20 +144,8 @@ __attribute__((noreturn, used)) void start_c(long *sp)
 		say("usage: kexec-load KERNEL INITRAMFS CMDLINE\n");
 		quit(2);
 	}
-	kfd = open_ro(argv[1]);
-	if (kfd < 0) {
-		say("kexec-load: cannot open the kernel ");
-		say(argv[1]);
-		say_errno(kfd);
-		quit(1);
-	}
-	ifd = open_ro(argv[2]);
-	if (ifd < 0) {
-		say("kexec-load: cannot open the initramfs ");
-		say(argv[2]);
-		say_errno(ifd);
-		quit(1);
-	}
+	kfd = open_or_quit(argv[1], "kernel");
+	ifd = open_or_quit(argv[2], "initramfs");
 	/* The command line length includes its terminating NUL. */
 	ret = syscall5(SYS_kexec_file_load, kfd, ifd, (long)len(argv[3]) + 1,
 		       (long)argv[3], KEXEC_FILE_ON_CRASH);
