@@ -404,18 +404,15 @@ pub fn check(
             )
         }
     });
-    let trigger = format!("panicgen: trigger {} ", fault.name);
-    let tag = format!(" id={id}");
-    let line = facts
-        .dmesg
-        .iter()
-        .find(|l| l.contains(&trigger) && (l.ends_with(&tag) || l.contains(&format!("{tag} "))));
-    checks.push(match line {
+    checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
         Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
         None => Check::new(
             "trigger_id",
             false,
-            format!("the dump's log has no '{trigger}...{tag}' line: not this run's dump"),
+            format!(
+                "the dump's log has no 'panicgen: trigger {} ... id={id}' line: not this run's dump",
+                fault.name
+            ),
         ),
     });
     checks

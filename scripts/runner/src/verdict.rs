@@ -115,6 +115,19 @@ impl Matcher {
         lines.join("\n")
     }
 
+    /// The trigger line that carries `id=<id>`, if `lines` hold one: ties a log (or a dump's
+    /// log) to the run that asked for it.
+    pub fn trigger_with_id<'a>(&self, lines: &'a [String], id: &str) -> Option<&'a str> {
+        lines
+            .iter()
+            .filter(|l| self.trigger.is_match(l))
+            .find(|l| {
+                l.split_whitespace()
+                    .any(|w| w.strip_prefix("id=") == Some(id))
+            })
+            .map(|l| strip_timestamp(l))
+    }
+
     /// The panic line a run must end with, if the fault panics the test guest.
     fn panic_line(&self) -> Option<Regex> {
         let pattern = match self.fault.kind {
