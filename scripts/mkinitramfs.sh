@@ -3,7 +3,8 @@
 #
 # Build the guest initramfs for ARCH: static busybox, panicgen.ko, the init,
 # the kselftest-style selftests, and for kdump the static kexec loader, the
-# kernel image and a capture initramfs (busybox, init, makedumpfile). Uses the
+# kernel image and a capture initramfs (busybox, init, makedumpfile), and the
+# kernel's LKDTM module when it has one (the benchmark's peer). Uses the
 # kernel's own gen_init_cpio, so no root privileges or device nodes on the host
 # are needed. Prints its path.
 #
@@ -113,6 +114,10 @@ mv "$capture.tmp" "$capture"
 	for f in "$st"/*; do
 		printf 'file /selftests/%s %s 0755 0 0\n' "$(basename "$f")" "$f"
 	done
+	lkdtm="$kdir/drivers/misc/lkdtm/lkdtm.ko"
+	if [ -f "$lkdtm" ]; then
+		printf 'file /lkdtm.ko %s 0644 0 0\n' "$lkdtm"
+	fi
 } >"$out.list"
 "$gen" "$out.list" >"$out.tmp"
 mv "$out.tmp" "$out"

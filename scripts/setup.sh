@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
-	flex bison bc make libelf-dev libssl-dev cpio xz-utils qemu-system-x86 qemu-system-arm
+	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 qemu-system-x86 qemu-system-arm
 	busybox-static qemu-utils libxml2-utils"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"

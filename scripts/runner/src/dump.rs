@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Crash dumps: the vmcore disk the capture kernel writes, its extraction on the host, and the
-//! checks made on the dump with drgn (`scripts/vmcore-check.py` reads the facts; the rules that
-//! decide live here, next to the console rules).
+//! Crash dumps: the vmcore disk the capture kernel writes, its extraction on the host, the
+//! host-side dump over QMP, and reading a dump's facts with drgn (`scripts/vmcore-check.py`).
+//! What the facts must show is decided in `verdict::dump`.
 
 use std::{
     fs::{
@@ -27,21 +27,10 @@ use serde_json::{
     Value, //
 };
 
-use crate::{
-    catalog::{
-        Fault,
-        Kind, //
-    },
-    qmp::Qmp,
-    verdict::{
-        End,
-        Matcher,
-        Verdict, //
-    },
-};
+use crate::{protocol::disk, qmp::Qmp, symbols::demangle};
 
 /// How a fatal run's memory is captured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpMode {
     /// No dump: the console alone decides.
     None,
@@ -54,15 +43,6 @@ pub enum DumpMode {
 }
 
 impl DumpMode {
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "none" => Some(DumpMode::None),
-            "kdump" => Some(DumpMode::Kdump),
-            "qmp" => Some(DumpMode::Qmp),
-            _ => None,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             DumpMode::None => "none",
@@ -78,8 +58,47 @@ pub const CRASHKERNEL_SIZE: &str = "160M";
 /// Size of the sparse vmcore disk (a -d 31 dump of a 512 MiB guest is a few MiB).
 const DISK_BYTES: u64 = 256 << 20;
 
-/// The header the guest init writes at the start of the disk.
-const MAGIC: &str = "PANICGEN-VMCORE";
+/// Why a run asked for a dump has none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MissingDump {
+    /// The disk holds no valid header: the capture kernel never wrote a dump.
+    NothingWritten,
+    /// The header promises more than the disk holds.
+    Truncated { copied: u64, size: u64 },
+    /// The host could not read the disk or write the vmcore.
+    Host(String),
+    /// The host-side dump over QMP did not happen.
+    Qmp(String),
+}
+
+impl std::fmt::Display for MissingDump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MissingDump::NothingWritten => {
+                write!(
+                    f,
+                    "no vmcore: the capture kernel wrote nothing to the vmcore disk"
+                )
+            }
+            MissingDump::Truncated { copied, size } => write!(
+                f,
+                "no vmcore: truncated, {copied} of {size} bytes on the disk"
+            ),
+            MissingDump::Host(e) => write!(f, "no vmcore: {e}"),
+            MissingDump::Qmp(e) => write!(f, "no vmcore: {e}"),
+        }
+    }
+}
+
+/// What a run asked for a dump ended with.
+pub enum Evidence {
+    /// drgn read the dump.
+    Read(DumpFacts),
+    /// There is no dump.
+    Missing(MissingDump),
+    /// A dump was written but drgn could not read it.
+    Unreadable(String),
+}
 
 /// Creates the empty (sparse) vmcore disk for one run.
 pub fn create_disk(path: &Path) -> Result<(), String> {
@@ -97,7 +116,9 @@ fn parse_header(header: &[u8]) -> Option<(u64, u64)> {
     let line = std::str::from_utf8(line).ok()?;
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
-        [MAGIC, "1", "kdump", size, offset] => {
+        [magic, version, "kdump", size, offset]
+            if *magic == disk::MAGIC && *version == disk::VERSION =>
+        {
             let size: u64 = size.parse().ok()?;
             let offset: u64 = offset.parse().ok()?;
             (size > 0).then_some((size, offset << 20))
@@ -106,24 +127,22 @@ fn parse_header(header: &[u8]) -> Option<(u64, u64)> {
     }
 }
 
-/// Copies the vmcore the capture kernel wrote on `disk` to `dest`; returns its size.
-pub fn extract(disk: &Path, dest: &Path) -> Result<u64, String> {
-    let mut f = File::open(disk).map_err(|e| format!("no vmcore disk {}: {e}", disk.display()))?;
+/// Copies the vmcore the capture kernel wrote on `disk_file` to `dest`; returns its size.
+pub fn extract(disk_file: &Path, dest: &Path) -> Result<u64, MissingDump> {
+    let host = |what: &str, p: &Path, e: std::io::Error| {
+        MissingDump::Host(format!("cannot {what} {}: {e}", p.display()))
+    };
+    let mut f = File::open(disk_file).map_err(|e| host("open", disk_file, e))?;
     let mut header = [0u8; 512];
     f.read_exact(&mut header)
-        .map_err(|e| format!("cannot read {}: {e}", disk.display()))?;
-    let (size, offset) = parse_header(&header)
-        .ok_or("no vmcore: the capture kernel wrote nothing to the vmcore disk")?;
+        .map_err(|e| host("read", disk_file, e))?;
+    let (size, offset) = parse_header(&header).ok_or(MissingDump::NothingWritten)?;
     f.seek(SeekFrom::Start(offset))
-        .map_err(|e| format!("cannot read {}: {e}", disk.display()))?;
-    let mut out =
-        File::create(dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-    let copied = std::io::copy(&mut f.take(size), &mut out)
-        .map_err(|e| format!("cannot copy the vmcore to {}: {e}", dest.display()))?;
+        .map_err(|e| host("read", disk_file, e))?;
+    let mut out = File::create(dest).map_err(|e| host("write", dest, e))?;
+    let copied = std::io::copy(&mut f.take(size), &mut out).map_err(|e| host("write", dest, e))?;
     if copied != size {
-        return Err(format!(
-            "truncated vmcore: {copied} of {size} bytes on the disk"
-        ));
+        return Err(MissingDump::Truncated { copied, size });
     }
     Ok(size)
 }
@@ -133,9 +152,9 @@ pub fn extract(disk: &Path, dest: &Path) -> Result<u64, String> {
 ///
 /// Not QEMU's kdump formats: before QEMU 8.2 they come in makedumpfile's flattened stream
 /// format, and libkdumpfile (drgn's reader) cannot tell the architecture of the result.
-pub fn qmp_dump(qmp: &mut Qmp, vmcore: &Path) -> Result<(), String> {
+pub fn qmp_dump(qmp: &mut Qmp, vmcore: &Path) -> Result<(), MissingDump> {
     qmp.wait_event("GUEST_PANICKED", Duration::from_secs(20))
-        .map_err(|e| format!("no vmcore: {e}"))?;
+        .map_err(MissingDump::Qmp)?;
     let full = vmcore.with_extension("full");
     qmp.execute(
         "dump-guest-memory",
@@ -146,10 +165,10 @@ pub fn qmp_dump(qmp: &mut Qmp, vmcore: &Path) -> Result<(), String> {
         }),
         Duration::from_secs(300),
     )
-    .map_err(|e| format!("no vmcore: {e}"))?;
+    .map_err(MissingDump::Qmp)?;
     let done = sparse_copy(&full, vmcore);
     let _ = fs::remove_file(&full);
-    done.map(|_| ()).map_err(|e| format!("no vmcore: {e}"))
+    done.map(|_| ()).map_err(MissingDump::Host)
 }
 
 /// Copies `from` to `to`, leaving holes where whole 64 KiB blocks are zero (most of a
@@ -280,152 +299,9 @@ fn parse_facts(doc: &Value) -> DumpFacts {
     }
 }
 
-/// A Rust v0/legacy symbol demangled without its hash; other names unchanged.
-pub fn demangle(sym: &str) -> String {
-    match rustc_demangle::try_demangle(sym) {
-        Ok(d) => format!("{d:#}"),
-        Err(_) => sym.to_string(),
-    }
-}
-
-/// The functions that implement `fault`: the Rust one (`faults::<category>::<name>`) and, for
-/// faults with a C part, `panicgen_<name>`. A catalog test keeps the naming rule honest by
-/// building the names; the dump check is where a wrong name would show.
-pub fn sites(fault: &Fault) -> [String; 2] {
-    let lower = fault.name.to_ascii_lowercase();
-    [
-        format!("faults::{}::{lower}", fault.category),
-        format!("panicgen_{lower}"),
-    ]
-}
-
-fn is_site(frame: &str, sites: &[String; 2]) -> bool {
-    frame.ends_with(&sites[0]) || frame == sites[1]
-}
-
-/// One check on a dump.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
-}
-
-impl Check {
-    fn new(name: &'static str, ok: bool, detail: String) -> Self {
-        Check { name, ok, detail }
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({ "ok": self.ok, "detail": self.detail })
-    }
-}
-
-/// The check names, in report order.
-pub const CHECKS: [&str; 4] = ["captured", "message", "stack", "trigger_id"];
-
-/// Judges a dump: `facts` is what drgn read (or why there is nothing to read).
-pub fn check(
-    facts: &Result<DumpFacts, String>,
-    matcher: &Matcher,
-    fault: &Fault,
-    id: &str,
-) -> Vec<Check> {
-    let facts = match facts {
-        Ok(f) => f,
-        Err(why) => {
-            return CHECKS
-                .iter()
-                .map(|&name| {
-                    let detail = if name == "captured" {
-                        why.clone()
-                    } else {
-                        "no vmcore".to_string()
-                    };
-                    Check::new(name, false, detail)
-                })
-                .collect();
-        }
-    };
-    let mut checks = vec![Check::new(
-        "captured",
-        true,
-        format!("drgn read the dump of {}", facts.release),
-    )];
-    // The same rules as for the console, applied to the kernel log inside the dump.
-    let j = matcher.judge(&facts.dmesg, &End::Exited(None));
-    checks.push(Check::new(
-        "message",
-        j.verdict == Verdict::Pass,
-        if j.verdict == Verdict::Pass {
-            j.observed.replace('\n', " / ")
-        } else {
-            format!("in the dump's log: {}", j.reason)
-        },
-    ));
-    // The crashing thread runs the fault's function; a detector (lockup, hung task, RCU
-    // stall) panics on another task, so there any task's stack may show it.
-    let sites = sites(fault);
-    let wanted = |t: &&Thread| t.crashed || matches!(fault.kind, Kind::Hang(_));
-    let found = facts
-        .threads
-        .iter()
-        .filter(wanted)
-        .find_map(|t| t.frames.iter().find(|f| is_site(f, &sites)).map(|f| (t, f)));
-    checks.push(match found {
-        Some((t, f)) => Check::new(
-            "stack",
-            true,
-            format!(
-                "{} in the stack of {}{} (pid {})",
-                f,
-                t.comm,
-                if t.crashed { ", the crashing task" } else { "" },
-                t.pid
-            ),
-        ),
-        None => {
-            let crashed = &facts.threads[0];
-            let top: Vec<&str> = crashed.frames.iter().take(8).map(String::as_str).collect();
-            Check::new(
-                "stack",
-                false,
-                format!(
-                    "no {} frame in the crashing task {} (pid {}): {}",
-                    sites[0],
-                    crashed.comm,
-                    crashed.pid,
-                    if top.is_empty() {
-                        "no frames".to_string()
-                    } else {
-                        top.join(" < ")
-                    }
-                ),
-            )
-        }
-    });
-    checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
-        Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
-        None => Check::new(
-            "trigger_id",
-            false,
-            format!(
-                "the dump's log has no 'panicgen: trigger {} ... id={id}' line: not this run's dump",
-                fault.name
-            ),
-        ),
-    });
-    checks
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{
-        self,
-        Arch,
-        Context, //
-    };
 
     #[test]
     fn header_round_trip() {
@@ -444,9 +320,13 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let disk = dir.join("disk");
         create_disk(&disk).unwrap();
-        assert!(extract(&disk, &dir.join("none"))
-            .unwrap_err()
-            .contains("no vmcore"));
+        assert_eq!(
+            extract(&disk, &dir.join("none")),
+            Err(MissingDump::NothingWritten)
+        );
+        assert!(MissingDump::NothingWritten
+            .to_string()
+            .starts_with("no vmcore"));
         let mut data = b"PANICGEN-VMCORE 1 kdump 5 1\n".to_vec();
         data.resize(1 << 20, 0);
         data.extend_from_slice(b"KDUMP");
@@ -470,75 +350,5 @@ mod tests {
         );
         assert_eq!(fs::read(dir.join("sparse")).unwrap(), data);
         let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn demangles_rust_v0_symbols() {
-        assert_eq!(
-            demangle("_RNvNtNtCsedwKYiE0uvy_13panicgen_main6faults4bugs4warn"),
-            "panicgen_main::faults::bugs::warn"
-        );
-        assert_eq!(demangle("panic"), "panic");
-    }
-
-    fn facts(dmesg: &[&str], frames: &[&str]) -> Result<DumpFacts, String> {
-        Ok(DumpFacts {
-            release: "7.3.4".into(),
-            dmesg: dmesg.iter().map(|s| s.to_string()).collect(),
-            threads: vec![Thread {
-                pid: 60,
-                comm: "sh".into(),
-                crashed: true,
-                frames: frames.iter().map(|s| s.to_string()).collect(),
-            }],
-        })
-    }
-
-    fn bug_checks(dmesg: &[&str], frames: &[&str], id: &str) -> Vec<Check> {
-        let fault = catalog::find("BUG").unwrap();
-        let m = Matcher::new(fault, Context::Process, Arch::X86_64).unwrap();
-        check(&facts(dmesg, frames), &m, fault, id)
-    }
-
-    const DMESG: &[&str] = &[
-        "panicgen: trigger BUG ctx=process id=r1",
-        "kernel BUG at src/faults/bugs.rs:48!",
-        "Oops: invalid opcode: 0000 [#1] SMP NOPTI",
-        "Kernel panic - not syncing: Fatal exception",
-    ];
-
-    #[test]
-    fn a_good_dump_passes_every_check() {
-        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug", "write"], "r1");
-        assert!(c.iter().all(|c| c.ok), "{c:?}");
-        assert_eq!(c.iter().map(|c| c.name).collect::<Vec<_>>(), CHECKS);
-    }
-
-    #[test]
-    fn each_check_can_fail() {
-        // Another run's dump.
-        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug"], "r2");
-        assert!(!c[3].ok);
-        // The right message, the wrong function on the stack.
-        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::warn"], "r1");
-        assert!(!c[2].ok && c[1].ok);
-        // No message in the log.
-        let c = bug_checks(&DMESG[..1], &["panicgen_main::faults::bugs::bug"], "r1");
-        assert!(!c[1].ok);
-        // No dump at all: every check fails, "no vmcore".
-        let fault = catalog::find("BUG").unwrap();
-        let m = Matcher::new(fault, Context::Process, Arch::X86_64).unwrap();
-        let c = check(&Err("no vmcore: nothing written".into()), &m, fault, "r1");
-        assert!(c.iter().all(|c| !c.ok));
-        assert!(c[0].detail.starts_with("no vmcore"));
-    }
-
-    #[test]
-    fn c_parts_count_as_the_site() {
-        let fault = catalog::find("STACK_CANARY").unwrap();
-        let s = sites(fault);
-        assert!(is_site("panicgen_stack_canary", &s));
-        assert!(is_site("panicgen_main::faults::memory::stack_canary", &s));
-        assert!(!is_site("panicgen_stack_canary_strong", &s));
     }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Crash titles in syzkaller's naming ("kernel BUG in X", "possible deadlock in X", ...) and
-//! the symbolised console (Rust v0 symbols demangled).
+//! Crash titles in syzkaller's naming ("kernel BUG in X", "possible deadlock in X", ...).
 //!
 //! A title is built from the first kernel report after the `panicgen: trigger` line: the
 //! report's kind (a table of header patterns, first match wins) and its location `X`, the
@@ -13,8 +12,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::{
-    dump::demangle,
-    verdict::strip_timestamp, //
+    protocol::strip_timestamp,
+    symbols::demangle, //
 };
 
 /// (header pattern, title; `{}` is the location, `$1`... are the header's groups).
@@ -113,9 +112,6 @@ static FRAME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:RIP: [0-9a-f]{4}:|pc : |lr : )?(\? )?([A-Za-z_][A-Za-z0-9_.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+")
         .expect("frame pattern compiles")
 });
-static SYMBOL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"_R[0-9A-Za-z_]+").expect("symbol pattern compiles"));
-
 /// The syzkaller-style title of the first report after `from` in `lines`.
 pub fn title(lines: &[String], from: usize) -> Option<String> {
     let text: Vec<&str> = lines
@@ -149,16 +145,6 @@ pub fn title(lines: &[String], from: usize) -> Option<String> {
         out = out.replace("{}", &frame);
     }
     Some(out)
-}
-
-/// The console with every Rust v0 symbol demangled (hash dropped).
-pub fn symbolise(lines: &[String]) -> String {
-    let mut out = String::new();
-    for l in lines {
-        out += &SYMBOL_RE.replace_all(l, |c: &regex::Captures| demangle(&c[0]));
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -223,13 +209,5 @@ mod tests {
             "kernel BUG in unknown"
         );
         assert_eq!(title(&lines("all quiet"), 0), None);
-    }
-
-    #[test]
-    fn symbolised_console_demangles() {
-        let out = symbolise(&lines(
-            "RIP: 0010:_RNvNtNtCsedwKYiE0uvy_13panicgen_main6faults4bugs3bug+0x2/0x10",
-        ));
-        assert_eq!(out, "RIP: 0010:panicgen_main::faults::bugs::bug+0x2/0x10\n");
     }
 }

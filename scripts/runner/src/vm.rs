@@ -28,9 +28,23 @@ use std::{
 
 use crate::{
     catalog::Arch,
-    qmp::Qmp,
-    verdict::End, //
+    qmp::Qmp, //
 };
+
+/// How a guest run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Still running (used to decide whether the run can stop early).
+    Running,
+    /// QEMU exited by itself with this status (`None`: killed by a signal).
+    Exited(Option<i32>),
+    /// The runner stopped a VM that had already shown everything needed.
+    Stopped,
+    /// The time limit ran out.
+    Timeout,
+    /// QEMU could not be started (or a saved guest not restored).
+    NotStarted(String),
+}
 
 /// QEMU acceleration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +78,9 @@ pub struct VmSpec {
     pub vmcore_disk: Option<PathBuf>,
     /// What QEMU does when the guest panics (pvpanic).
     pub on_panic: OnPanic,
+    /// QEMU's `vmcoreinfo` device, through which the guest hands over its VMCOREINFO note
+    /// (a host-side dump needs it).
+    pub vmcoreinfo: bool,
     /// A QMP socket to create (for saving the guest, or dumping its memory).
     pub qmp_socket: Option<PathBuf>,
     /// Start from this saved guest state instead of booting.
@@ -103,10 +120,35 @@ pub enum Control {
 /// The result of one guest run.
 pub struct VmRun {
     pub lines: Vec<String>,
+    /// When each line arrived, from QEMU's start (host clock).
+    pub line_at: Vec<Duration>,
     pub end: End,
     pub elapsed: Duration,
     /// QEMU's own stderr (errors about devices, accelerators, ...).
     pub qemu_stderr: String,
+    /// When a restored guest was running again, from QEMU's start.
+    pub resumed_at: Option<Duration>,
+    /// When the console input was sent, from QEMU's start.
+    pub input_at: Option<Duration>,
+}
+
+impl VmRun {
+    /// A run whose guest never started, and why.
+    pub fn not_started(why: String) -> Self {
+        Self::failed(why, Instant::now())
+    }
+
+    fn failed(why: String, start: Instant) -> Self {
+        VmRun {
+            lines: vec![],
+            line_at: vec![],
+            end: End::NotStarted(why),
+            elapsed: start.elapsed(),
+            qemu_stderr: String::new(),
+            resumed_at: None,
+            input_at: None,
+        }
+    }
 }
 
 /// The kernel command line for a panicgen guest.
@@ -171,7 +213,7 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-append"),
         kernel_append(spec.arch, &spec.extra_append),
     ]);
-    if spec.on_panic == OnPanic::Pause {
+    if spec.vmcoreinfo {
         // The guest's fw_cfg driver writes its VMCOREINFO here; drgn needs it in the dump.
         args.extend([s("-device"), s("vmcoreinfo")]);
     }
@@ -226,12 +268,10 @@ pub fn run(
     let mut log = match fs::File::create(console_log) {
         Ok(f) => Some(f),
         Err(e) => {
-            return VmRun {
-                lines: vec![],
-                end: End::NotStarted(format!("cannot write {}: {e}", console_log.display())),
-                elapsed: start.elapsed(),
-                qemu_stderr: String::new(),
-            }
+            return VmRun::failed(
+                format!("cannot write {}: {e}", console_log.display()),
+                start,
+            )
         }
     };
     let mut command = Command::new(&program);
@@ -260,48 +300,31 @@ pub fn run(
         .spawn();
     let mut child = match child {
         Ok(c) => Reaper(c),
-        Err(e) => {
-            return VmRun {
-                lines: vec![],
-                end: End::NotStarted(format!("{program}: {e} (run 'make setup')")),
-                elapsed: start.elapsed(),
-                qemu_stderr: String::new(),
-            }
-        }
+        Err(e) => return VmRun::failed(format!("{program}: {e} (run 'make setup')"), start),
     };
     let mut qmp = match &spec.qmp_socket {
         None => None,
         Some(sock) => match Qmp::connect(sock, Duration::from_secs(10)) {
             Ok(q) => Some(q),
-            Err(e) => {
-                return VmRun {
-                    lines: vec![],
-                    end: End::NotStarted(e),
-                    elapsed: start.elapsed(),
-                    qemu_stderr: String::new(),
-                }
-            }
+            Err(e) => return VmRun::failed(e, start),
         },
     };
     // Held open for the whole run: the guest's console input ends when it closes.
     let mut stdin = child.0.stdin.take();
-    if let (Some(input), Some(pipe)) = (&spec.input, stdin.as_mut()) {
+    let mut resumed_at = None;
+    let mut input_at = None;
+    if let (Some(_), Some(q)) = (&spec.incoming, qmp.as_mut()) {
         // A restored guest gets its input only once the saved state is loaded: what the
         // UART took in before would be overwritten by the saved UART.
-        let ready = match (&spec.incoming, qmp.as_mut()) {
-            (Some(_), Some(q)) => q.wait_running(spec.timeout),
-            _ => Ok(()),
-        };
-        if let Err(e) = ready {
-            return VmRun {
-                lines: vec![],
-                end: End::NotStarted(format!("the saved guest did not resume: {e}")),
-                elapsed: start.elapsed(),
-                qemu_stderr: String::new(),
-            };
+        if let Err(e) = q.wait_running(spec.timeout) {
+            return VmRun::failed(format!("the saved guest did not resume: {e}"), start);
         }
+        resumed_at = Some(start.elapsed());
+    }
+    if let (Some(input), Some(pipe)) = (&spec.input, stdin.as_mut()) {
         let _ = pipe.write_all(input.as_bytes());
         let _ = pipe.flush();
+        input_at = Some(start.elapsed());
     }
     // Drain both pipes all the time: an undrained console stalls the guest and its exit.
     let (tx, rx) = mpsc::channel();
@@ -335,6 +358,7 @@ pub fn run(
     let deadline = start + spec.timeout;
     let mut stop_at: Option<Instant> = None;
     let mut lines = Vec::new();
+    let mut line_at = Vec::new();
     let end = loop {
         let now = Instant::now();
         let limit = stop_at.map_or(deadline, |s| s.min(deadline));
@@ -353,6 +377,7 @@ pub fn run(
                     }
                 }
                 lines.push(line);
+                line_at.push(start.elapsed());
                 if stop_at.is_none() {
                     if let Control::StopAfter(grace) = watch(&lines, qmp.as_mut()) {
                         stop_at = Some(Instant::now() + grace);
@@ -374,9 +399,12 @@ pub fn run(
     let qemu_stderr = stderr_thread.join().unwrap_or_default();
     VmRun {
         lines,
+        line_at,
         end,
         elapsed: start.elapsed(),
         qemu_stderr,
+        resumed_at,
+        input_at,
     }
 }
 
@@ -396,6 +424,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             vmcore_disk: None,
             on_panic: OnPanic::ExitFailure,
+            vmcoreinfo: false,
             qmp_socket: None,
             incoming: None,
             input: None,
@@ -452,6 +481,7 @@ mod tests {
         sp.incoming = Some("/s/state".into());
         sp.qmp_socket = Some("/tmp/q.qmp".into());
         sp.on_panic = OnPanic::Pause;
+        sp.vmcoreinfo = true;
         let (_, args) = qemu_command(&sp);
         assert!(has_pair(&args, "-incoming", "exec:cat '/s/state'"));
         assert!(has_pair(

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The matching rules: how a console log becomes `pass`, `fail` or `error`.
+//! The console rules: how a console log becomes a pass or a [`Cause`].
 //!
 //! A fault passes only when, *after* the module's `panicgen: trigger <NAME>` line, the kernel
 //! prints the catalog's message for that arch; a fault whose outcome is `panic` must then also
@@ -9,69 +9,48 @@
 
 use regex::Regex;
 
-use crate::catalog::{
-    Arch,
-    Context,
-    Expect,
-    Fault,
-    Kind, //
+use super::Cause;
+use crate::{
+    catalog::{
+        Arch,
+        Context,
+        Expect,
+        Fault,
+        Kind, //
+    },
+    protocol::{
+        self,
+        strip_timestamp,
+        Event, //
+    },
+    vm::End,
 };
 
 /// The kernel's panic line, printed by `panic()` on every arch.
 pub const PANIC_LINE: &str = "Kernel panic - not syncing";
 
-/// A result's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Error,
-    Skip,
-}
-
-impl Verdict {
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::Skip => "skip",
-        }
-    }
-}
-
-/// How the VM run ended, as far as judging is concerned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum End {
-    /// Still running (used to decide whether the run can stop early).
-    Running,
-    /// QEMU exited by itself with this status (`None`: killed by a signal).
-    Exited(Option<i32>),
-    /// The runner stopped a VM that had already shown everything needed.
-    Stopped,
-    /// The time limit ran out.
-    Timeout,
-    /// QEMU could not be started.
-    NotStarted(String),
-}
-
-/// The judgement of one run.
+/// The judgement of a console.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Judgement {
-    pub verdict: Verdict,
-    /// The console line that matched the expectation, or empty.
+    /// `None`: the console passes.
+    pub cause: Option<Cause>,
+    /// The console lines that matched the expectation, or empty.
     pub observed: String,
-    /// Why the verdict is not `pass` (empty for a pass).
+    /// Why it does not pass (empty for a pass).
     pub reason: String,
 }
 
 impl Judgement {
-    fn new(verdict: Verdict, observed: &str, reason: String) -> Self {
+    fn new(cause: Option<Cause>, observed: &str, reason: String) -> Self {
         Judgement {
-            verdict,
+            cause,
             observed: observed.to_string(),
             reason,
         }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.cause.is_none()
     }
 }
 
@@ -84,10 +63,22 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// `None` when the fault is unsupported on `arch`.
-    pub fn new(fault: &'static Fault, ctx: Context, arch: Arch) -> Option<Self> {
-        let Expect::Lines(lines) = fault.expect(arch) else {
-            return None;
+    /// `Err(why)` when the fault is unsupported on `arch`.
+    pub fn new(fault: &'static Fault, ctx: Context, arch: Arch) -> Result<Self, &'static str> {
+        Self::with_trigger(fault, ctx, arch, protocol::TRIGGER_PREFIX)
+    }
+
+    /// As [`Matcher::new`], for a fault announced by `trigger` (followed by its name) instead
+    /// of panicgen's trigger line: the benchmark's LKDTM peers.
+    pub fn with_trigger(
+        fault: &'static Fault,
+        ctx: Context,
+        arch: Arch,
+        trigger: &str,
+    ) -> Result<Self, &'static str> {
+        let lines = match fault.expect(arch) {
+            Expect::Lines(lines) => lines,
+            Expect::Unsupported(why) => return Err(why),
         };
         let expect = lines
             .iter()
@@ -97,11 +88,12 @@ impl Matcher {
                 })
             })
             .collect();
-        Some(Matcher {
+        Ok(Matcher {
             fault,
             ctx,
             trigger: Regex::new(&format!(
-                r"panicgen: trigger {}( |$)",
+                r"{}{}( |$)",
+                regex::escape(trigger),
                 regex::escape(fault.name)
             ))
             .expect("escaped trigger pattern compiles"),
@@ -113,6 +105,10 @@ impl Matcher {
     pub fn expected(&self) -> String {
         let lines: Vec<&str> = self.expect.iter().map(Regex::as_str).collect();
         lines.join("\n")
+    }
+
+    pub fn fault(&self) -> &'static Fault {
+        self.fault
     }
 
     /// The trigger line that carries `id=<id>`, if `lines` hold one: ties a log (or a dump's
@@ -146,10 +142,14 @@ impl Matcher {
     /// Judges a console log. With `End::Running`, a `pass` means the run may stop now.
     pub fn judge(&self, lines: &[String], end: &End) -> Judgement {
         if let End::NotStarted(why) = end {
-            return Judgement::new(Verdict::Error, "", format!("QEMU did not start: {why}"));
+            return Judgement::new(
+                Some(Cause::NotStarted),
+                "",
+                format!("QEMU did not start: {why}"),
+            );
         }
         let Some(fired) = lines.iter().position(|l| self.trigger.is_match(l)) else {
-            return Judgement::new(Verdict::Error, "", no_trigger_reason(lines, end));
+            return Judgement::new(Some(Cause::NotFired), "", no_trigger_reason(lines, end));
         };
         // Each expected line must follow the previous one.
         let mut at = fired + 1;
@@ -170,7 +170,7 @@ impl Matcher {
                     format!(" (matched so far: {})", observed.join(" / "))
                 };
                 return Judgement::new(
-                    Verdict::Fail,
+                    Some(Cause::NoMessage),
                     &observed.join("\n"),
                     format!("no kernel message matching '{}' {when}{got}", re.as_str()),
                 );
@@ -188,7 +188,7 @@ impl Matcher {
                 .any(|l| panic.is_match(strip_timestamp(l)))
             {
                 return Judgement::new(
-                    Verdict::Fail,
+                    Some(Cause::NoPanic),
                     &observed,
                     format!(
                         "the message appeared but no panic line matching '{}' followed",
@@ -197,7 +197,7 @@ impl Matcher {
                 );
             }
         }
-        Judgement::new(Verdict::Pass, &observed, String::new())
+        Judgement::new(None, &observed, String::new())
     }
 }
 
@@ -209,15 +209,9 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
         .find(|l| !l.trim().is_empty())
         .map(|l| strip_timestamp(l).to_string())
         .unwrap_or_else(|| "<no console output>".to_string());
-    let what = if lines
-        .iter()
-        .any(|l| l.contains("panicgen-init: insmod failed"))
-    {
-        "insmod panicgen.ko failed in the guest"
-    } else if lines
-        .iter()
-        .any(|l| l.contains("panicgen: trigger rejected"))
-    {
+    let what = if protocol::find(lines, Event::InsmodFailed).is_some() {
+        "insmod failed in the guest"
+    } else if lines.iter().any(|l| l.contains(protocol::TRIGGER_REJECTED)) {
         "the module rejected the trigger command"
     } else {
         match end {
@@ -228,24 +222,16 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
     format!("{what}; last console line: {last}")
 }
 
-/// Removes the `[    1.234567] ` printk time stamp, if any.
-pub fn strip_timestamp(line: &str) -> &str {
-    let t = line.trim_end_matches('\r');
-    if let Some(rest) = t.strip_prefix('[') {
-        if let Some(end) = rest.find("] ") {
-            let stamp = &rest[..end];
-            if stamp.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
-                return &rest[end + 2..];
-            }
-        }
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::Verdict;
     use super::*;
     use crate::catalog;
+
+    /// The verdict a judgement stands for.
+    fn verdict(j: &Judgement) -> Verdict {
+        j.cause.map_or(Verdict::Pass, Cause::verdict)
+    }
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
@@ -272,7 +258,7 @@ mod tests {
     #[test]
     fn bug_passes_with_message_and_panic() {
         let j = judge("BUG", Arch::X86_64, BUG_X86, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
         assert_eq!(
             j.observed,
             "kernel BUG at /work/main/src/faults/bugs.rs:48!"
@@ -283,14 +269,14 @@ mod tests {
     fn bug_in_the_rust_helper_fails() {
         let text = BUG_X86.replace("/work/main/src/faults/bugs.rs", "rust/helpers/bug.c");
         let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
     }
 
     #[test]
     fn panic_fault_without_panic_fails() {
         let text = BUG_X86.replace("Kernel panic - not syncing: Fatal exception", "");
         let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(0)));
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
         assert!(j.reason.contains("no panic line"), "{}", j.reason);
     }
 
@@ -302,17 +288,17 @@ mod tests {
 [    1.1] panicgen-init: trigger returned 0
 ";
         let j = judge("LOCK_ORDER_ABBA", Arch::Arm64, text, End::Exited(Some(0)));
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
     }
 
     #[test]
     fn no_trigger_line_is_an_error() {
         let text = "[    0.1] Linux version 7.3.4\n[    0.2] panicgen-init: insmod failed\n";
         let j = judge("NULL_DEREF", Arch::X86_64, text, End::Exited(Some(0)));
-        assert_eq!(j.verdict, Verdict::Error);
+        assert_eq!(verdict(&j), Verdict::Error);
         assert!(j.reason.contains("insmod"), "{}", j.reason);
         let j = judge("NULL_DEREF", Arch::X86_64, "", End::Timeout);
-        assert_eq!(j.verdict, Verdict::Error);
+        assert_eq!(verdict(&j), Verdict::Error);
         assert!(j.reason.contains("<no console output>"), "{}", j.reason);
     }
 
@@ -324,14 +310,14 @@ mod tests {
             BUG_X86,
             End::NotStarted("no such file".into()),
         );
-        assert_eq!(j.verdict, Verdict::Error);
+        assert_eq!(verdict(&j), Verdict::Error);
     }
 
     #[test]
     fn trigger_of_another_fault_does_not_count() {
         let text = "[1.0] panicgen: trigger BUGGY\n[1.1] kernel BUG at src/faults/bugs.rs:1!\n";
         let j = judge("BUG", Arch::X86_64, text, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Error);
+        assert_eq!(verdict(&j), Verdict::Error);
     }
 
     const NULL_X86: &str = "\
@@ -358,7 +344,7 @@ mod tests {
     #[test]
     fn arch_specific_messages() {
         let x86 = judge("NULL_DEREF", Arch::X86_64, NULL_X86, End::Exited(Some(1)));
-        assert_eq!(x86.verdict, Verdict::Pass, "{x86:?}");
+        assert_eq!(verdict(&x86), Verdict::Pass, "{x86:?}");
         assert_eq!(
             x86.observed,
             "BUG: kernel NULL pointer dereference, address: 0000000000000000\n\
@@ -366,7 +352,7 @@ mod tests {
         );
         // The x86 wording is not what arm64 prints: it must not pass there.
         let j = judge("NULL_DEREF", Arch::Arm64, NULL_X86, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
         let arm = judge_in(
             "NULL_DEREF",
             Context::Hardirq,
@@ -374,7 +360,7 @@ mod tests {
             NULL_ARM64,
             End::Exited(Some(1)),
         );
-        assert_eq!(arm.verdict, Verdict::Pass, "{arm:?}");
+        assert_eq!(verdict(&arm), Verdict::Pass, "{arm:?}");
     }
 
     #[test]
@@ -385,7 +371,7 @@ mod tests {
             &NULL_X86.replace("NULL_DEREF", "NULL_READ"),
             End::Exited(Some(1)),
         );
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
         assert!(j.reason.contains("supervisor read access"), "{}", j.reason);
     }
 
@@ -399,7 +385,7 @@ mod tests {
         );
         assert_ne!(swapped, NULL_X86);
         let j = judge("NULL_DEREF", Arch::X86_64, &swapped, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
     }
 
     #[test]
@@ -413,7 +399,7 @@ mod tests {
             &text,
             End::Exited(Some(1)),
         );
-        assert_eq!(j.verdict, Verdict::Pass);
+        assert_eq!(verdict(&j), Verdict::Pass);
         // ... but a process-context oops must not panic "in interrupt", and the other way round.
         let j = judge_in(
             "NULL_DEREF",
@@ -422,7 +408,7 @@ mod tests {
             &text,
             End::Exited(Some(1)),
         );
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
         let j = judge_in(
             "NULL_DEREF",
             Context::Hardirq,
@@ -430,7 +416,7 @@ mod tests {
             NULL_X86,
             End::Exited(Some(1)),
         );
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
         let x86_irq = NULL_X86.replace("Fatal exception", "Fatal exception in interrupt");
         let j = judge_in(
             "NULL_DEREF",
@@ -439,7 +425,7 @@ mod tests {
             &x86_irq,
             End::Exited(Some(1)),
         );
-        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
     }
 
     #[test]
@@ -448,7 +434,7 @@ mod tests {
                     [2] Insufficient stack space to handle exception!\n\
                     [3] Kernel panic - not syncing: kernel stack overflow\n";
         let j = judge("STACK_OVERFLOW", Arch::Arm64, text, End::Exited(Some(1)));
-        assert_eq!(j.verdict, Verdict::Pass, "{j:?}");
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
         let j = judge(
             "STACK_OVERFLOW",
             Arch::Arm64,
@@ -458,14 +444,14 @@ mod tests {
             ),
             End::Exited(Some(0)),
         );
-        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(verdict(&j), Verdict::Fail);
     }
 
     #[test]
     fn unsupported_faults_have_no_matcher() {
         let f = catalog::find("DIVIDE_ERROR").unwrap();
-        assert!(Matcher::new(f, Context::Process, Arch::Arm64).is_none());
-        assert!(Matcher::new(f, Context::Process, Arch::X86_64).is_some());
+        assert!(Matcher::new(f, Context::Process, Arch::Arm64).is_err());
+        assert!(Matcher::new(f, Context::Process, Arch::X86_64).is_ok());
     }
 
     #[test]
@@ -473,14 +459,7 @@ mod tests {
         let text = "[1] panicgen: trigger SPINLOCK_RECURSION\n\
                     [2] WARNING: possible recursive locking detected\n";
         let j = judge("SPINLOCK_RECURSION", Arch::X86_64, text, End::Running);
-        assert_eq!(j.verdict, Verdict::Pass);
+        assert_eq!(verdict(&j), Verdict::Pass);
         assert_eq!(j.observed, "WARNING: possible recursive locking detected");
-    }
-
-    #[test]
-    fn timestamps_are_stripped() {
-        assert_eq!(strip_timestamp("[    1.234567] hello\r"), "hello");
-        assert_eq!(strip_timestamp("[cut] x"), "[cut] x");
-        assert_eq!(strip_timestamp("plain"), "plain");
     }
 }

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command line (clap), and the validated options of `run`.
+
+use std::{collections::HashMap, env, path::PathBuf, thread, time::Duration};
+
+use clap::{
+    Args,
+    Parser,
+    Subcommand,
+    ValueEnum, //
+};
+
+use crate::{
+    catalog::{
+        self,
+        Arch,
+        Context,
+        Fault, //
+    },
+    dump::{
+        DumpMode,
+        Verifier,
+        CRASHKERNEL_SIZE, //
+    },
+    peers,
+    plan::{
+        Costs,
+        Shard, //
+    },
+    results::Results,
+    vm::Accel,
+};
+
+/// The host side of panicgen: boots QEMU guests, fires faults, judges the kernel's messages
+/// and the crash dumps, and writes results.json, results.ktap and results.xml.
+#[derive(Parser, Debug)]
+#[command(name = "panicgen-runner", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the fault matrix (or a slice of it): one guest per fault and context.
+    Run(Box<RunArgs>),
+    /// Count the verdicts in results files; fails on anything not passed (selftest included).
+    Summary {
+        /// results.json files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Join the results of the shards of one matrix into one set, as one unsharded run.
+    Merge {
+        /// Where to write results.json, results.ktap and results.xml.
+        #[arg(long)]
+        out: PathBuf,
+        /// Every shard's results.json.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Turn the benchmark's runs into its table and bench.json.
+    Bench {
+        /// Where to write bench.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// `<arch>/<variant>=<results.json>` for every run of the benchmark.
+        #[arg(required = true)]
+        runs: Vec<String>,
+    },
+    /// Print the fault reference (Documentation/faults.rst), generated from the catalog.
+    Docs,
+    /// List the faults and the contexts each allows.
+    List {
+        /// Instead: the benchmark's LKDTM tests, each with its panicgen equivalent.
+        #[arg(long)]
+        peers: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccelArg {
+    /// KVM when a trial boot under it works, else TCG.
+    Auto,
+    Tcg,
+    Kvm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeepVmcores {
+    All,
+    /// Only failed runs' dumps (a passing run's dump is deleted once checked).
+    Failed,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// x86_64 or arm64.
+    #[arg(long, value_parser = parse_arch)]
+    pub arch: Arch,
+    /// The guest kernel image (bzImage or Image).
+    #[arg(long)]
+    pub kernel: PathBuf,
+    /// The guest initramfs (scripts/mkinitramfs.sh).
+    #[arg(long)]
+    pub initramfs: PathBuf,
+    /// The output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seconds a guest may take.
+    #[arg(long, default_value_t = 90)]
+    pub timeout: u64,
+    #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
+    pub accel: AccelArg,
+    /// Arguments of the in-guest selftest.
+    #[arg(
+        long,
+        default_value = "--inputs LOCK_ORDER_ABBA",
+        allow_hyphen_values = true
+    )]
+    pub selftest: String,
+    /// Do not run the in-guest selftest.
+    #[arg(long)]
+    pub no_selftest: bool,
+    /// Only these contexts (those each fault allows).
+    #[arg(long, value_delimiter = ',', value_parser = parse_context)]
+    pub contexts: Option<Vec<Context>>,
+    /// Guests at a time (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// How fatal runs capture a dump.
+    #[arg(long, value_enum, default_value_t = DumpMode::None)]
+    pub dump: DumpMode,
+    /// The kernel's DWARF vmlinux (drgn reads the dumps with it).
+    #[arg(long)]
+    pub vmlinux: Option<PathBuf>,
+    /// panicgen.ko with its debug info (drgn reads the dumps with it).
+    #[arg(long)]
+    pub module: Option<PathBuf>,
+    /// The guest's crashkernel= reservation for kdump, or none (breaks the capture on
+    /// purpose).
+    #[arg(long, default_value = CRASHKERNEL_SIZE, value_parser = parse_crashkernel)]
+    pub crashkernel: String,
+    /// Only fatal runs in these contexts capture a dump.
+    #[arg(long, value_delimiter = ',', value_parser = parse_context)]
+    pub dump_contexts: Option<Vec<Context>>,
+    /// Boot every run instead of starting it from a saved booted guest.
+    #[arg(long)]
+    pub no_snapshot: bool,
+    #[arg(long, value_enum, default_value_t = KeepVmcores::All)]
+    pub keep_vmcores: KeepVmcores,
+    /// Run slice K of N of the matrix (balanced by cost; `merge` joins the slices).
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// An earlier results.json whose run times balance the shards.
+    #[arg(long)]
+    pub costs: Option<PathBuf>,
+    /// Fire LKDTM's tests (the benchmark's peer column) instead of panicgen's faults.
+    #[arg(long)]
+    pub lkdtm: bool,
+    /// Faults to run (default: all).
+    pub faults: Vec<String>,
+}
+
+fn parse_arch(v: &str) -> Result<Arch, String> {
+    Arch::from_name(v).ok_or_else(|| format!("unknown arch '{v}' (x86_64 or arm64)"))
+}
+
+fn parse_context(v: &str) -> Result<Context, String> {
+    Context::from_name(v).ok_or_else(|| format!("unknown context '{v}'"))
+}
+
+fn parse_crashkernel(v: &str) -> Result<String, String> {
+    match v {
+        "none" => Ok(v.to_string()),
+        v if v.len() > 1 && v.trim_end_matches(['K', 'M', 'G']).parse::<u32>().is_ok() => {
+            Ok(v.to_string())
+        }
+        v => Err(format!("bad crashkernel '{v}' (a size like 160M, or none)")),
+    }
+}
+
+/// Which faults a run fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    Panicgen,
+    /// LKDTM's tests (peers::PEERS).
+    Lkdtm,
+}
+
+/// The validated options of `run`.
+pub struct Options {
+    pub arch: Arch,
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+    pub out: PathBuf,
+    pub timeout: Duration,
+    /// `None`: probe.
+    pub accel: Option<Accel>,
+    pub selftest: Option<String>,
+    pub suite: Suite,
+    pub faults: Vec<&'static Fault>,
+    pub contexts: Option<Vec<Context>>,
+    pub jobs: usize,
+    pub dump: DumpMode,
+    pub verifier: Option<Verifier>,
+    pub crashkernel: Option<String>,
+    pub dump_contexts: Option<Vec<Context>>,
+    pub snapshot: bool,
+    pub keep_passed_vmcores: bool,
+    pub shard: Option<Shard>,
+    pub costs: Costs,
+}
+
+impl RunArgs {
+    pub fn validate(self) -> Result<Options, String> {
+        let suite = if self.lkdtm {
+            Suite::Lkdtm
+        } else {
+            Suite::Panicgen
+        };
+        let mut faults = Vec::new();
+        for name in &self.faults {
+            faults.push(match suite {
+                Suite::Lkdtm => {
+                    &peers::find(name)
+                        .ok_or_else(|| {
+                            format!("'{name}' is not one of the benchmark's LKDTM tests")
+                        })?
+                        .fault
+                }
+                // The module's own parser: the runner accepts exactly what the trigger does.
+                Suite::Panicgen => {
+                    catalog::parse(name.as_bytes())
+                        .map_err(|e| {
+                            format!("fault '{name}': {e} (panicgen-runner list shows them)")
+                        })?
+                        .fault
+                }
+            });
+        }
+        if faults.is_empty() {
+            faults = match suite {
+                Suite::Lkdtm => peers::PEERS.iter().map(|p| &p.fault).collect(),
+                Suite::Panicgen => catalog::FAULTS.iter().collect(),
+            };
+        }
+        let verifier = match (self.dump, self.vmlinux, self.module) {
+            (DumpMode::None, _, _) => None,
+            _ if suite == Suite::Lkdtm => {
+                return Err("--lkdtm runs take no dumps (the dump checks look for panicgen's frames)".into())
+            }
+            (_, Some(vmlinux), Some(module)) => Some(Verifier {
+                python: env::var_os("DRGN_PYTHON").map(PathBuf::from).ok_or(
+                    "--dump needs drgn: DRGN_PYTHON is not set (scripts/runner.sh sets it after 'make setup')",
+                )?,
+                script: env::var_os("PANICGEN_ROOT")
+                    .map(|r| PathBuf::from(r).join("scripts/vmcore-check.py"))
+                    .ok_or("--dump needs PANICGEN_ROOT (scripts/runner.sh sets it)")?,
+                vmlinux,
+                module,
+            }),
+            _ => {
+                return Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into())
+            }
+        };
+        let costs = Costs {
+            measured: match &self.costs {
+                None => HashMap::new(),
+                Some(p) => Results::read(p)?
+                    .results
+                    .iter()
+                    .map(|r| (r.name(), r.duration_s))
+                    .collect(),
+            },
+            dumps: self.dump != DumpMode::None,
+        };
+        Ok(Options {
+            arch: self.arch,
+            kernel: self.kernel,
+            initramfs: self.initramfs,
+            out: self.out,
+            timeout: Duration::from_secs(self.timeout),
+            accel: match self.accel {
+                AccelArg::Auto => None,
+                AccelArg::Tcg => Some(Accel::Tcg),
+                AccelArg::Kvm => Some(Accel::Kvm),
+            },
+            // The selftest belongs to the matrix once: to its first shard.
+            selftest: (!self.no_selftest
+                && suite == Suite::Panicgen
+                && self.shard.is_none_or(|s| s.index == 1))
+            .then_some(self.selftest),
+            suite,
+            faults,
+            contexts: self.contexts,
+            jobs: self
+                .jobs
+                .map(|j| j as usize)
+                .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from)),
+            dump: self.dump,
+            verifier,
+            crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
+            dump_contexts: self.dump_contexts,
+            snapshot: !self.no_snapshot,
+            keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,
+            shard: self.shard,
+            costs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Parses `run --arch ARCH --kernel k --initramfs i --out o` followed by `rest`.
+    fn parse(arch: &str, rest: &str) -> Result<Options, String> {
+        let line =
+            format!("panicgen-runner run --arch {arch} --kernel k --initramfs i --out o {rest}");
+        let cli = Cli::try_parse_from(line.split_whitespace()).map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Run(args) => (*args).validate(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_args() {
+        let o = parse("arm64", "BUG").unwrap();
+        assert_eq!(o.arch, Arch::Arm64);
+        assert_eq!(o.faults.len(), 1);
+        assert_eq!(o.selftest.as_deref(), Some("--inputs LOCK_ORDER_ABBA"));
+        assert!(o.snapshot);
+        let o = parse("x86_64", "--no-selftest --jobs 3").unwrap();
+        assert_eq!(o.faults.len(), catalog::FAULTS.len());
+        assert!(o.selftest.is_none());
+        assert_eq!(o.jobs, 3);
+        assert!(parse("mips", "").is_err());
+        assert!(parse("x86_64", "NOPE").is_err());
+        assert!(parse("x86_64", "--timeout soon").is_err());
+        assert!(parse("x86_64", "--jobs 0").is_err());
+        assert!(parse("x86_64", "--contexts process,nowhere").is_err());
+        let o = parse("x86_64", "--contexts process,hardirq").unwrap();
+        assert_eq!(o.contexts, Some(vec![Context::Process, Context::Hardirq]));
+    }
+
+    #[test]
+    fn dump_args() {
+        assert_eq!(
+            parse("x86_64", "").unwrap().crashkernel.as_deref(),
+            Some(CRASHKERNEL_SIZE)
+        );
+        assert!(parse("x86_64", "--crashkernel none")
+            .unwrap()
+            .crashkernel
+            .is_none());
+        assert!(parse("x86_64", "--crashkernel lots").is_err());
+        assert!(
+            parse("x86_64", "--dump kdump").is_err(),
+            "kdump needs --vmlinux/--module"
+        );
+        assert!(parse("x86_64", "--dump tape").is_err());
+        assert!(parse("x86_64", "--keep-vmcores failed").is_ok());
+    }
+
+    #[test]
+    fn shards_and_peers() {
+        let o = parse("x86_64", "--shard 2/3").unwrap();
+        assert_eq!(o.shard, Some(Shard { index: 2, count: 3 }));
+        assert!(o.selftest.is_none(), "the selftest runs in shard 1 only");
+        assert!(parse("x86_64", "--shard 1/3").unwrap().selftest.is_some());
+        assert!(parse("x86_64", "--shard 4/3").is_err());
+        let o = parse("x86_64", "--lkdtm").unwrap();
+        assert_eq!(o.suite, Suite::Lkdtm);
+        assert_eq!(o.faults.len(), peers::PEERS.len());
+        assert!(o.selftest.is_none());
+        assert!(parse("x86_64", "--lkdtm NULL_DEREF").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `run`: the matrix (or a shard of it), from the plan to the written results.
+
+use std::{io::Write, sync::Mutex, time::Instant};
+
+use crate::{
+    cli::Options,
+    execute,
+    guest::{
+        self,
+        Guests, //
+    },
+    plan,
+    pool::{
+        self,
+        Progress, //
+    },
+    protocol,
+    results::{
+        Results,
+        ShardInfo, //
+    },
+    selftest,
+};
+
+/// Runs the matrix; `Ok(true)` when everything passed.
+pub fn run(opts: Options) -> Result<bool, String> {
+    std::fs::create_dir_all(opts.out.join("console"))
+        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    for p in [&opts.kernel, &opts.initramfs] {
+        if !p.is_file() {
+            return Err(format!(
+                "{} does not exist: build it first (make run does)",
+                p.display()
+            ));
+        }
+    }
+    let arch = opts.arch.name();
+    let started = Instant::now();
+    let (accel, why) = guest::choose_accel(&opts);
+    let matrix = plan::matrix(&opts.faults, opts.contexts.as_deref());
+    let runs = match opts.shard {
+        Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
+        None => matrix.clone(),
+    };
+    let total = runs.len() + usize::from(opts.selftest.is_some());
+    eprintln!(
+        "{arch}: {} runs of {} fault(s){}{}, {} at a time, accel {} ({why}), dumps: {}, {}",
+        runs.len(),
+        opts.faults.len(),
+        opts.shard
+            .map(|s| format!(" (shard {s} of a {}-run matrix)", matrix.len()))
+            .unwrap_or_default(),
+        if opts.selftest.is_some() {
+            " + the in-guest selftest"
+        } else {
+            ""
+        },
+        opts.jobs,
+        accel.name(),
+        opts.dump.name(),
+        if opts.snapshot {
+            "each from a saved booted guest"
+        } else {
+            "each booting"
+        }
+    );
+    let mut guests = Guests::new(&opts, accel);
+    let release = Mutex::new(guests.save_templates(&runs));
+    let guests = guests;
+    let progress = Progress::new(arch, total);
+    let note_release = |lines: &[String]| {
+        let mut r = release.lock().unwrap_or_else(|e| e.into_inner());
+        if r.is_none() {
+            *r = protocol::guest_release(lines);
+        }
+    };
+    let selftest = opts.selftest.as_deref().map(|args| {
+        let r = selftest::run(&guests, args);
+        progress.done("selftest", r.verdict, r.duration_s, &r.reason);
+        r
+    });
+    let results = pool::run(opts.jobs, runs.len(), |i| {
+        let r = execute::run_fault(&guests, runs[i]);
+        if let Ok(text) = std::fs::read_to_string(&r.console) {
+            note_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
+        }
+        progress.done(&runs[i].name(), r.verdict, r.duration_s, &r.reason);
+        r
+    });
+    let mut guests = guests;
+    guests.clean_up();
+    let results = Results {
+        arch: arch.to_string(),
+        kernel: release
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_default(),
+        accel: accel.name().to_string(),
+        shard: opts.shard.map(|s| ShardInfo {
+            index: s.index,
+            count: s.count,
+            matrix_runs: matrix.len(),
+        }),
+        results,
+        selftest,
+    };
+    results.write(&opts.out)?;
+    let mut stdout = std::io::stdout();
+    let _ = write!(stdout, "\n{}", results.table());
+    let _ = writeln!(
+        stdout,
+        "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",
+        started.elapsed().as_secs_f64(),
+        opts.out.display()
+    );
+    if !results.all_passed() {
+        let _ = writeln!(
+            stdout,
+            "{arch}: NOT all passed. Each failing row names its console log; 'fail' means the \
+             kernel did not print the expected message, 'error' means the guest never fired it."
+        );
+    }
+    Ok(results.all_passed())
+}

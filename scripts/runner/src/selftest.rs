@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The in-guest selftest: one guest runs `selftests/panicgen.sh` after the module's KUnit
+//! suite ran on `insmod`; `verdict::selftest` decides.
+
+use std::time::Duration;
+
+use crate::{
+    guest::Guests,
+    ktap,
+    protocol::{
+        self,
+        key,
+        Event, //
+    },
+    results::SelftestResult,
+    verdict::{
+        self,
+        selftest::SelftestFacts,
+        Verdict, //
+    },
+    vm::{
+        self,
+        Control, //
+    },
+};
+
+pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
+    let console = g.opts.out.join("console").join("selftest.log");
+    let spec = g.spec(vec![format!("{}=\"{args}\"", key::SELFTEST)]);
+    let run = vm::run(&spec, &console, |lines, _| {
+        if protocol::last_is(lines, Event::SelftestExit) {
+            Control::StopAfter(Duration::from_millis(200))
+        } else {
+            Control::Continue
+        }
+    });
+    let d = verdict::selftest::decide(SelftestFacts {
+        ktap: ktap::parse(&run.lines),
+        finished: protocol::find(&run.lines, Event::SelftestExit).is_some(),
+        kunit: ktap::parse_kunit(&run.lines, ktap::KUNIT_SUITE),
+        suite: ktap::KUNIT_SUITE,
+    });
+    let verdict = d.cause.map_or(Verdict::Pass, verdict::Cause::verdict);
+    SelftestResult {
+        args: args.to_string(),
+        verdict,
+        cause: d.cause,
+        reason: if verdict == Verdict::Pass {
+            d.reason
+        } else {
+            format!("{} (console: {})", d.reason, console.display())
+        },
+        duration_s: run.elapsed.as_secs_f64(),
+        console: console.display().to_string(),
+        tests: d.tests,
+    }
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The dump checks: what a vmcore must show for a fatal run to pass. drgn reads the facts
+//! (`scripts/vmcore-check.py`, through [`crate::dump::Verifier`]); the rules are here.
+
+use super::console::Matcher;
+use crate::{
+    catalog::{
+        Fault,
+        Kind, //
+    },
+    dump::{
+        Evidence,
+        Thread, //
+    },
+    vm::End,
+};
+
+/// The check names, in report order.
+pub const CHECKS: [&str; 4] = ["captured", "message", "stack", "trigger_id"];
+
+/// One check on a dump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &'static str, ok: bool, detail: String) -> Self {
+        Check { name, ok, detail }
+    }
+}
+
+/// The functions that implement `fault`: the Rust one (`faults::<category>::<name>`) and, for
+/// faults with a C part, `panicgen_<name>`. A catalog test keeps the naming rule honest by
+/// building the names; the dump check is where a wrong name would show.
+pub fn sites(fault: &Fault) -> [String; 2] {
+    let lower = fault.name.to_ascii_lowercase();
+    [
+        format!("faults::{}::{lower}", fault.category),
+        format!("panicgen_{lower}"),
+    ]
+}
+
+fn is_site(frame: &str, sites: &[String; 2]) -> bool {
+    frame.ends_with(&sites[0]) || frame == sites[1]
+}
+
+/// Checks a dump of a run of `matcher`'s fault whose trigger carried `id`.
+pub fn check(evidence: &Evidence, matcher: &Matcher, id: &str) -> Vec<Check> {
+    let fault = matcher.fault();
+    let facts = match evidence {
+        Evidence::Read(f) => f,
+        Evidence::Missing(why) => return nothing(why.to_string()),
+        Evidence::Unreadable(why) => return nothing(why.clone()),
+    };
+    let mut checks = vec![Check::new(
+        "captured",
+        true,
+        format!("drgn read the dump of {}", facts.release),
+    )];
+    // The same rules as for the console, applied to the kernel log inside the dump.
+    let j = matcher.judge(&facts.dmesg, &End::Exited(None));
+    checks.push(Check::new(
+        "message",
+        j.passed(),
+        if j.passed() {
+            j.observed.replace('\n', " / ")
+        } else {
+            format!("in the dump's log: {}", j.reason)
+        },
+    ));
+    checks.push(stack(fault, &facts.threads));
+    checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
+        Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
+        None => Check::new(
+            "trigger_id",
+            false,
+            format!(
+                "the dump's log has no 'panicgen: trigger {} ... id={id}' line: not this run's dump",
+                fault.name
+            ),
+        ),
+    });
+    checks
+}
+
+/// Every check failed: there is no dump to read (`why`).
+fn nothing(why: String) -> Vec<Check> {
+    CHECKS
+        .iter()
+        .map(|&name| {
+            let detail = if name == "captured" {
+                why.clone()
+            } else {
+                "no vmcore".to_string()
+            };
+            Check::new(name, false, detail)
+        })
+        .collect()
+}
+
+/// The crashing thread runs the fault's function; a detector (lockup, hung task, RCU stall)
+/// panics on another task, so there any task's stack may show it.
+fn stack(fault: &Fault, threads: &[Thread]) -> Check {
+    let sites = sites(fault);
+    let wanted = |t: &&Thread| t.crashed || matches!(fault.kind, Kind::Hang(_));
+    let found = threads
+        .iter()
+        .filter(wanted)
+        .find_map(|t| t.frames.iter().find(|f| is_site(f, &sites)).map(|f| (t, f)));
+    if let Some((t, f)) = found {
+        return Check::new(
+            "stack",
+            true,
+            format!(
+                "{} in the stack of {}{} (pid {})",
+                f,
+                t.comm,
+                if t.crashed { ", the crashing task" } else { "" },
+                t.pid
+            ),
+        );
+    }
+    let Some(crashed) = threads.first() else {
+        return Check::new("stack", false, "drgn found no crashing thread".into());
+    };
+    let top: Vec<&str> = crashed.frames.iter().take(8).map(String::as_str).collect();
+    Check::new(
+        "stack",
+        false,
+        format!(
+            "no {} frame in the crashing task {} (pid {}): {}",
+            sites[0],
+            crashed.comm,
+            crashed.pid,
+            if top.is_empty() {
+                "no frames".to_string()
+            } else {
+                top.join(" < ")
+            }
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        catalog::{
+            self,
+            Arch,
+            Context, //
+        },
+        dump::{
+            DumpFacts,
+            MissingDump, //
+        },
+    };
+
+    fn facts(dmesg: &[&str], frames: &[&str]) -> Evidence {
+        Evidence::Read(DumpFacts {
+            release: "7.3.4".into(),
+            dmesg: dmesg.iter().map(|s| s.to_string()).collect(),
+            threads: vec![Thread {
+                pid: 60,
+                comm: "sh".into(),
+                crashed: true,
+                frames: frames.iter().map(|s| s.to_string()).collect(),
+            }],
+        })
+    }
+
+    fn bug_checks(dmesg: &[&str], frames: &[&str], id: &str) -> Vec<Check> {
+        let fault = catalog::find("BUG").unwrap();
+        let m = Matcher::new(fault, Context::Process, Arch::X86_64).unwrap();
+        check(&facts(dmesg, frames), &m, id)
+    }
+
+    const DMESG: &[&str] = &[
+        "panicgen: trigger BUG ctx=process id=r1",
+        "kernel BUG at src/faults/bugs.rs:48!",
+        "Oops: invalid opcode: 0000 [#1] SMP NOPTI",
+        "Kernel panic - not syncing: Fatal exception",
+    ];
+
+    #[test]
+    fn a_good_dump_passes_every_check() {
+        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug", "write"], "r1");
+        assert!(c.iter().all(|c| c.ok), "{c:?}");
+        assert_eq!(c.iter().map(|c| c.name).collect::<Vec<_>>(), CHECKS);
+    }
+
+    #[test]
+    fn each_check_can_fail() {
+        // Another run's dump.
+        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug"], "r2");
+        assert!(!c[3].ok);
+        // The right message, the wrong function on the stack.
+        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::warn"], "r1");
+        assert!(!c[2].ok && c[1].ok);
+        // No message in the log.
+        let c = bug_checks(&DMESG[..1], &["panicgen_main::faults::bugs::bug"], "r1");
+        assert!(!c[1].ok);
+        // No dump at all: every check fails, "no vmcore".
+        let fault = catalog::find("BUG").unwrap();
+        let m = Matcher::new(fault, Context::Process, Arch::X86_64).unwrap();
+        let c = check(&Evidence::Missing(MissingDump::NothingWritten), &m, "r1");
+        assert!(c.iter().all(|c| !c.ok));
+        assert!(c[0].detail.starts_with("no vmcore"));
+    }
+
+    #[test]
+    fn hang_faults_may_show_on_any_task() {
+        let fault = catalog::find("HUNG_TASK").unwrap();
+        let mut threads = vec![
+            Thread {
+                pid: 30,
+                comm: "khungtaskd".into(),
+                crashed: true,
+                frames: vec!["watchdog".into()],
+            },
+            Thread {
+                pid: 61,
+                comm: "sh".into(),
+                crashed: false,
+                frames: vec!["panicgen_main::faults::hangs::hung_task".into()],
+            },
+        ];
+        assert!(stack(fault, &threads).ok);
+        let bug = catalog::find("BUG").unwrap();
+        threads[1].frames = vec!["panicgen_main::faults::bugs::bug".into()];
+        assert!(
+            !stack(bug, &threads).ok,
+            "only the crashing task counts for an oops"
+        );
+    }
+
+    #[test]
+    fn c_parts_count_as_the_site() {
+        let fault = catalog::find("STACK_CANARY").unwrap();
+        let s = sites(fault);
+        assert!(is_site("panicgen_stack_canary", &s));
+        assert!(is_site("panicgen_main::faults::memory::stack_canary", &s));
+        assert!(!is_site("panicgen_stack_canary_strong", &s));
+    }
+}
