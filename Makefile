@@ -6,6 +6,8 @@
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
 #                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64
+#   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
+#                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
 #
 # Kbuild reads ./Kbuild for the module; this Makefile is the front end.
@@ -58,6 +60,9 @@ check:
 test-host:
 	scripts/check.sh --host-only
 
+bench:
+	scripts/bench.sh $(BENCH_ARCHES)
+
 fmt:
 	scripts/lint.sh --fix
 
@@ -68,4 +73,4 @@ docs:
 	scripts/runner.sh docs >Documentation/faults.rst
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,12p' Makefile

@@ -9,7 +9,8 @@
 #      selftest (every fatal run through kdump, each vmcore checked with drgn),
 #      validate results.xml against the JUnit schema, dump a sample on the host
 #      over QMP, then the negative controls (a broken fault, and a broken
-#      capture, must be judged "fail")
+#      capture, must be judged "fail"); on the first arch, run a sample as 2
+#      shards and check that the merged shards equal the unsharded run
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -22,17 +23,21 @@ passed=0
 failed=0
 skipped=0
 failures=()
+counted=0
 mkdir -p "$PANICGEN_CACHE"
 
+# A step counts as one test, unless its command counted its own tests (and set
+# counted=1): the unit tests and the fault matrices count each case.
 step() { # name command...
 	local name=$1 t=$SECONDS
 	shift
 	msg "=== $name"
+	counted=0
 	if "$@"; then
-		passed=$((passed + 1))
+		[ "$counted" -eq 1 ] || passed=$((passed + 1))
 		msg "=== $name: ok ($((SECONDS - t)) s)"
 	else
-		failed=$((failed + 1))
+		[ "$counted" -eq 1 ] || failed=$((failed + 1))
 		failures+=("$name")
 		msg "=== $name: FAILED ($((SECONDS - t)) s)"
 		return 1
@@ -47,9 +52,9 @@ host_tests() {
 	read -r p f < <(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
 		awk '{ p += $1; f += $2; n++ } END { if (n) print p, f }')
 	[ -n "${p:-}" ] || { msg "cargo test ran no tests (log: $log)"; return 1; }
-	# The step itself counts once; count the unit tests instead.
-	passed=$((passed + p - 1))
+	passed=$((passed + p))
 	failed=$((failed + f))
+	counted=1
 	[ "$f" -eq 0 ]
 }
 
@@ -59,11 +64,15 @@ vm_matrix() { # arch out runner-args...
 	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" \
 		--vmlinux "$KDIR/vmlinux" --module "$MODULE" "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
-	counts=$("$S/runner.sh" summary "$out/results.json") || true
+	counts=$("$S/runner.sh" summary "$out/results.json") || status=1
 	read -r p f s <<<"$counts"
-	passed=$((passed + p - 1))
+	[ -n "${s:-}" ] || return 1
+	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+	counted=1
+	# A failing run with nothing counted as failed (cannot happen) still fails once.
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
 	[ "$status" -eq 0 ]
 }
 
@@ -92,6 +101,10 @@ if [ "${1:-}" != --host-only ]; then
 		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
 		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
+		if [ "$KDIR" = "$first_kdir" ]; then
+			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \
+				"$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" "$out-shards" || true
+		fi
 	done
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else

@@ -60,7 +60,7 @@ dumper_list() {
 	local bin="$groot/usr/bin/makedumpfile" interp todo seen="" lib
 	interp=$(llvm-readelf$LLVM_SUFFIX -l "$bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 	[ -n "$interp" ] || die "cannot read makedumpfile's ELF interpreter"
-	printf 'dir /usr 0755 0 0\ndir /usr/bin 0755 0 0\n'
+	printf 'dir /usr 0755 0 0\ndir /usr/bin 0755 0 0\ndir /usr/sbin 0755 0 0\n'
 	printf 'file /usr/bin/makedumpfile %s 0755 0 0\n' "$bin"
 	printf 'dir /lib 0755 0 0\ndir /lib64 0755 0 0\ndir /lib/%s 0755 0 0\n' "$triple"
 	printf 'file %s %s 0755 0 0\n' "$interp" "$(find_in_root "$(basename "$interp")")"

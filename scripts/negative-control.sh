@@ -5,7 +5,8 @@
 #  1. A copy of the module whose STACK_CANARY stops at the end of its buffer (no
 #     canary smash): that fault must be judged "fail", the runner must exit 1.
 #  2. A kdump run of BUG with no crashkernel= reservation (so no capture kernel
-#     can be loaded): it must be judged "fail" with the reason "no vmcore".
+#     can be loaded): it must be judged "fail" with the cause "no-vmcore".
+# Both read the typed "cause" of results.json, never the prose of "reason".
 #
 # Usage: negative-control.sh ARCH KDIR IMAGE INITRAMFS MODULE
 
@@ -18,6 +19,13 @@ image=${3:?}
 initramfs_ok=${4:?}
 module_ok=${5:?}
 karch=$(kernel_arch "$arch")
+
+# The "verdict/cause" of every run in a results.json, one per line.
+causes() {
+	python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(r["verdict"] + "/" + r.get("cause", "-"))' "$1"
+}
 work="$PANICGEN_CACHE/negative/$(basename "$kdir")"
 rm -rf "$work"
 mkdir -p "$work/src" "$work/mo"
@@ -31,19 +39,18 @@ initramfs=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$karch" "$kdir" "$work/mo/p
 status=0
 "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs" \
 	--out "$work/out" --no-selftest --contexts process STACK_CANARY >"$work/runner.log" 2>&1 || status=$?
-if [ "$status" -ne 1 ] || ! grep -q '"verdict": "fail"' "$work/out/results.json"; then
+if [ "$status" -ne 1 ] || [ "$(causes "$work/out/results.json")" != fail/no-message ]; then
 	cat "$work/runner.log" >&2
 	die "$arch: a STACK_CANARY that does not smash the canary was not judged 'fail' (status $status)"
 fi
-msg "$arch: a STACK_CANARY without the smash is judged 'fail' ($(grep -o '"reason": "[^(]*' "$work/out/results.json" | head -n 1))"
+msg "$arch: a STACK_CANARY without the smash is judged 'fail' ($(causes "$work/out/results.json"))"
 
 status=0
 "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs_ok" \
 	--out "$work/out-nodump" --no-selftest --contexts process --dump kdump --crashkernel none \
 	--vmlinux "$kdir/vmlinux" --module "$module_ok" BUG >"$work/runner-nodump.log" 2>&1 || status=$?
-if [ "$status" -ne 1 ] || ! grep -q '"verdict": "fail"' "$work/out-nodump/results.json" ||
-	! grep -q '"reason": "no vmcore' "$work/out-nodump/results.json"; then
+if [ "$status" -ne 1 ] || [ "$(causes "$work/out-nodump/results.json")" != fail/no-vmcore ]; then
 	cat "$work/runner-nodump.log" >&2
-	die "$arch: a kdump run without a crashkernel= reservation was not judged 'fail' with 'no vmcore' (status $status)"
+	die "$arch: a kdump run without a crashkernel= reservation was not judged fail/no-vmcore (status $status)"
 fi
-msg "$arch: a kdump run without crashkernel= is judged 'fail' ($(grep -o '"reason": "[^(]*' "$work/out-nodump/results.json" | head -n 1))"
+msg "$arch: a kdump run without crashkernel= is judged 'fail' ($(causes "$work/out-nodump/results.json"))"

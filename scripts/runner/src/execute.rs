@@ -134,11 +134,16 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
     let spec = g
         .restored(&run, &command, disk_arg, &tag)
         .unwrap_or_else(|| g.booting(&run, &command, disk_arg, &tag));
-    // A panic run normally ends by itself; a report run may leave a CPU spinning.
-    let grace = if run.fault.kind.panics_test_guest() {
-        Duration::from_millis(500)
-    } else {
-        Duration::from_millis(1500)
+    // Once the console shows the verdict, the guest may go as soon as the rest of the report
+    // is out (a quiet console): a panic run normally ends by itself (pvpanic), a report run
+    // may leave a CPU spinning.
+    let stop = Control::StopWhenQuiet {
+        quiet: Duration::from_millis(300),
+        max: if run.fault.kind.panics_test_guest() {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_millis(1500)
+        },
     };
     let mut verdict_line = None;
     let mut host_dump: Option<(Result<(), MissingDump>, Duration)> = None;
@@ -168,7 +173,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
                     host_dump = Some((done, t.elapsed()));
                     Control::StopAfter(Duration::ZERO)
                 }
-                _ if verdict_line.is_some() => Control::StopAfter(grace),
+                _ if verdict_line.is_some() => stop,
                 _ => Control::Continue,
             }
         })),

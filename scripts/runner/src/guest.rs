@@ -274,7 +274,9 @@ pub fn choose_accel(opts: &Options) -> (Accel, String) {
     }
     let guests = Guests::new(opts, Accel::Kvm);
     let mut probe = guests.spec(vec![]);
-    probe.timeout = Duration::from_secs(30);
+    // Under KVM the module is loaded within a second or two; a host whose KVM cannot run
+    // this guest (it prints nothing at all) must not cost more than this.
+    probe.timeout = Duration::from_secs(8);
     let log = opts.out.join("console").join("kvm-probe.log");
     let run = vm::run(&probe, &log, |lines, _| {
         if protocol::last_is(lines, Event::ModuleLoaded) {

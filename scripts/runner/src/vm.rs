@@ -111,10 +111,17 @@ impl OnPanic {
 }
 
 /// What the runner decides after each console line.
+#[derive(Clone, Copy, Debug)]
 pub enum Control {
     Continue,
     /// Everything needed was seen: stop the guest after this grace period.
     StopAfter(Duration),
+    /// Everything needed was seen: stop the guest once its console has been quiet for
+    /// `quiet` (the rest of the report is printed), at the latest after `max`.
+    StopWhenQuiet {
+        quiet: Duration,
+        max: Duration,
+    },
 }
 
 /// The result of one guest run.
@@ -357,6 +364,8 @@ pub fn run(
 
     let deadline = start + spec.timeout;
     let mut stop_at: Option<Instant> = None;
+    // With StopWhenQuiet: how long a quiet console ends the run, and the latest stop.
+    let mut quiet: Option<(Duration, Instant)> = None;
     let mut lines = Vec::new();
     let mut line_at = Vec::new();
     let end = loop {
@@ -378,9 +387,17 @@ pub fn run(
                 }
                 lines.push(line);
                 line_at.push(start.elapsed());
-                if stop_at.is_none() {
-                    if let Control::StopAfter(grace) = watch(&lines, qmp.as_mut()) {
-                        stop_at = Some(Instant::now() + grace);
+                let now = Instant::now();
+                if let Some((q, latest)) = quiet {
+                    stop_at = Some((now + q).min(latest));
+                } else if stop_at.is_none() {
+                    match watch(&lines, qmp.as_mut()) {
+                        Control::Continue => {}
+                        Control::StopAfter(grace) => stop_at = Some(now + grace),
+                        Control::StopWhenQuiet { quiet: q, max } => {
+                            quiet = Some((q, now + max));
+                            stop_at = Some(now + q.min(max));
+                        }
                     }
                 }
             }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark (`make bench`): per arch, the same faults run
+#   cold          booting a guest per run, no dump
+#   saved         from a saved booted guest, no dump
+#   cold-kdump    booting per run, kdump capture + drgn checks of every fatal run
+#   saved-kdump   from a saved guest, kdump + drgn
+#   lkdtm-cold    LKDTM's equivalent tests (the peer), booting per run
+#   lkdtm-saved   LKDTM's tests from a saved guest
+# all through the same runner, on the same machine, one after the other. The
+# faults are panicgen's equivalents of LKDTM's BUG, EXCEPTION, PANIC, WARNING,
+# SOFTLOCKUP, HUNG_TASK, CORRUPT_STACK_STRONG and SPINLOCKUP, in process context.
+# Prints a table of per-run medians (fatal runs and the others apart, and each
+# phase) with the speed-ups, and writes out/bench.json. A benchmark, not a
+# test: its verdicts are shown, not judged (LKDTM's CORRUPT_STACK_STRONG fails
+# on these clang kernels, which is the point of panicgen's STACK_CANARY_STRONG).
+#
+# Usage: bench.sh [ARCH...]   (default: x86_64 arm64)
+# Environment: PANICGEN_BENCH_JOBS (default 2), PANICGEN_OUT (default <checkout>/out)
+
+. "$(dirname "$0")/lib.sh"
+
+S="$PANICGEN_ROOT/scripts"
+top="${PANICGEN_OUT:-$PANICGEN_ROOT/out}"
+jobs=${PANICGEN_BENCH_JOBS:-2}
+specs=()
+for arch in ${*:-x86_64 arm64}; do
+	karch=$(kernel_arch "$arch")
+	vars=$("$S/prepare.sh" "$karch")
+	eval "$vars"
+	mapfile -t peers < <("$S/runner.sh" list --peers)
+	lkdtm=() faults=()
+	for p in "${peers[@]}"; do
+		lkdtm+=("${p%% *}")
+		faults+=("${p#* }")
+	done
+	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --jobs "$jobs"
+		--no-selftest --contexts process)
+	dumps=(--dump kdump --vmlinux "$KDIR/vmlinux" --module "$MODULE" --keep-vmcores failed)
+	for variant in cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved; do
+		args=("${common[@]}")
+		case $variant in cold* | lkdtm-cold) args+=(--no-snapshot) ;; esac
+		case $variant in *kdump) args+=("${dumps[@]}") ;; esac
+		case $variant in
+		lkdtm-*) args+=(--lkdtm "${lkdtm[@]}") ;;
+		*) args+=("${faults[@]}") ;;
+		esac
+		out="$top/bench/$karch/$variant"
+		rm -rf "$out"
+		msg "bench: $karch $variant (${#faults[@]} runs; log: $out.log)"
+		mkdir -p "$(dirname "$out")"
+		"$S/runner.sh" run "${args[@]}" --out "$out" >"$out.log" 2>&1 || true
+		[ -f "$out/results.json" ] || die "bench: $karch $variant wrote no results (log: $out.log)"
+		specs+=("$karch/$variant=$out/results.json")
+	done
+done
+exec "$S/runner.sh" bench --out "$top/bench.json" "${specs[@]}"
