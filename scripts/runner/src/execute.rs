@@ -14,7 +14,10 @@ use std::{
 };
 
 use crate::{
-    catalog,
+    catalog::{
+        self,
+        Context, //
+    },
     cli::Suite,
     dump::{
         self,
@@ -174,6 +177,16 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
                     Control::StopAfter(Duration::ZERO)
                 }
                 _ if verdict_line.is_some() => stop,
+                // In process context the fault happens inside the write: once the write has
+                // returned without the kernel's message, only the rest of a report can come.
+                _ if run.ctx == Context::Process
+                    && protocol::last_is(lines, Event::TriggerReturned) =>
+                {
+                    Control::StopWhenQuiet {
+                        quiet: Duration::from_secs(1),
+                        max: Duration::from_secs(3),
+                    }
+                }
                 _ => Control::Continue,
             }
         })),
