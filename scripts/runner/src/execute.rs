@@ -99,6 +99,7 @@ fn matcher(g: &Guests<'_>, run: &Run) -> Result<Matcher, &'static str> {
 }
 
 fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision) {
+    let started = Instant::now();
     let opts = g.opts;
     let name = run.name();
     let console = opts.out.join("console").join(format!("{name}.log"));
@@ -249,7 +250,12 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         expected: matcher.as_ref().map(Matcher::expected).unwrap_or_default(),
         observed: decision.observed.clone(),
         reason: decision.reason.clone(),
-        duration_s: vm_run.as_ref().map_or(0.0, |r| r.elapsed.as_secs_f64()),
+        // The whole run: the guest, and the dump's extraction and checks.
+        duration_s: if vm_run.is_some() {
+            started.elapsed().as_secs_f64()
+        } else {
+            0.0
+        },
         console: String::new(),
         title: String::new(),
         id,
