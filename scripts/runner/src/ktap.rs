@@ -116,14 +116,15 @@ pub fn line(n: usize, name: &str, verdict: Verdict, reason: &str, indent: &str) 
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<String> {
+    pub fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
     }
 
-    const KTAP: &str = "\
+    /// A selftest's KTAP on a console, one case of each verdict.
+    pub const KTAP: &str = "\
 [    1.0] random boot noise
 KTAP version 1
 1..3

@@ -146,7 +146,7 @@ fn stack(fault: &Fault, threads: &[Thread]) -> Check {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::{
         catalog::{
@@ -160,7 +160,8 @@ mod tests {
         },
     };
 
-    fn facts(dmesg: &[&str], frames: &[&str]) -> Evidence {
+    /// A dump drgn read: its log, and the crashing thread's frames.
+    pub fn facts(dmesg: &[&str], frames: &[&str]) -> Evidence {
         Evidence::Read(DumpFacts {
             release: "7.3.4".into(),
             dmesg: dmesg.iter().map(|s| s.to_string()).collect(),

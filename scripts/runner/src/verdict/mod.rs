@@ -215,12 +215,9 @@ mod tests {
             Arch,
             Context, //
         },
-        dump::{
-            DumpFacts,
-            MissingDump,
-            Thread, //
-        },
+        dump::MissingDump,
     };
+    use dump::tests::facts as read;
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
@@ -246,19 +243,6 @@ mod tests {
             Arch::X86_64,
         )
         .unwrap()
-    }
-
-    fn read(dmesg: &[&str], frames: &[&str]) -> Evidence {
-        Evidence::Read(DumpFacts {
-            release: "7.3.4".into(),
-            dmesg: dmesg.iter().map(|s| s.to_string()).collect(),
-            threads: vec![Thread {
-                pid: 60,
-                comm: "sh".into(),
-                crashed: true,
-                frames: frames.iter().map(|s| s.to_string()).collect(),
-            }],
-        })
     }
 
     fn good_dump() -> Evidence {

@@ -113,21 +113,13 @@ fn failed_names(tests: &[SubTest]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ktap;
-
-    fn lines(text: &str) -> Vec<String> {
-        text.lines().map(str::to_string).collect()
-    }
-
-    const KTAP: &str = "\
-[    1.0] random boot noise
-KTAP version 1
-1..3
-ok 1 input_unknown_name
-not ok 2 input_empty # expected 'Invalid argument', got ''
-ok 3 input_no_cap_sys_admin # SKIP no user namespaces (CONFIG_USER_NS)
-# totals: pass:1 fail:1 skip:1
-";
+    use crate::ktap::{
+        self,
+        tests::{
+            lines,
+            KTAP, //
+        },
+    };
 
     const KUNIT_OK: &str = "\
 [    2.1]     # Subtest: panicgen_catalog
