@@ -91,10 +91,9 @@ pub fn stats(variant: &str, results: &Results, path: &Path) -> VariantStats {
     }
 }
 
-/// The ratios the README quotes, per arch: how much faster a saved guest makes a run, and how
-/// panicgen's runs compare with LKDTM's through the same runner.
-fn ratios(v: &BTreeMap<String, VariantStats>) -> BTreeMap<String, f64> {
-    let pick = |name: &str, f: fn(&VariantStats) -> Option<f64>| v.get(name).and_then(f);
+/// The ratios the README quotes, per arch: how much faster a saved guest makes a run.
+fn ratios(v: &BTreeMap<String, &VariantStats>) -> BTreeMap<String, f64> {
+    let pick = |name: &str, f: fn(&VariantStats) -> Option<f64>| v.get(name).and_then(|s| f(s));
     let mut out = BTreeMap::new();
     let mut ratio = |key: &str, a: Option<f64>, b: Option<f64>| {
         if let (Some(a), Some(b)) = (a, b) {
@@ -120,44 +119,159 @@ fn ratios(v: &BTreeMap<String, VariantStats>) -> BTreeMap<String, f64> {
         pick("cold-kdump", fatal),
         pick("saved-kdump", fatal),
     );
-    ratio(
-        "LKDTM cold/panicgen saved, all runs",
-        pick("lkdtm-cold", |s| s.median_all_s),
-        pick("saved", |s| s.median_all_s),
-    );
-    ratio(
-        "LKDTM saved/panicgen saved, all runs",
-        pick("lkdtm-saved", |s| s.median_all_s),
-        pick("saved", |s| s.median_all_s),
-    );
     out
 }
 
-/// Reads `<arch>/<variant>=<results.json>` specs, prints the table, writes `out`.
+/// One arch's variants, in the order the benchmark ran them.
+#[derive(Default)]
+struct Arch {
+    variants: Vec<(String, Results, VariantStats)>,
+}
+
+impl Arch {
+    fn stats(&self) -> BTreeMap<String, &VariantStats> {
+        self.variants
+            .iter()
+            .map(|(n, _, v)| (n.clone(), v))
+            .collect()
+    }
+}
+
+/// Whether a variant runs LKDTM's tests (the peer column) rather than panicgen's faults.
+fn is_lkdtm(variant: &str) -> bool {
+    variant.starts_with("lkdtm")
+}
+
+/// A run's time in a table cell, with its verdict when it did not pass.
+fn cell(results: &Results, fault: &str) -> serde_json::Value {
+    match results.results.iter().find(|r| r.fault == fault) {
+        Some(r) => serde_json::json!({ "s": r.duration_s, "verdict": r.verdict }),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn cell_text(v: &serde_json::Value) -> String {
+    match (v["s"].as_f64(), v["verdict"].as_str()) {
+        (Some(s), Some("pass")) => format!("{s:.2}"),
+        (Some(s), Some(verdict)) => format!("{s:.2} {verdict}"),
+        _ => "-".to_string(),
+    }
+}
+
+/// Per arch, a row per LKDTM peer: the panicgen fault's time in every panicgen variant, then
+/// the LKDTM test's in every LKDTM variant.
+fn fault_table(arch: &str, a: &Arch, table: &mut String) -> Vec<serde_json::Value> {
+    let (pg, lk): (Vec<_>, Vec<_>) = a.variants.iter().partition(|(n, _, _)| !is_lkdtm(n));
+    let head = |vs: &[&(String, Results, VariantStats)]| {
+        vs.iter()
+            .map(|(n, _, _)| format!("{n:>12}"))
+            .collect::<String>()
+    };
+    *table += &format!(
+        "{arch:<8} {:<20}{}  {:<21}{}\n",
+        "panicgen fault",
+        head(&pg),
+        "LKDTM test",
+        head(&lk)
+    );
+    let mut rows = Vec::new();
+    for peer in peers::PEERS {
+        let lkdtm = peer.fault.name;
+        let pg_cells: Vec<_> = pg.iter().map(|(_, r, _)| cell(r, peer.panicgen)).collect();
+        let lk_cells: Vec<_> = lk.iter().map(|(_, r, _)| cell(r, lkdtm)).collect();
+        let texts = |cells: &[serde_json::Value]| {
+            cells
+                .iter()
+                .map(|c| format!("{:>12}", cell_text(c)))
+                .collect::<String>()
+        };
+        *table += &format!(
+            "{arch:<8} {:<20}{}  {:<21}{}\n",
+            peer.panicgen,
+            texts(&pg_cells),
+            lkdtm,
+            texts(&lk_cells)
+        );
+        let times = |vs: &[&(String, Results, VariantStats)], cells: Vec<serde_json::Value>| {
+            vs.iter()
+                .map(|(n, _, _)| n.clone())
+                .zip(cells)
+                .collect::<serde_json::Map<_, _>>()
+        };
+        rows.push(serde_json::json!({
+            "panicgen": peer.panicgen,
+            "lkdtm": lkdtm,
+            "panicgen_s": times(&pg, pg_cells),
+            "lkdtm_s": times(&lk, lk_cells),
+        }));
+    }
+    rows
+}
+
+/// How LKDTM's runs in variant `lkdtm` compare with panicgen's in `panicgen`, over the peers
+/// where both passed (a test that fails, LKDTM's canary on clang, is no speed to compare):
+/// the ratio of the medians.
+fn peer_ratio(a: &Arch, lkdtm: &str, panicgen: &str) -> Option<f64> {
+    let results = |name: &str| {
+        a.variants
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, r, _)| r)
+    };
+    let (lk, pg) = (results(lkdtm)?, results(panicgen)?);
+    let passed = |r: &Results, fault: &str| {
+        r.results
+            .iter()
+            .find(|x| x.fault == fault && x.verdict == Verdict::Pass)
+            .map(|x| x.duration_s)
+    };
+    let (mut l, mut p) = (Vec::new(), Vec::new());
+    for peer in peers::PEERS {
+        if let (Some(x), Some(y)) = (passed(lk, peer.fault.name), passed(pg, peer.panicgen)) {
+            l.push(x);
+            p.push(y);
+        }
+    }
+    let (l, p) = (median(l)?, median(p)?);
+    (p > 0.0).then(|| (l / p * 100.0).round() / 100.0)
+}
+
+/// Reads `<arch>/<variant>=<results.json>` specs, prints the tables, writes `out`.
 pub fn report(out: &Path, specs: &[String]) -> Result<bool, String> {
-    let mut arches: BTreeMap<String, BTreeMap<String, VariantStats>> = BTreeMap::new();
+    let mut arches: Vec<(String, Arch)> = Vec::new();
     for spec in specs {
-        let (key, file) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("bad run '{spec}' (ARCH/VARIANT=results.json)"))?;
-        let (arch, variant) = key
-            .split_once('/')
-            .ok_or_else(|| format!("bad run '{spec}' (ARCH/VARIANT=results.json)"))?;
+        let bad = || format!("bad run '{spec}' (ARCH/VARIANT=results.json)");
+        let (key, file) = spec.split_once('=').ok_or_else(bad)?;
+        let (arch, variant) = key.split_once('/').ok_or_else(bad)?;
         let path = PathBuf::from(file);
         let results = Results::read(&path)?;
-        arches
-            .entry(arch.to_string())
-            .or_default()
-            .insert(variant.to_string(), stats(variant, &results, &path));
+        let stats = stats(variant, &results, &path);
+        let i = match arches.iter().position(|(a, _)| a == arch) {
+            Some(i) => i,
+            None => {
+                arches.push((arch.to_string(), Arch::default()));
+                arches.len() - 1
+            }
+        };
+        arches[i]
+            .1
+            .variants
+            .push((variant.to_string(), results, stats));
     }
     let s = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}"));
-    let mut table = format!(
-        "{:<8} {:<12} {:>5} {:>5} {:>9} {:>9}  phases (median s)\n",
+    let mut table = String::from("Seconds per run (the whole run: guest, fault, dump, checks):\n");
+    let mut doc = BTreeMap::new();
+    for (arch, a) in &arches {
+        let faults = fault_table(arch, a, &mut table);
+        table += "\n";
+        doc.insert(arch.clone(), serde_json::json!({ "faults": faults }));
+    }
+    table += &format!(
+        "Medians per run:\n{:<8} {:<12} {:>5} {:>5} {:>9} {:>9}  phases (median s)\n",
         "arch", "variant", "runs", "pass", "fatal s", "other s"
     );
-    let mut doc = BTreeMap::new();
-    for (arch, variants) in &arches {
-        for (name, v) in variants {
+    for (arch, a) in &arches {
+        for (name, _, v) in &a.variants {
             let phases: Vec<String> = v
                 .phases
                 .iter()
@@ -174,14 +288,30 @@ pub fn report(out: &Path, specs: &[String]) -> Result<bool, String> {
                 phases.join(", ")
             );
         }
-        let r = ratios(variants);
+        let stats = a.stats();
+        let mut r = ratios(&stats);
+        for (key, lk, pg) in [
+            (
+                "LKDTM cold/panicgen saved, peers both passing",
+                "lkdtm-cold",
+                "saved",
+            ),
+            (
+                "LKDTM saved/panicgen saved, peers both passing",
+                "lkdtm-saved",
+                "saved",
+            ),
+        ] {
+            if let Some(x) = peer_ratio(a, lk, pg) {
+                r.insert(key.to_string(), x);
+            }
+        }
         for (k, x) in &r {
             table += &format!("{arch:<8} speed-up {k}: {x:.2}x\n");
         }
-        doc.insert(
-            arch.clone(),
-            serde_json::json!({ "variants": variants, "ratios": r }),
-        );
+        let entry = doc.get_mut(arch).expect("every arch has an entry");
+        entry["variants"] = serde_json::json!(stats);
+        entry["ratios"] = serde_json::json!(r);
     }
     print!("{table}");
     fs::write(
@@ -215,13 +345,41 @@ mod tests {
         saved.results[0].duration_s = 1.0;
         saved.results[1].duration_s = 0.5;
         saved.results[0].phases.restore_s = Some(0.3);
+        let (c, s) = (
+            stats("cold", &cold, Path::new("c")),
+            stats("saved", &saved, Path::new("s")),
+        );
         let mut v = BTreeMap::new();
-        v.insert("cold".to_string(), stats("cold", &cold, Path::new("c")));
-        v.insert("saved".to_string(), stats("saved", &saved, Path::new("s")));
+        v.insert("cold".to_string(), &c);
+        v.insert("saved".to_string(), &s);
         assert_eq!(v["saved"].fatal_runs, 1);
         assert_eq!(v["saved"].phases["restore"], 0.3);
         let r = ratios(&v);
         assert_eq!(r["cold/saved, fatal runs"], 4.0);
         assert_eq!(r["cold/saved, other runs"], 4.0);
+    }
+
+    #[test]
+    fn lkdtm_compares_only_where_both_passed() {
+        let mut saved = sample();
+        saved.results[0].duration_s = 1.0; // BUG, passed
+        saved.results[1].fault = "STACK_CANARY_STRONG".into();
+        saved.results[1].verdict = Verdict::Pass;
+        saved.results[1].duration_s = 0.25;
+        let mut lkdtm = sample();
+        lkdtm.results[0].duration_s = 2.0; // LKDTM's BUG, passed
+        lkdtm.results[1].fault = "CORRUPT_STACK_STRONG".into(); // failed: left out
+        lkdtm.results[1].duration_s = 9.0;
+        let mut a = Arch::default();
+        for (name, r) in [("saved", saved), ("lkdtm-saved", lkdtm)] {
+            let st = stats(name, &r, Path::new(name));
+            a.variants.push((name.to_string(), r, st));
+        }
+        assert_eq!(peer_ratio(&a, "lkdtm-saved", "saved"), Some(2.0));
+        assert_eq!(peer_ratio(&a, "lkdtm-cold", "saved"), None);
+        let mut table = String::new();
+        let rows = fault_table("x86_64", &a, &mut table);
+        assert!(table.contains("9.00 fail"), "{table}");
+        assert_eq!(rows[0]["lkdtm_s"]["lkdtm-saved"]["s"], 2.0);
     }
 }
