@@ -42,7 +42,10 @@ MODULE_ARCH ?= $(ARCH)
 
 all: modules
 
+# First make sure KDIR can take the module at all (configured, Rust, its rust/ metadata, the
+# kernel's own C compiler and rustc), with a message that says what to do if not.
 modules:
+	scripts/check-kdir.sh $(KDIR) ARCH=$(MODULE_ARCH)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) $(if $(MO),MO=$(MO)) modules
 
 clean:

@@ -6,6 +6,8 @@
 #     canary smash): that fault must be judged "fail", the runner must exit 1.
 #  2. A kdump run of BUG with no crashkernel= reservation (so no capture kernel
 #     can be loaded): it must be judged "fail" with the cause "no-vmcore".
+#  3. A module build against this kernel with another rustc: it must stop before
+#     compiling anything, naming both rustc versions.
 # Both read the typed "cause" of results.json, never the prose of "reason".
 #
 # Usage: negative-control.sh ARCH KDIR IMAGE INITRAMFS MODULE
@@ -54,3 +56,21 @@ if [ "$status" -ne 1 ] || [ "$(causes "$work/out-nodump/results.json")" != fail/
 	die "$arch: a kdump run without a crashkernel= reservation was not judged fail/no-vmcore (status $status)"
 fi
 msg "$arch: a kdump run without crashkernel= is judged 'fail' ($(causes "$work/out-nodump/results.json"))"
+
+# A rustc that says it is another version (the kernel's is in its .config).
+fake="$work/fake-rustc/rustc"
+mkdir -p "$(dirname "$fake")" "$work/mo-rustc"
+printf '#!/bin/sh\necho "rustc 1.85.1 (4eb161250 2025-03-15) (panicgen negative control)"\n' >"$fake"
+chmod +x "$fake"
+status=0
+make -C "$PANICGEN_ROOT" KDIR="$kdir" MO="$work/mo-rustc" ARCH="$karch" LLVM="$LLVM_SUFFIX" \
+	RUSTC="$fake" modules >"$work/build-rustc.log" 2>&1 || status=$?
+kernel_rustc=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p' "$kdir/.config")
+if [ "$status" -eq 0 ] || ! grep -q "rustc differs from the kernel's" "$work/build-rustc.log" ||
+	! grep -qF "$kernel_rustc" "$work/build-rustc.log" ||
+	! grep -qF "panicgen negative control" "$work/build-rustc.log" ||
+	[ -n "$(find "$work/mo-rustc" -name '*.o' -print -quit)" ]; then
+	cat "$work/build-rustc.log" >&2
+	die "$arch: a build with another rustc did not stop before compiling with the rustc message"
+fi
+msg "$arch: a build with another rustc stops before compiling, naming both rustc versions"
