@@ -35,7 +35,7 @@ for arch in ${*:-x86_64 arm64}; do
 		lkdtm+=("${p%% *}")
 		faults+=("${p#* }")
 	done
-	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --jobs "$jobs"
+	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --kconfig "$KDIR/.config" --jobs "$jobs"
 		--no-selftest --contexts process)
 	dumps=(--dump kdump --vmlinux "$KDIR/vmlinux" --module "$MODULE" --keep-vmcores failed)
 	for variant in cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved; do

@@ -19,7 +19,7 @@ out=${6:?}
 R="$PANICGEN_ROOT/scripts/runner.sh"
 # Fatal and non-fatal faults, two command lines (so two saved guests), two contexts.
 sample=(BUG WARN NULL_DEREF LOCK_ORDER_ABBA PANIC SOFTLOCKUP)
-args=(--arch "$arch" --kernel "$image" --initramfs "$initramfs" --vmlinux "$kdir/vmlinux"
+args=(--arch "$arch" --kernel "$image" --initramfs "$initramfs" --vmlinux "$kdir/vmlinux" --kconfig "$kdir/.config"
 	--module "$module" --dump kdump --keep-vmcores failed --contexts process,hardirq --no-selftest)
 rm -rf "$out"
 "$R" run "${args[@]}" --out "$out/whole" "${sample[@]}" >"$out.log" 2>&1 ||

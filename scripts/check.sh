@@ -62,7 +62,7 @@ vm_matrix() { # arch out runner-args...
 	local arch=$1 out=$2 status=0 counts
 	shift 2
 	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" \
-		--vmlinux "$KDIR/vmlinux" --module "$MODULE" "$@" || status=$?
+		--vmlinux "$KDIR/vmlinux" --module "$MODULE" --kconfig "$KDIR/.config" "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
 	counts=$("$S/runner.sh" summary "$out/results.json") || status=1
 	read -r p f s <<<"$counts"

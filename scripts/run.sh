@@ -20,5 +20,5 @@ out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$karch"
 rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
 exec "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$IMAGE" \
-	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$KDIR/vmlinux" --module "$MODULE" \
+	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$KDIR/vmlinux" --module "$MODULE" --kconfig "$KDIR/.config" \
 	--dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"

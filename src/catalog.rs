@@ -242,7 +242,7 @@ pub(crate) enum FaultId {
 }
 
 /// One entry of the catalog.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Fault {
     /// The name written to the `trigger` file.
     pub(crate) name: &'static str,
@@ -264,6 +264,37 @@ pub(crate) struct Fault {
     pub(crate) x86_64: Expect,
     /// The kernel's message on arm64.
     pub(crate) arm64: Expect,
+    /// What a kernel without `needs` reports instead, in order of preference.
+    pub(crate) otherwise: &'static [Alternative],
+}
+
+/// How a kernel that lacks a fault's `needs` reports it instead: the first alternative whose
+/// own options the kernel has, in a context it names, is what that kernel does.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Alternative {
+    /// Kernel options this report needs.
+    pub(crate) needs: &'static [&'static str],
+    /// The contexts in which the kernel reports the fault this way.
+    pub(crate) contexts: Contexts,
+    /// How the kernel reacts this way.
+    pub(crate) kind: Kind,
+    /// Boot arguments this report needs (a detector's threshold).
+    pub(crate) boot_args: &'static str,
+    /// One line for people: what happens instead.
+    pub(crate) description: &'static str,
+    pub(crate) x86_64: Expect,
+    pub(crate) arm64: Expect,
+}
+
+/// What a kernel does with a fault in one context.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Report {
+    /// It has the fault's `needs`: the fault's own expectation.
+    Main,
+    /// It lacks them and reports the fault this other way.
+    Instead(&'static Alternative),
+    /// It lacks them and the catalog knows no other report: the first option it lacks.
+    Unobservable(&'static str),
 }
 
 impl Fault {
@@ -272,6 +303,30 @@ impl Fault {
         match arch {
             Arch::X86_64 => self.x86_64,
             Arch::Arm64 => self.arm64,
+        }
+    }
+
+    /// What a kernel with the options `has` says yes to does with this fault in `ctx`.
+    pub(crate) fn report(&self, ctx: Context, has: impl Fn(&str) -> bool) -> Report {
+        let Some(missing) = self.needs.iter().find(|n| !has(n)) else {
+            return Report::Main;
+        };
+        self.otherwise
+            .iter()
+            .find(|a| a.contexts.contains(ctx) && a.needs.iter().all(|n| has(n)))
+            .map_or(Report::Unobservable(missing), Report::Instead)
+    }
+
+    /// This fault as a kernel that reports it the `alt` way shows it.
+    pub(crate) const fn instead(&self, alt: &Alternative) -> Fault {
+        Fault {
+            kind: alt.kind,
+            needs: alt.needs,
+            boot_args: alt.boot_args,
+            x86_64: alt.x86_64,
+            arm64: alt.arm64,
+            otherwise: &[],
+            ..*self
         }
     }
 }
@@ -293,7 +348,7 @@ macro_rules! same {
 
 macro_rules! fault {
     ($name:literal, $id:ident, $cat:literal, $kind:expr, $ctx:expr, $needs:expr, $boot:expr,
-     $desc:literal, $expect:expr $(,)?) => {
+     $desc:literal, $expect:expr $(, otherwise: $otherwise:expr)? $(,)?) => {
         Fault {
             name: $name,
             id: FaultId::$id,
@@ -305,9 +360,28 @@ macro_rules! fault {
             boot_args: $boot,
             x86_64: $expect.0,
             arm64: $expect.1,
+            otherwise: fault!(@otherwise $($otherwise)?),
         }
     };
+    (@otherwise) => { &[] };
+    (@otherwise $otherwise:expr) => { $otherwise };
 }
+
+/// The soft-lockup and hung-task detectors' reports, and the hung-task timeout that makes it
+/// come within seconds (the soft-lockup one is [`WATCHDOG`]).
+const SOFT_LOCKUP: &str = r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!";
+const HUNG: &str = r"INFO: task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds\.";
+const HUNG_TIMEOUT: &str = "sysctl.kernel.hung_task_timeout_secs=2";
+
+/// Contexts in which a CPU spinning with preemption (not interrupts) off is seen by the
+/// soft-lockup detector, whose timer interrupt still runs there.
+const SOFT_LOCKUP_CONTEXTS: Contexts = Contexts::of(&[
+    Context::Process,
+    Context::Softirq,
+    Context::Workqueue,
+    Context::Kthread,
+    Context::PreemptOff,
+]);
 
 /// All faults, in listing order.
 pub(crate) static FAULTS: &[Fault] = &[
@@ -567,7 +641,17 @@ pub(crate) static FAULTS: &[Fault] = &[
         "acquire a held SpinLock again from the same context (the CPU then spins)",
         same!(
             r"WARNING: possible recursive locking detected|BUG: spinlock recursion on CPU#[0-9]+"
-        )
+        ),
+        otherwise: &[Alternative {
+            needs: &["CONFIG_SOFTLOCKUP_DETECTOR"],
+            contexts: SOFT_LOCKUP_CONTEXTS,
+            kind: Kind::Hang("softlockup_panic"),
+            boot_args: WATCHDOG,
+            description: "a real self-deadlock: the CPU spins on the lock until the soft-lockup \
+                          detector reports it",
+            x86_64: Expect::Lines(&[SOFT_LOCKUP]),
+            arm64: Expect::Lines(&[SOFT_LOCKUP]),
+        }],
     ),
     fault!(
         "SPINLOCK_SAME_CLASS",
@@ -589,7 +673,17 @@ pub(crate) static FAULTS: &[Fault] = &[
         &["CONFIG_PROVE_LOCKING"],
         "",
         "lock a held Mutex again (the task then blocks for good)",
-        same!(LOCKDEP_RECURSIVE)
+        same!(LOCKDEP_RECURSIVE),
+        otherwise: &[Alternative {
+            needs: &["CONFIG_DETECT_HUNG_TASK"],
+            contexts: Contexts::SLEEPABLE,
+            kind: Kind::Hang("hung_task_panic"),
+            boot_args: HUNG_TIMEOUT,
+            description: "a real self-deadlock: the task sleeps on the mutex until the hung-task \
+                          detector reports it",
+            x86_64: Expect::Lines(&[HUNG]),
+            arm64: Expect::Lines(&[HUNG]),
+        }],
     ),
     fault!(
         "LOCK_ORDER_ABBA",
@@ -677,7 +771,7 @@ pub(crate) static FAULTS: &[Fault] = &[
         &["CONFIG_SOFTLOCKUP_DETECTOR"],
         WATCHDOG,
         "spin with preemption disabled for 8 s (watchdog_thresh=1: reported after 2 s)",
-        same!(r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!")
+        same!(SOFT_LOCKUP)
     ),
     fault!(
         "HARDLOCKUP",
@@ -702,9 +796,9 @@ pub(crate) static FAULTS: &[Fault] = &[
         Kind::Hang("hung_task_panic"),
         Contexts::SLEEPABLE,
         &["CONFIG_DETECT_HUNG_TASK"],
-        "sysctl.kernel.hung_task_timeout_secs=2",
+        HUNG_TIMEOUT,
         "sleep uninterruptibly for 10 s (timeout 2 s)",
-        same!(r"INFO: task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds\.")
+        same!(HUNG)
     ),
     fault!(
         "RCU_STALL",
@@ -1073,8 +1167,30 @@ pub(crate) mod cases {
                 f.needs.iter().all(|n| n.starts_with("CONFIG_")),
                 "needs are CONFIG_ options"
             );
-            for arch in Arch::ALL {
-                if let Expect::Lines(lines) = f.expect(arch) {
+            check!(
+                f.otherwise.is_empty() || !f.needs.is_empty(),
+                "only a fault with needs has alternatives"
+            );
+            for alt in f.otherwise {
+                check!(
+                    alt.needs.iter().all(|n| n.starts_with("CONFIG_")),
+                    "an alternative's needs are CONFIG_ options"
+                );
+                check!(
+                    alt.contexts.iter().all(|c| f.contexts.contains(c)),
+                    "an alternative's contexts are the fault's"
+                );
+                check!(
+                    alt.contexts.iter().next().is_some(),
+                    "an alternative has contexts"
+                );
+            }
+            let alternatives = f.otherwise.iter().map(|a| f.instead(a));
+            for (g, arch) in core::iter::once(*f)
+                .chain(alternatives)
+                .flat_map(|g| Arch::ALL.map(|arch| (g, arch)))
+            {
+                if let Expect::Lines(lines) = g.expect(arch) {
                     check!(
                         !lines.is_empty() && lines.iter().all(|l| !l.is_empty()),
                         "expectations are not empty"
@@ -1145,6 +1261,45 @@ mod tests {
             s += &format!(" id={id}");
         }
         s
+    }
+
+    /// A kernel without lockdep: a recursive spinlock is a real deadlock the soft-lockup
+    /// detector reports, except where interrupts are off (no report: unobservable), and an
+    /// ABBA order with no real deadlock shows nothing.
+    #[test]
+    fn reports_follow_the_kernel() {
+        let stock = |n: &str| n != "CONFIG_PROVE_LOCKING";
+        let spin = find("SPINLOCK_RECURSION").unwrap();
+        assert!(matches!(
+            spin.report(Context::Process, |_| true),
+            Report::Main
+        ));
+        let Report::Instead(alt) = spin.report(Context::Process, stock) else {
+            panic!("no alternative for SPINLOCK_RECURSION without lockdep");
+        };
+        let g = spin.instead(alt);
+        assert_eq!(g.kind, Kind::Hang("softlockup_panic"));
+        assert_eq!(g.boot_args, WATCHDOG);
+        assert!(matches!(g.expect(Arch::X86_64), Expect::Lines(l) if l == [SOFT_LOCKUP]));
+        assert!(matches!(
+            spin.report(Context::Hardirq, stock),
+            Report::Unobservable("CONFIG_PROVE_LOCKING")
+        ));
+        let no_watchdog = |n: &str| stock(n) && n != "CONFIG_SOFTLOCKUP_DETECTOR";
+        assert!(matches!(
+            spin.report(Context::Process, no_watchdog),
+            Report::Unobservable("CONFIG_PROVE_LOCKING")
+        ));
+        assert!(matches!(
+            find("LOCK_ORDER_ABBA")
+                .unwrap()
+                .report(Context::Process, stock),
+            Report::Unobservable("CONFIG_PROVE_LOCKING")
+        ));
+        assert!(matches!(
+            find("MUTEX_RECURSION").unwrap().report(Context::Kthread, stock),
+            Report::Instead(a) if a.kind == Kind::Hang("hung_task_panic")
+        ));
     }
 
     /// Fuzzes the parser with random bytes and with mutations of valid commands: it never

@@ -30,10 +30,12 @@ mod sysctl;
 
 use catalog::{
     Command,
+    Context,
     Expect,
     Fault,
     Kind,
-    ParseError, //
+    ParseError,
+    Report, //
 };
 
 module! {
@@ -89,6 +91,16 @@ fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// What this kernel does with `fault` in process context (every fault allows it): the fault
+/// as this kernel reports it, and which of the catalog's reports that is.
+fn on_this_kernel(fault: &'static Fault) -> (Fault, Report) {
+    let report = fault.report(Context::Process, |need| kconfig::enabled(need) == Some(true));
+    match report {
+        Report::Instead(alt) => (fault.instead(alt), report),
+        Report::Main | Report::Unobservable(_) => (*fault, report),
+    }
+}
+
 /// Whether `fault` panics this kernel as configured now (for process context; an oops in
 /// interrupt context always panics).
 fn fatal(fault: &Fault) -> &'static str {
@@ -103,10 +115,29 @@ fn fatal(fault: &Fault) -> &'static str {
     }
 }
 
-/// Reading `faults`: one fault per line as `key=value` fields; `expect=` is last and runs to
-/// the end of the line (regular expressions, joined by ` && `).
+/// Writes `options` as `CONFIG_X:y,CONFIG_Y:n` for this kernel.
+fn write_needs(f: &mut fmt::Formatter<'_>, options: &[&str], mut first: bool) -> fmt::Result {
+    for need in options {
+        let state = match kconfig::enabled(need) {
+            Some(true) => "y",
+            Some(false) => "n",
+            None => "?",
+        };
+        write!(f, "{}{need}:{state}", if first { "" } else { "," })?;
+        first = false;
+    }
+    Ok(())
+}
+
+/// Reading `faults`: one fault per line as `key=value` fields, as this kernel reports the fault
+/// in process context; `expect=` is last and runs to the end of the line (regular
+/// expressions, joined by ` && `). `report=` says which of the catalog's reports that is:
+/// `main`, `instead` (the kernel lacks the main report's options and reports the fault another
+/// way; `needs=` then lists both reports' options) or `none` (the catalog has no report for a
+/// kernel without them: `expect=none: ...` names the option it lacks).
 fn describe_faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for fault in catalog::FAULTS {
+    for main in catalog::FAULTS {
+        let (fault, report) = on_this_kernel(main);
         write!(
             f,
             "name={} category={} kind={} contexts=",
@@ -117,26 +148,34 @@ fn describe_faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, ctx) in fault.contexts.iter().enumerate() {
             write!(f, "{}{}", if i > 0 { "," } else { "" }, ctx.name())?;
         }
-        write!(f, " fatal={} needs=", fatal(fault))?;
-        if fault.needs.is_empty() {
+        let fatal = match report {
+            Report::Unobservable(_) => "no",
+            Report::Main | Report::Instead(_) => fatal(&fault),
+        };
+        write!(f, " fatal={fatal} needs=")?;
+        if main.needs.is_empty() {
             f.write_str("-")?;
         }
-        for (i, need) in fault.needs.iter().enumerate() {
-            let state = match kconfig::enabled(need) {
-                Some(true) => "y",
-                Some(false) => "n",
-                None => "?",
-            };
-            write!(f, "{}{need}:{state}", if i > 0 { "," } else { "" })?;
+        write_needs(f, main.needs, true)?;
+        if let Report::Instead(alt) = report {
+            write_needs(f, alt.needs, main.needs.is_empty())?;
         }
-        write!(f, " arch={} expect=", ARCH.name())?;
-        match fault.expect(ARCH) {
-            Expect::Lines(lines) => {
+        let name = match report {
+            Report::Main => "main",
+            Report::Instead(_) => "instead",
+            Report::Unobservable(_) => "none",
+        };
+        write!(f, " report={name} arch={} expect=", ARCH.name())?;
+        match (report, fault.expect(ARCH)) {
+            (Report::Unobservable(missing), _) => {
+                write!(f, "none: needs {missing}, not set in this kernel")?
+            }
+            (_, Expect::Lines(lines)) => {
                 for (i, line) in lines.iter().enumerate() {
                     write!(f, "{}{line}", if i > 0 { " && " } else { "" })?;
                 }
             }
-            Expect::Unsupported(why) => write!(f, "unsupported: {why}")?,
+            (_, Expect::Unsupported(why)) => write!(f, "unsupported: {why}")?,
         }
         writeln!(f)?;
     }

@@ -129,7 +129,7 @@ test_fault() {
 	kind=$(field "$line" kind)
 	pattern=$(expect_of "$line")
 	case $pattern in
-	unsupported:*)
+	unsupported:* | none:*)
 		ktap_result skip "$name" "$pattern"
 		return
 		;;

@@ -23,6 +23,7 @@ use crate::{
         Verifier,
         CRASHKERNEL_SIZE, //
     },
+    kconfig::KernelConfig,
     peers,
     plan::{
         self,
@@ -160,6 +161,11 @@ pub struct RunArgs {
     /// Fire LKDTM's tests (the benchmark's peer column) instead of panicgen's faults.
     #[arg(long)]
     pub lkdtm: bool,
+    /// The guest kernel's .config: faults are expected as this kernel reports them, and one
+    /// it cannot show is a skip naming the missing option (default: every fault's main
+    /// report).
+    #[arg(long)]
+    pub kconfig: Option<PathBuf>,
     /// Faults to run (default: all).
     pub faults: Vec<String>,
 }
@@ -212,6 +218,8 @@ pub struct Options {
     pub keep_passed_vmcores: bool,
     pub shard: Option<Shard>,
     pub costs: Costs,
+    /// The guest kernel's configuration, when given.
+    pub kconfig: Option<KernelConfig>,
 }
 
 impl RunArgs {
@@ -314,6 +322,11 @@ impl RunArgs {
             keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,
             shard: self.shard,
             costs,
+            kconfig: self
+                .kconfig
+                .as_deref()
+                .map(KernelConfig::read)
+                .transpose()?,
         })
     }
 }

@@ -6,6 +6,7 @@ use crate::catalog::{
     Arch,
     Context,
     Expect,
+    Fault,
     FAULTS, //
 };
 
@@ -22,9 +23,15 @@ pub fn faults_rst() -> String {
          ``/sys/kernel/debug/panicgen/faults`` lists the same table for the running kernel, one\n\
          fault per line::\n\n    \
          name=<NAME> category=<CAT> kind=<KIND> contexts=<CTX,...> fatal=<yes|no>\n    \
-         needs=<CONFIG_X:y|n,...> arch=<ARCH> expect=<REGEX>[ && <REGEX>...]\n\n\
+         needs=<CONFIG_X:y|n,...> report=<main|instead|none> arch=<ARCH> expect=<REGEX>[ && ...]\n\n\
+         Every field describes what the running kernel does with the fault (in process context).\n\
          ``expect=`` is the last field and runs to the end of the line: the patterns of the lines\n\
-         the kernel prints, in order, joined by `` && ``. *kind*: ``oops`` (fatal with\n\
+         the kernel prints, in order, joined by `` && ``. *report*: ``main`` when the kernel has\n\
+         the fault's *needs*; ``instead`` when it lacks them but reports the fault another way\n\
+         (below, *without the needs*; ``needs=`` then also lists that report's options, and\n\
+         *kind* and ``expect=`` are that report's); ``none`` when the catalog has no report for a\n\
+         kernel without them (``expect=none: needs CONFIG_X, ...``: the host runner does not fire\n\
+         it and reports a ``skip`` naming that option). *kind*: ``oops`` (fatal with\n\
          ``panic_on_oops`` or in interrupt context), ``panic`` (always fatal), ``warn`` (fatal with\n\
          ``panic_on_warn``), ``lockdep`` (never fatal; lockdep reports once per boot), ``hang``\n\
          (a detector report; fatal with its ``*_panic`` sysctl). *fatal* is computed by the module\n\
@@ -51,24 +58,56 @@ pub fn faults_rst() -> String {
         if !fault.needs.is_empty() {
             out += &format!(":needs: {}\n", fault.needs.join(", "));
         }
-        if !fault.boot_args.is_empty() {
-            out += &format!(":boot args: ``{}``\n", fault.boot_args);
+        expectations(&mut out, fault);
+        for alt in fault.otherwise {
+            let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
+            out += &format!(
+                "\nWithout the needs, in {}: {}.\n\n:kind: {}\n:needs: {}\n",
+                contexts.join(", "),
+                alt.description,
+                alt.kind.name(),
+                alt.needs.join(", "),
+            );
+            expectations(&mut out, &fault.instead(alt));
         }
-        for arch in Arch::ALL {
-            match fault.expect(arch) {
-                Expect::Lines(lines) => {
-                    out += &format!(":{}:\n", arch.name());
-                    for line in lines {
-                        out += &format!("   | ``{line}``\n");
-                    }
-                }
-                Expect::Unsupported(why) => {
-                    out += &format!(":{}: unsupported: {why}\n", arch.name());
-                }
+        if !fault.needs.is_empty() {
+            let elsewhere: Vec<String> = fault
+                .contexts
+                .iter()
+                .filter(|c| !fault.otherwise.iter().any(|a| a.contexts.contains(*c)))
+                .map(|c| c.name().to_string())
+                .collect();
+            if elsewhere.len() == fault.contexts.iter().count() {
+                out += "\nWithout the needs: not fired (a ``skip`` naming the missing option).\n";
+            } else if !elsewhere.is_empty() {
+                out += &format!(
+                    "\nWithout the needs, in {}: not fired (a ``skip`` naming the missing option).\n",
+                    elsewhere.join(", ")
+                );
             }
         }
     }
     out
+}
+
+/// The boot arguments and per-arch expectations of `fault`.
+fn expectations(out: &mut String, fault: &Fault) {
+    if !fault.boot_args.is_empty() {
+        *out += &format!(":boot args: ``{}``\n", fault.boot_args);
+    }
+    for arch in Arch::ALL {
+        match fault.expect(arch) {
+            Expect::Lines(lines) => {
+                *out += &format!(":{}:\n", arch.name());
+                for line in lines {
+                    *out += &format!("   | ``{line}``\n");
+                }
+            }
+            Expect::Unsupported(why) => {
+                *out += &format!(":{}: unsupported: {why}\n", arch.name());
+            }
+        }
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -88,7 +127,11 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../src/kconfig.rs");
         let table = std::fs::read_to_string(path).unwrap();
         for fault in FAULTS {
-            for need in fault.needs {
+            for need in fault
+                .needs
+                .iter()
+                .chain(fault.otherwise.iter().flat_map(|a| a.needs))
+            {
                 assert!(
                     table.contains(&format!("        {need},")),
                     "{need} (needed by {}) is missing from src/kconfig.rs",

@@ -19,6 +19,7 @@ mod dump;
 mod execute;
 mod guest;
 mod junit;
+mod kconfig;
 mod ktap;
 mod merge;
 mod peers;

@@ -40,6 +40,7 @@ macro_rules! peer {
                 boot_args: $boot,
                 x86_64: Expect::Lines($x86),
                 arm64: Expect::Lines($arm64),
+                otherwise: &[],
             },
         }
     };

@@ -4,11 +4,14 @@
 
 use std::{collections::HashMap, fmt, str::FromStr};
 
-use crate::catalog::{
-    self,
-    Context,
-    Fault,
-    Kind, //
+use crate::{
+    catalog::{
+        self,
+        Context,
+        Fault,
+        Kind, //
+    },
+    kconfig::KernelConfig,
 };
 
 /// One VM run of the matrix: a fault in a context.
@@ -39,12 +42,18 @@ impl Run {
 }
 
 /// The runs of the matrix: every selected fault in every selected context it allows, in
-/// catalog order.
-pub fn matrix(faults: &[&'static Fault], contexts: Option<&[Context]>) -> Vec<Run> {
+/// catalog order, each as `kernel` shows it (without a configuration: the catalog's main
+/// report).
+pub fn matrix(
+    faults: &[&'static Fault],
+    contexts: Option<&[Context]>,
+    kernel: Option<&KernelConfig>,
+) -> Vec<Run> {
     let mut runs = Vec::new();
     for &fault in faults {
         for ctx in fault.contexts.iter() {
             if contexts.is_none_or(|list| list.contains(&ctx)) {
+                let fault = kernel.map_or(fault, |k| k.resolve(fault, ctx));
                 runs.push(Run { fault, ctx });
             }
         }
@@ -153,7 +162,7 @@ mod tests {
 
     fn all() -> Vec<Run> {
         let faults: Vec<&Fault> = catalog::FAULTS.iter().collect();
-        matrix(&faults, None)
+        matrix(&faults, None, None)
     }
 
     #[test]
@@ -171,12 +180,19 @@ mod tests {
     #[test]
     fn contexts_filter_the_matrix() {
         let full = all();
-        let process = matrix(
-            &catalog::FAULTS.iter().collect::<Vec<_>>(),
-            Some(&[Context::Process]),
-        );
+        let faults = catalog::FAULTS.iter().collect::<Vec<_>>();
+        let process = matrix(&faults, Some(&[Context::Process]), None);
         assert!(process.len() < full.len());
         assert!(process.iter().all(|r| r.ctx == Context::Process));
+        // On a kernel without lockdep, the same runs, as that kernel shows them.
+        let stock = KernelConfig::parse("CONFIG_SOFTLOCKUP_DETECTOR=y\n");
+        let on_stock = matrix(&faults, Some(&[Context::Process]), Some(&stock));
+        assert_eq!(on_stock.len(), process.len());
+        let spin = on_stock
+            .iter()
+            .find(|r| r.fault.name == "SPINLOCK_RECURSION")
+            .unwrap();
+        assert_eq!(spin.fault.kind, Kind::Hang("softlockup_panic"));
         // Matrix order is the merge order.
         let keys: Vec<_> = full
             .iter()

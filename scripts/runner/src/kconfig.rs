@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The guest kernel's configuration (its `.config`), and so what that kernel does with each
+//! fault: the catalog's main report, an alternative one, or none (the run is then a `skip`
+//! naming the missing option, and the fault is not fired).
+
+use std::{collections::HashSet, fs, path::Path};
+
+use crate::catalog::{
+    Context,
+    Expect,
+    Fault,
+    Report, //
+};
+
+/// The options a kernel was built with (`=y` or `=m`).
+#[derive(Clone, Debug, Default)]
+pub struct KernelConfig {
+    enabled: HashSet<String>,
+}
+
+impl KernelConfig {
+    /// Reads a kernel `.config` (a build tree's, or installed headers').
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the kernel configuration {}: {e}",
+                path.display()
+            )
+        })?;
+        let config = Self::parse(&text);
+        if config.enabled.is_empty() {
+            return Err(format!("{} is not a kernel configuration", path.display()));
+        }
+        Ok(config)
+    }
+
+    pub fn parse(text: &str) -> Self {
+        let enabled = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(k, v)| k.starts_with("CONFIG_") && matches!(*v, "y" | "m"))
+            .map(|(k, _)| k.to_string())
+            .collect();
+        KernelConfig { enabled }
+    }
+
+    pub fn has(&self, option: &str) -> bool {
+        self.enabled.contains(option)
+    }
+
+    /// `fault` in `ctx` as this kernel shows it: the catalog entry itself, the entry with the
+    /// alternative report this kernel gives instead, or (no report) the entry made
+    /// unsupported with the missing option as the reason. The made entries live as long as
+    /// the runner (one per run at most).
+    pub fn resolve(&self, fault: &'static Fault, ctx: Context) -> &'static Fault {
+        match fault.report(ctx, |n| self.has(n)) {
+            Report::Main => fault,
+            Report::Instead(alt) => Box::leak(Box::new(fault.instead(alt))),
+            Report::Unobservable(missing) => {
+                let why: &'static str =
+                    format!("needs {missing}, which this kernel does not have").leak();
+                Box::leak(Box::new(Fault {
+                    x86_64: Expect::Unsupported(why),
+                    arm64: Expect::Unsupported(why),
+                    otherwise: &[],
+                    ..*fault
+                }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{self, Arch, Kind};
+
+    #[test]
+    fn a_stock_kernel_without_lockdep() {
+        let config = KernelConfig::parse(
+            "# CONFIG_PROVE_LOCKING is not set\nCONFIG_SOFTLOCKUP_DETECTOR=y\nCONFIG_LKDTM=m\n\
+             CONFIG_RUSTC_VERSION_TEXT=\"rustc 1.85.1\"\n",
+        );
+        assert!(config.has("CONFIG_LKDTM") && !config.has("CONFIG_PROVE_LOCKING"));
+        let spin = catalog::find("SPINLOCK_RECURSION").unwrap();
+        let f = config.resolve(spin, Context::Process);
+        assert_eq!(f.name, "SPINLOCK_RECURSION");
+        assert_eq!(f.kind, Kind::Hang("softlockup_panic"));
+        let f = config.resolve(spin, Context::Hardirq);
+        assert!(matches!(
+            f.expect(Arch::Arm64),
+            Expect::Unsupported(why) if why.contains("CONFIG_PROVE_LOCKING")
+        ));
+        let bug = catalog::find("PANIC").unwrap();
+        assert!(std::ptr::eq(config.resolve(bug, Context::Process), bug));
+    }
+
+    #[test]
+    fn not_a_config() {
+        let dir = std::env::temp_dir().join(format!("pg-kconfig-{}", std::process::id()));
+        fs::write(&dir, "hello\n").unwrap();
+        assert!(KernelConfig::read(&dir)
+            .unwrap_err()
+            .contains("not a kernel configuration"));
+        fs::remove_file(&dir).unwrap();
+    }
+}
