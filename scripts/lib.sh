@@ -69,3 +69,19 @@ run_logged() {
 	fi
 	msg "  $what: done in $((SECONDS - start)) s"
 }
+
+# The Debian mirror the machine already uses for its own release.
+system_mirror() {
+	local codename uri
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || die "cannot tell the Debian release from /etc/os-release"
+	uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
+		awk -v c="$codename" '$1 == c { print $2; exit }')
+	if [ -z "$uri" ]; then
+		apt-get update -qq >/dev/null 2>&1 || true
+		uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
+			awk -v c="$codename" '$1 == c { print $2; exit }')
+	fi
+	[ -n "$uri" ] || die "no Debian mirror for '$codename' in /etc/apt; configure one and run 'apt-get update'"
+	echo "$codename $uri"
+}

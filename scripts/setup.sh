@@ -20,7 +20,7 @@
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
 	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 qemu-system-x86 qemu-system-arm
-	busybox-static qemu-utils libxml2-utils"
+	busybox-static qemu-utils libxml2-utils debootstrap"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"
 APT_DIR="$PANICGEN_CACHE/apt"
@@ -41,22 +41,6 @@ install_system_packages() {
 	run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get update" apt-get update
 	run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get install" \
 		env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-}
-
-# The Debian mirror the machine already uses for its own release.
-system_mirror() {
-	local codename uri
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$codename" ] || die "cannot tell the Debian release from /etc/os-release"
-	uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
-		awk -v c="$codename" '$1 == c { print $2; exit }')
-	if [ -z "$uri" ]; then
-		apt-get update -qq >/dev/null 2>&1 || true
-		uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
-			awk -v c="$codename" '$1 == c { print $2; exit }')
-	fi
-	[ -n "$uri" ] || die "no Debian mirror for '$codename' in /etc/apt; configure one and run 'apt-get update'"
-	echo "$codename $uri"
 }
 
 # A private apt configuration, used only for `apt-get download`.

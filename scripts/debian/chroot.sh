@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A chroot of the Debian release whose toolchain built Debian's stock kernel, with that
+# toolchain (gcc-14, rustc, rust-src, bindgen, pahole, and the arm64 cross compilers), kept in
+# the cache. Its compilers need a newer glibc than the host's, so they run only in there;
+# nothing of that release is installed on the host. Its packages come from the mirror the
+# host's apt already uses. The stock kernel's own packages are fetched inside it too
+# (scripts/debian/kernel.sh).
+#
+# Usage: chroot.sh path            create it if needed, print its directory
+#        chroot.sh run CMD [ARG...]  run CMD in it (with /proc and /dev), as root
+# Environment: PANICGEN_DEBIAN_RELEASE (default trixie: Debian's 7.x kernels are its
+# backports, built with its toolchain)
+
+. "$(dirname "$0")/../lib.sh"
+
+release=${PANICGEN_DEBIAN_RELEASE:-trixie}
+# What building a module for (and regenerating rust/ of) Debian's kernel needs.
+packages="ca-certificates make bc bison flex cpio kmod xz-utils zstd openssl libssl-dev
+	libelf-dev python3 gcc-14 rustc rust-src bindgen libclang-19-dev dwarves
+	gcc-14-aarch64-linux-gnu gcc-14-arm-linux-gnueabihf"
+root="$PANICGEN_CACHE/chroot/$release-$(hash_inputs "$release" "$packages")"
+
+create() {
+	local uri start=$SECONDS
+	command -v debootstrap >/dev/null || die "debootstrap is missing: run 'make setup'"
+	[ "$(id -u)" -eq 0 ] || die "building the $release chroot needs root (debootstrap, chroot)"
+	read -r _ uri < <(system_mirror)
+	rm -rf "$root.tmp"
+	mkdir -p "$(dirname "$root")"
+	run_logged "$root.log" "debootstrap $release (minbase)" \
+		debootstrap --variant=minbase "$release" "$root.tmp" "$uri"
+	printf 'deb %s %s main\ndeb %s %s-backports main\n' "$uri" "$release" "$uri" "$release" \
+		>"$root.tmp/etc/apt/sources.list"
+	# The arm64 kernel's packages are fetched in here too.
+	in_root "$root.tmp" dpkg --add-architecture arm64
+	run_logged "$root.log" "$release package lists" in_root "$root.tmp" apt-get update
+	# shellcheck disable=SC2086 # a word list
+	run_logged "$root.log" "$release toolchain (gcc-14, rustc, bindgen, cross compilers)" \
+		in_root "$root.tmp" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends $packages
+	in_root "$root.tmp" apt-get clean
+	touch "$root.tmp/.complete"
+	mv "$root.tmp" "$root"
+	msg "$release chroot ready in $((SECONDS - start)) s: $root"
+}
+
+# Runs "$@" in the chroot at $1 with /proc and /dev, in a mount namespace of its own (the
+# mounts go with it, whatever happens).
+in_root() {
+	local dir=$1
+	shift
+	unshare --mount --propagation private -- sh -c '
+		dir=$1; shift
+		mount -t proc proc "$dir/proc" && mount --rbind /dev "$dir/dev" &&
+			exec chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+				LANG=C.UTF-8 "$@"' sh "$dir" "$@"
+}
+
+case ${1:-path} in
+path)
+	[ -e "$root/.complete" ] || create
+	echo "$root"
+	;;
+run)
+	shift
+	[ -e "$root/.complete" ] || create
+	in_root "$root" "$@"
+	;;
+*) die "usage: chroot.sh path | run CMD [ARG...]" ;;
+esac
