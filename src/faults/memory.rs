@@ -60,6 +60,23 @@ pub(super) fn null_read() -> ! {
     }
 }
 
+/// The x86_64 instructions of a call through `{addr}` that must fault, then `ud2`. The call
+/// carries objtool's `ANNOTATE_RETPOLINE_SAFE` (type 2 in `.discard.annotate_insn`, as
+/// `include/linux/annotate.h` writes it): in a retpoline kernel, such as Debian's, objtool
+/// otherwise warns about an indirect call. It is meant to fault, not to be speculated through.
+#[cfg(target_arch = "x86_64")]
+macro_rules! faulting_call {
+    () => {
+        concat!(
+            "911: call *{addr}\n",
+            ".pushsection .discard.annotate_insn, \"M\", @progbits, 8\n",
+            ".long 911b - ., 2\n",
+            ".popsection\n",
+            "ud2"
+        )
+    };
+}
+
 /// `NULL_EXEC` fault: a call to virtual address 0.
 #[inline(never)]
 pub(super) fn null_exec() -> ! {
@@ -68,7 +85,7 @@ pub(super) fn null_exec() -> ! {
     unsafe {
         #[cfg(target_arch = "x86_64")]
         kernel::asm!(
-            "call *{addr}\n\tud2";
+            faulting_call!();
             addr = in(reg) 0usize,
             options(noreturn)
         );
@@ -131,7 +148,7 @@ pub(super) fn exec_data() -> ! {
     unsafe {
         #[cfg(target_arch = "x86_64")]
         kernel::asm!(
-            "call *{addr}\n\tud2";
+            faulting_call!();
             addr = in(reg) addr,
             options(noreturn)
         );

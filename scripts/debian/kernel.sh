@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian's stock kernel for ARCH, ready to build panicgen.ko against and to boot: the newest
+# one the archive serves of the series the project supports (found by rule, never pinned),
+# its image, modules and headers fetched and unpacked in the release's chroot
+# (scripts/debian/chroot.sh), and the headers' missing rust/ metadata regenerated there from
+# the matching linux-source with the kernel's own configuration and toolchain. Debian's
+# headers ship no rust/ (no *.rmeta, libmacros.so, scripts/target.json), without which no
+# Rust module builds.
+#
+# Prints shell assignments:
+#   DEB_KREL      the kernel release (uname -r), e.g. 7.3.4+deb13-amd64
+#   DEB_KVER      the package version, e.g. 7.3.4-1~bpo13+1
+#   DEB_IMAGE     the kernel image to boot (host path)
+#   DEB_MODULES   its /lib/modules/<release> (host path)
+#   DEB_KDIR      the headers directory, as the chroot sees it (module builds run there)
+#   DEB_KCONFIG   the kernel's .config (host path)
+#   DEB_CHROOT    the chroot
+#
+# Usage: kernel.sh ARCH   (x86_64 or arm64)
+
+. "$(dirname "$0")/../lib.sh"
+
+karch=$(kernel_arch "${1:-x86_64}")
+case $karch in
+x86_64) darch=amd64 kbarch=x86 cross=x86_64-linux-gnu- ;;
+arm64) darch=arm64 kbarch=arm64 cross=aarch64-linux-gnu- ;;
+esac
+CH="$(dirname "$0")/chroot.sh"
+chroot_dir=$("$CH" path)
+in_chroot() { "$CH" run "$@"; }
+
+# The package lists, refreshed once a day.
+stamp="$chroot_dir/var/lib/apt/lists/.panicgen-updated"
+if [ ! -e "$stamp" ] || [ $(($(date +%s) - $(stat -c %Y "$stamp"))) -gt 86400 ]; then
+	run_logged "$chroot_dir.log" "package lists of the chroot" in_chroot apt-get update
+	touch "$stamp"
+fi
+
+# The newest served metapackage version whose series is supported, and its release.
+kver=""
+while read -r v; do
+	series=$(sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p' <<<"$v")
+	case " $PANICGEN_SUPPORTED_SERIES " in *" $series "*) kver=$v && break ;; esac
+done < <(in_chroot apt-cache madison "linux-image-$darch" |
+	awk -F'|' -v a=" $darch Packages" 'index($3, a) { gsub(/ /, "", $2); print $2 }')
+[ -n "$kver" ] ||
+	die "Debian serves no linux-image-$darch of a supported series ($PANICGEN_SUPPORTED_SERIES) for $darch"
+image_pkg=$(in_chroot apt-cache depends "linux-image-$darch:$darch=$kver" |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^ :]*\).*/\1/p' | head -n 1)
+[ -n "$image_pkg" ] || die "cannot tell which kernel linux-image-$darch $kver depends on"
+krel=${image_pkg#linux-image-}
+abi=${krel%-"$darch"}
+series=$(cut -d. -f1,2 <<<"$abi")
+
+dest="$PANICGEN_CACHE/debian-kernel/$krel-$kver"
+if [ ! -e "$dest/.complete" ]; then
+	msg "Debian kernel $krel ($kver) for $darch: fetching its packages"
+	rm -rf "$dest"
+	mkdir -p "$dest/debs" "$dest/root"
+	# The image is a metapackage over the binary, its configuration and its modules.
+	parts=$(in_chroot apt-cache depends "$image_pkg:$darch=$kver" |
+		sed -n "s/^ *Depends: \\(linux-[a-z]*-$abi-[^ :<]*\\).*/\\1/p" | sort -u)
+	[ -n "$parts" ] || die "cannot tell the packages of $image_pkg $kver"
+	wanted=()
+	for p in $parts; do wanted+=("$p:$darch=$kver"); done
+	# The headers: the flavour's, the common ones, and kbuild's host programs (for the
+	# chroot's own architecture, whatever the kernel's).
+	wanted+=("linux-headers-$krel:$darch=$kver" "linux-headers-$abi-common=$kver"
+		"linux-kbuild-$abi:amd64=$kver" "linux-source-$series=$kver")
+	in_chroot sh -c 'mkdir -p /var/cache/panicgen-debs && cd /var/cache/panicgen-debs && rm -f ./*.deb &&
+		apt-get download -q "$@"' sh "${wanted[@]}" >"$dest/fetch.log" 2>&1 ||
+		{ cat "$dest/fetch.log" >&2; die "fetching Debian's kernel packages failed"; }
+	for deb in "$chroot_dir"/var/cache/panicgen-debs/*.deb; do
+		case $(basename "$deb") in
+		linux-headers-* | linux-kbuild-* | linux-source-*)
+			# Unpacked in the chroot: the headers' links point at its /usr/src, /usr/lib.
+			dpkg-deb -x "$deb" "$chroot_dir" ;;
+		*) dpkg-deb -x "$deb" "$dest/root" ;;
+		esac
+	done
+	rm -rf "$chroot_dir/var/cache/panicgen-debs"
+	touch "$dest/.complete"
+fi
+kdir="/usr/src/linux-headers-$krel"
+[ -f "$chroot_dir$kdir/.config" ] || die "the headers of $krel have no .config ($chroot_dir$kdir)"
+modules="$dest/root/usr/lib/modules/$krel"
+image=""
+for f in "$modules/vmlinuz" "$dest/root/boot/vmlinuz-$krel"; do
+	[ -f "$f" ] && image=$f && break
+done
+[ -n "$image" ] || die "Debian's $krel packages hold no kernel image"
+
+# rust/: made by the kernel's own `make prepare` in the matching source, with the headers'
+# configuration and the kernel's compiler, as Debian's build did.
+if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
+	tarball=$(ls "$chroot_dir/usr/src/linux-source-$series".tar.* 2>/dev/null | head -n 1)
+	[ -n "$tarball" ] || die "linux-source-$series $kver holds no source tarball"
+	src="/build/linux-source-$series-$kver" obj="/build/rust-$krel"
+	if [ ! -e "$chroot_dir$src/.complete" ]; then
+		rm -rf "${chroot_dir:?}$src"
+		mkdir -p "$chroot_dir$src"
+		run_logged "$dest/rust.log" "extracting linux-source-$series $kver" \
+			tar -xf "$tarball" -C "$chroot_dir$src" --strip-components=1
+		touch "$chroot_dir$src/.complete"
+	fi
+	rm -rf "${chroot_dir:?}$obj"
+	mkdir -p "$chroot_dir$obj"
+	cp "$chroot_dir$kdir/.config" "$chroot_dir$obj/.config"
+	kmake=(make -C "$src" O="$obj" ARCH="$kbarch" CROSS_COMPILE="$cross"
+		CC="${cross}gcc-14" KERNELRELEASE="$krel")
+	[ "$karch" = arm64 ] && kmake+=(CC_COMPAT=arm-linux-gnueabihf-gcc-14)
+	run_logged "$dest/rust.log" "olddefconfig with $krel's configuration" \
+		in_chroot "${kmake[@]}" olddefconfig
+	# The configuration must come back as it was (the compilers and their features are
+	# the kernel's); only CC_CAN_LINK may differ, as the chroot has no arm64 C library.
+	if ! diff <(grep -v CC_CAN_LINK "$chroot_dir$kdir/.config") \
+		<(grep -v CC_CAN_LINK "$chroot_dir$obj/.config") >"$dest/config.diff"; then
+		cat "$dest/config.diff" >&2
+		die "olddefconfig changed $krel's configuration (above): the chroot's toolchain is not the kernel's"
+	fi
+	run_logged "$dest/rust.log" "regenerating rust/ for $krel (make prepare, ~1.5 min)" \
+		in_chroot "${kmake[@]}" -j"$(nproc)" prepare
+	mkdir -p "$chroot_dir$kdir/rust/kernel"
+	cp "$chroot_dir$obj"/rust/*.rmeta "$chroot_dir$obj"/rust/*.so "$chroot_dir$kdir/rust/"
+	cp "$chroot_dir$obj"/rust/kernel/generated_arch_*.rs "$chroot_dir$kdir/rust/kernel/"
+	if [ -f "$chroot_dir$obj/scripts/target.json" ]; then
+		# The headers' scripts/ is kbuild's, shared by the flavours of this ABI.
+		cp "$chroot_dir$obj/scripts/target.json" "$chroot_dir/usr/lib/linux-kbuild-$abi/scripts/"
+	fi
+	rm -rf "${chroot_dir:?}$obj"
+	touch "$chroot_dir$kdir/rust/.panicgen-complete"
+fi
+
+printf 'DEB_KREL=%q\nDEB_KVER=%q\nDEB_IMAGE=%q\nDEB_MODULES=%q\n' \
+	"$krel" "$kver" "$image" "$modules"
+printf 'DEB_KDIR=%q\nDEB_KCONFIG=%q\nDEB_CHROOT=%q\n' "$kdir" "$chroot_dir$kdir/.config" "$chroot_dir"
