@@ -3,25 +3,42 @@
 #
 # Build the guest initramfs for ARCH: static busybox, panicgen.ko, the init,
 # the kselftest-style selftests, and for kdump the static kexec loader, the
-# kernel image and a capture initramfs (busybox, init, makedumpfile), and the
-# kernel's LKDTM module when it has one (the benchmark's peer). Uses the
-# kernel's own gen_init_cpio, so no root privileges or device nodes on the host
-# are needed. Prints its path.
+# kernel image and a capture initramfs (busybox, init, makedumpfile). The
+# modules given after the options are loaded first, in that order, by both the
+# test and the capture kernel (a distribution kernel's virtio_blk and pvpanic;
+# .ko.xz is unpacked here). --lkdtm adds LKDTM's module (the benchmark's peer).
+# Uses gen_init_cpio, built from the kernel source once, so no root privileges
+# or device nodes on the host are needed. Prints its path (next to MODULE).
 #
-# Usage: mkinitramfs.sh ARCH KDIR MODULE
+# Usage: mkinitramfs.sh ARCH IMAGE MODULE [--lkdtm KO] [KO...]
 
 . "$(dirname "$0")/lib.sh"
 toolchain_env
 
-arch=${1:?usage: mkinitramfs.sh ARCH KDIR MODULE}
-kdir=${2:?}
-module=${3:?}
+usage="usage: mkinitramfs.sh ARCH IMAGE MODULE [--lkdtm KO] [KO...]"
+arch=${1:?$usage}
+image=${2:?$usage}
+module=${3:?$usage}
+shift 3
+lkdtm=""
+if [ "${1:-}" = --lkdtm ]; then
+	lkdtm=${2:?$usage}
+	shift 2
+fi
 karch=$(kernel_arch "$arch")
 bb_var="BUSYBOX_$karch"
 busybox=${!bb_var}
 [ -f "$busybox" ] || die "no busybox for $arch ($busybox): run 'make setup'"
-gen="$kdir/usr/gen_init_cpio"
-[ -x "$gen" ] || die "$gen missing: the kernel build in $kdir is incomplete"
+[ -f "$image" ] || die "$image missing: the kernel build is incomplete"
+
+# gen_init_cpio, a host program of the kernel source.
+gen_src="$KSRC/usr/gen_init_cpio.c"
+gen="$PANICGEN_CACHE/tools/gen_init_cpio-$(hash_inputs "$gen_src")"
+if [ ! -x "$gen" ]; then
+	mkdir -p "$(dirname "$gen")"
+	"clang$LLVM_SUFFIX" -O2 -o "$gen.tmp" "$gen_src" || die "building $gen_src failed"
+	mv "$gen.tmp" "$gen"
+fi
 
 guest="$PANICGEN_ROOT/scripts/guest"
 st="$PANICGEN_ROOT/selftests/panicgen"
@@ -29,13 +46,26 @@ root_var="GUESTROOT_$karch"
 groot=${!root_var:-}
 [ -d "$groot" ] || die "no makedumpfile tree for $arch ($groot): run 'make setup'"
 case $karch in
-x86_64) image="$kdir/arch/x86/boot/bzImage" triple=x86_64-linux-gnu ;;
-arm64) image="$kdir/arch/arm64/boot/Image" triple=aarch64-linux-gnu ;;
+x86_64) triple=x86_64-linux-gnu ;;
+arm64) triple=aarch64-linux-gnu ;;
 esac
-[ -f "$image" ] || die "$image missing: the kernel build in $kdir is incomplete"
 outdir=$(dirname "$module")
 out="$outdir/initramfs-$karch.cpio"
 capture="$outdir/capture-$karch.cpio"
+
+# The modules to load first, numbered in their order, unpacked if compressed.
+rm -rf "$outdir/boot-modules"
+mkdir -p "$outdir/boot-modules"
+n=0
+for ko; do
+	n=$((n + 1))
+	name=$(printf '%02d-%s' "$n" "$(basename "${ko%.xz}")")
+	case $ko in
+	*.ko.xz) xz -dc "$ko" >"$outdir/boot-modules/$name" || die "cannot unpack $ko" ;;
+	*.ko) cp "$ko" "$outdir/boot-modules/$name" || die "cannot copy $ko" ;;
+	*) die "$ko is not a kernel module (.ko or .ko.xz)" ;;
+	esac
+done
 
 # The static kdump loader (no libc for either arch).
 loader="$outdir/kexec-load"
@@ -93,7 +123,11 @@ base_list() {
 		file /bin/busybox $busybox 0755 0 0
 		slink /bin/sh busybox 0777 0 0
 		file /init $guest/init 0755 0 0
+		dir /modules 0755 0 0
 	LIST
+	for f in "$outdir"/boot-modules/*.ko; do
+		[ -e "$f" ] && printf 'file /modules/%s %s 0644 0 0\n' "$(basename "$f")" "$f"
+	done
 	dumper_list
 }
 
@@ -114,8 +148,7 @@ mv "$capture.tmp" "$capture"
 	for f in "$st"/*; do
 		printf 'file /selftests/%s %s 0755 0 0\n' "$(basename "$f")" "$f"
 	done
-	lkdtm="$kdir/drivers/misc/lkdtm/lkdtm.ko"
-	if [ -f "$lkdtm" ]; then
+	if [ -n "$lkdtm" ]; then
 		printf 'file /lkdtm.ko %s 0644 0 0\n' "$lkdtm"
 	fi
 } >"$out.list"

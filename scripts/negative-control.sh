@@ -37,7 +37,7 @@ grep -q 'PANICGEN_CANARY_OVERRUN 0' "$work/src/src/panicgen.h" ||
 	die "could not break STACK_CANARY in the copy (src/panicgen.h changed?)"
 make -C "$kdir" M="$work/src" MO="$work/mo" ARCH="$karch" LLVM="$LLVM_SUFFIX" modules \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "the broken copy did not build"; }
-initramfs=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$karch" "$kdir" "$work/mo/panicgen.ko")
+initramfs=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$karch" "$image" "$work/mo/panicgen.ko")
 status=0
 "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs" \
 	--out "$work/out" --no-selftest --contexts process STACK_CANARY >"$work/runner.log" 2>&1 || status=$?

@@ -16,9 +16,12 @@ S="$PANICGEN_ROOT/scripts"
 kdir=$("$S/build-kernel.sh" "$karch")
 ko=$("$S/build-module.sh" "$karch" "$kdir")
 "$S/check-canary.sh" "$karch" "$(dirname "$ko")/src/canary.o"
-initramfs=$("$S/mkinitramfs.sh" "$karch" "$kdir" "$ko")
 case $karch in
 x86_64) image="$kdir/arch/x86/boot/bzImage" ;;
 arm64) image="$kdir/arch/arm64/boot/Image" ;;
 esac
+extra=()
+lkdtm="$kdir/drivers/misc/lkdtm/lkdtm.ko"
+[ -f "$lkdtm" ] && extra=(--lkdtm "$lkdtm")
+initramfs=$("$S/mkinitramfs.sh" "$karch" "$image" "$ko" "${extra[@]}")
 printf 'KDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\n' "$kdir" "$image" "$ko" "$initramfs"
