@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Everything a VM run on Debian's stock kernel needs for ARCH: the kernel
+# (scripts/debian/kernel.sh), panicgen.ko built the standard way against its headers with its
+# own toolchain in the release's chroot (the build's own checks included: it stops if the
+# rustc or C compiler is not the kernel's), and the initramfs, which loads the stock kernel's
+# modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk) first.
+# Prints shell assignments: KREL IMAGE MODULE INITRAMFS KCONFIG.
+#
+# Usage: prepare.sh ARCH
+
+. "$(dirname "$0")/../lib.sh"
+
+karch=$(kernel_arch "${1:-x86_64}")
+S="$PANICGEN_ROOT/scripts"
+"$S/setup.sh"
+eval "$("$S/debian/kernel.sh" "$karch")"
+
+# The module: the project's sources copied into the chroot, built there.
+src="$DEB_CHROOT/build/panicgen-src"
+mo="/build/mo-$DEB_KREL"
+rm -rf "$src" "$DEB_CHROOT$mo"
+mkdir -p "$src/scripts" "$DEB_CHROOT$mo"
+cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/Makefile" "$PANICGEN_ROOT/src" "$src/"
+cp "$S/check-kdir.sh" "$src/scripts/"
+log="$DEB_CHROOT$mo/build.log"
+if ! "$S/debian/chroot.sh" run make -C /build/panicgen-src KDIR="$DEB_KDIR" MO="$mo" modules \
+	>"$log" 2>&1; then
+	cat "$log" >&2
+	die "panicgen.ko did not build against Debian's $DEB_KREL (log above, also in $log)"
+fi
+if grep -E '(^|[^a-z])(warning|error)(\[|:)' "$log" >&2; then
+	die "panicgen.ko built with warnings against Debian's $DEB_KREL (see above; full log $log)"
+fi
+module="$DEB_CHROOT$mo/panicgen.ko"
+
+# The stock kernel's modules the guest needs, each after what it depends on.
+case $karch in
+x86_64) wanted="pvpanic-mmio virtio_blk" ;;
+arm64) wanted="pvpanic-pci virtio_blk" ;;
+esac
+ordered=()
+add_module() { # name
+	local f dep
+	f=$(find "$DEB_MODULES/kernel" -name "$1.ko*" -print -quit)
+	[ -n "$f" ] || die "Debian's $DEB_KREL has no module $1"
+	case " ${ordered[*]} " in *" $f "*) return 0 ;; esac
+	for dep in $(xz -dcf "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+		add_module "$dep"
+	done
+	ordered+=("$f")
+}
+for m in $wanted; do
+	# Built in (not a module) is fine too.
+	if grep -q "/$m.ko" "$DEB_MODULES/modules.builtin" 2>/dev/null; then continue; fi
+	add_module "$m"
+done
+initramfs=$("$S/mkinitramfs.sh" "$karch" "$DEB_IMAGE" "$module" "${ordered[@]}")
+printf 'KREL=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\n' \
+	"$DEB_KREL" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG"
