@@ -42,8 +42,10 @@ fi
 
 guest="$PANICGEN_ROOT/scripts/guest"
 st="$PANICGEN_ROOT/selftests/panicgen"
+# The tree makedumpfile (and kexec, if it holds it) come from: the project's (make setup), or
+# a distribution kernel's own release's (PANICGEN_GUESTROOT).
 root_var="GUESTROOT_$karch"
-groot=${!root_var:-}
+groot=${PANICGEN_GUESTROOT:-${!root_var:-}}
 [ -d "$groot" ] || die "no makedumpfile tree for $arch ($groot): run 'make setup'"
 case $karch in
 x86_64) triple=x86_64-linux-gnu ;;
@@ -85,16 +87,20 @@ find_in_root() { # name
 	die "$1 (needed by makedumpfile) is not in $groot"
 }
 
-# makedumpfile, its ELF interpreter and every library it loads, transitively.
+# makedumpfile (and kexec, where the tree has it), their ELF interpreter and every library
+# they load, transitively.
 dumper_list() {
-	local bin="$groot/usr/bin/makedumpfile" interp todo seen="" lib
-	interp=$(llvm-readelf$LLVM_SUFFIX -l "$bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	local bins=(usr/bin/makedumpfile) bin interp todo seen="" lib
+	[ -x "$groot/usr/sbin/kexec" ] && bins+=(usr/sbin/kexec)
+	interp=$(llvm-readelf$LLVM_SUFFIX -l "$groot/usr/bin/makedumpfile" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 	[ -n "$interp" ] || die "cannot read makedumpfile's ELF interpreter"
 	printf 'dir /usr 0755 0 0\ndir /usr/bin 0755 0 0\ndir /usr/sbin 0755 0 0\n'
-	printf 'file /usr/bin/makedumpfile %s 0755 0 0\n' "$bin"
+	for bin in "${bins[@]}"; do
+		printf 'file /%s %s 0755 0 0\n' "$bin" "$groot/$bin"
+	done
 	printf 'dir /lib 0755 0 0\ndir /lib64 0755 0 0\ndir /lib/%s 0755 0 0\n' "$triple"
 	printf 'file %s %s 0755 0 0\n' "$interp" "$(find_in_root "$(basename "$interp")")"
-	todo=$bin
+	todo=$(printf "$groot/%s " "${bins[@]}")
 	while [ -n "$todo" ]; do
 		set -- $todo
 		todo=""

@@ -19,7 +19,7 @@ use core::fmt;
 pub(crate) enum Arch {
     /// x86_64 (QEMU `-M pc`).
     X86_64,
-    /// arm64 (QEMU `-M virt -cpu max`).
+    /// arm64 (QEMU `-M virt -cpu max,pauth-impdef=on`).
     Arm64,
 }
 

@@ -17,6 +17,7 @@
 #   DEB_KDIR      the headers directory, as the chroot sees it (module builds run there)
 #   DEB_KCONFIG   the kernel's .config (host path)
 #   DEB_CHROOT    the chroot
+#   DEB_VMLINUX   its DWARF vmlinux (from the -dbg package), for drgn
 #
 # Usage: kernel.sh ARCH   (x86_64 or arm64)
 
@@ -24,8 +25,8 @@
 
 karch=$(kernel_arch "${1:-x86_64}")
 case $karch in
-x86_64) darch=amd64 kbarch=x86 cross=x86_64-linux-gnu- ;;
-arm64) darch=arm64 kbarch=arm64 cross=aarch64-linux-gnu- ;;
+x86_64) darch=amd64 ;;
+arm64) darch=arm64 ;;
 esac
 CH="$(dirname "$0")/chroot.sh"
 chroot_dir=$("$CH" path)
@@ -108,9 +109,16 @@ if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
 	rm -rf "${chroot_dir:?}$obj"
 	mkdir -p "$chroot_dir$obj"
 	cp "$chroot_dir$kdir/.config" "$chroot_dir$obj/.config"
-	kmake=(make -C "$src" O="$obj" ARCH="$kbarch" CROSS_COMPILE="$cross"
-		CC="${cross}gcc-14" KERNELRELEASE="$krel")
-	[ "$karch" = arm64 ] && kmake+=(CC_COMPAT=arm-linux-gnueabihf-gcc-14)
+	# Debian's build settings are in the headers' .kernelvariables ("override NAME = VALUE":
+	# ARCH, KERNELRELEASE, CROSS_COMPILE, and arm64's compat vDSO compilers).
+	kmake=(make -C "$src" O="$obj")
+	while read -r name value; do
+		kmake+=("$name=$value")
+	done < <(sed -n 's/^override \([A-Z0-9_]*\) = \(.*\)$/\1 \2/p' "$chroot_dir$kdir/.kernelvariables")
+	# Its compilers are gcc-14, also for the compat vDSO.
+	kmake+=("CC=\$(CROSS_COMPILE)gcc-14")
+	grep -q '^override CROSS_COMPILE_COMPAT' "$chroot_dir$kdir/.kernelvariables" &&
+		kmake+=("CC_COMPAT=\$(CROSS_COMPILE_COMPAT)gcc-14")
 	run_logged "$dest/rust.log" "olddefconfig with $krel's configuration" \
 		in_chroot "${kmake[@]}" olddefconfig
 	# The configuration must come back as it was (the compilers and their features are
@@ -133,6 +141,24 @@ if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
 	touch "$chroot_dir$kdir/rust/.panicgen-complete"
 fi
 
+# The kernel's DWARF vmlinux, for drgn's reading of the dumps: only that file of the
+# -dbg package (1.2 GB, all modules' debug info), read until it is found.
+vmlinux="$dest/dbg/usr/lib/debug/boot/vmlinux-$krel"
+if [ ! -f "$vmlinux" ]; then
+	rm -rf "$dest/dbg"
+	mkdir -p "$dest/dbg"
+	run_logged "$dest/dbg.log" "fetching $krel's debug symbols (1.2 GB)" \
+		in_chroot sh -c 'mkdir -p /var/cache/panicgen-dbg && cd /var/cache/panicgen-dbg &&
+			rm -f ./*.deb && apt-get download -q "$1"' sh "linux-image-$krel-dbg:$darch=$kver"
+	deb=$(ls "$chroot_dir"/var/cache/panicgen-dbg/*.deb)
+	run_logged "$dest/dbg.log" "extracting $krel's vmlinux" \
+		sh -c 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence=1 -C "$2" "./usr/lib/debug/boot/vmlinux-$3"' \
+		sh "$deb" "$dest/dbg" "$krel"
+	rm -rf "$chroot_dir/var/cache/panicgen-dbg"
+	[ -f "$vmlinux" ] || die "linux-image-$krel-dbg holds no usr/lib/debug/boot/vmlinux-$krel"
+fi
+
 printf 'DEB_KREL=%q\nDEB_KVER=%q\nDEB_IMAGE=%q\nDEB_MODULES=%q\n' \
 	"$krel" "$kver" "$image" "$modules"
-printf 'DEB_KDIR=%q\nDEB_KCONFIG=%q\nDEB_CHROOT=%q\n' "$kdir" "$chroot_dir$kdir/.config" "$chroot_dir"
+printf 'DEB_KDIR=%q\nDEB_KCONFIG=%q\nDEB_CHROOT=%q\nDEB_VMLINUX=%q\n' \
+	"$kdir" "$chroot_dir$kdir/.config" "$chroot_dir" "$vmlinux"

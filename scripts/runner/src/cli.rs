@@ -166,6 +166,9 @@ pub struct RunArgs {
     /// report).
     #[arg(long)]
     pub kconfig: Option<PathBuf>,
+    /// The name of the kernel target, recorded in the results (debug, debian, user).
+    #[arg(long, default_value = "")]
+    pub target: String,
     /// Faults to run (default: all).
     pub faults: Vec<String>,
 }
@@ -220,6 +223,7 @@ pub struct Options {
     pub costs: Costs,
     /// The guest kernel's configuration, when given.
     pub kconfig: Option<KernelConfig>,
+    pub target: String,
 }
 
 impl RunArgs {
@@ -327,6 +331,7 @@ impl RunArgs {
                 .as_deref()
                 .map(KernelConfig::read)
                 .transpose()?,
+            target: self.target,
         })
     }
 }

@@ -4,7 +4,14 @@
 //! fault: the catalog's main report, an alternative one, or none (the run is then a `skip`
 //! naming the missing option, and the fault is not fired).
 
-use std::{collections::HashSet, fs, path::Path};
+use std::{
+    collections::{
+        HashMap,
+        HashSet, //
+    },
+    fs,
+    path::Path,
+};
 
 use crate::catalog::{
     Context,
@@ -17,6 +24,7 @@ use crate::catalog::{
 #[derive(Clone, Debug, Default)]
 pub struct KernelConfig {
     enabled: HashSet<String>,
+    strings: HashMap<String, String>,
 }
 
 impl KernelConfig {
@@ -36,13 +44,27 @@ impl KernelConfig {
     }
 
     pub fn parse(text: &str) -> Self {
-        let enabled = text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .filter(|(k, v)| k.starts_with("CONFIG_") && matches!(*v, "y" | "m"))
+        let options = || {
+            text.lines()
+                .filter_map(|l| l.split_once('='))
+                .filter(|(k, _)| k.starts_with("CONFIG_"))
+        };
+        let enabled = options()
+            .filter(|(_, v)| matches!(*v, "y" | "m"))
             .map(|(k, _)| k.to_string())
             .collect();
-        KernelConfig { enabled }
+        let strings = options()
+            .filter_map(|(k, v)| {
+                let v = v.strip_prefix('"')?.strip_suffix('"')?;
+                Some((k.to_string(), v.replace("\\\"", "\"").replace("\\\\", "\\")))
+            })
+            .collect();
+        KernelConfig { enabled, strings }
+    }
+
+    /// A string option's value (`CONFIG_CC_VERSION_TEXT`...), unquoted.
+    pub fn text(&self, option: &str) -> Option<&str> {
+        self.strings.get(option).map(String::as_str)
     }
 
     pub fn has(&self, option: &str) -> bool {
@@ -83,6 +105,10 @@ mod tests {
              CONFIG_RUSTC_VERSION_TEXT=\"rustc 1.85.1\"\n",
         );
         assert!(config.has("CONFIG_LKDTM") && !config.has("CONFIG_PROVE_LOCKING"));
+        assert_eq!(
+            config.text("CONFIG_RUSTC_VERSION_TEXT"),
+            Some("rustc 1.85.1")
+        );
         let spin = catalog::find("SPINLOCK_RECURSION").unwrap();
         let f = config.resolve(spin, Context::Process);
         assert_eq!(f.name, "SPINLOCK_RECURSION");

@@ -12,19 +12,12 @@ pub fn merge(shards: Vec<Results>) -> Result<Results, String> {
     let info = first
         .shard
         .ok_or("a results file without a shard: it is a whole matrix already")?;
-    let (arch, kernel, accel) = (
-        first.arch.clone(),
-        first.kernel.clone(),
-        first.accel.clone(),
-    );
     let mut seen = vec![false; info.count];
     let mut merged = Results {
-        arch,
-        kernel,
-        accel,
         shard: None,
         results: Vec::new(),
         selftest: None,
+        ..first.clone()
     };
     for s in shards {
         let Some(si) = s.shard else {
@@ -36,17 +29,14 @@ pub fn merge(shards: Vec<Results>) -> Result<Results, String> {
                 si.index, si.count, si.matrix_runs, info.index, info.count, info.matrix_runs
             ));
         }
-        if s.arch != merged.arch || s.kernel != merged.kernel || s.accel != merged.accel {
+        let what = |r: &Results| format!("{} {} {} ({})", r.target, r.arch, r.kernel, r.accel);
+        if what(&s) != what(&merged) {
             return Err(format!(
-                "shard {}/{} ran {} {} ({}), not {} {} ({})",
+                "shard {}/{} ran {}, not {}",
                 si.index,
                 si.count,
-                s.arch,
-                s.kernel,
-                s.accel,
-                merged.arch,
-                merged.kernel,
-                merged.accel
+                what(&s),
+                what(&merged)
             ));
         }
         if std::mem::replace(&mut seen[si.index - 1], true) {

@@ -24,6 +24,15 @@ use crate::{
 pub struct Results {
     pub arch: String,
     pub kernel: String,
+    /// The kernel target (`debug`, `debian`, `user`), as the run was told.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    /// The C compiler and the rustc that built the kernel (its `CONFIG_CC_VERSION_TEXT` and
+    /// `CONFIG_RUSTC_VERSION_TEXT`), when the run was given its configuration.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub compiler: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rustc: String,
     pub accel: String,
     /// Which slice of the matrix this is (absent: the whole matrix, or a merge of slices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,6 +435,9 @@ pub mod tests {
         Results {
             arch: "x86_64".into(),
             kernel: "7.3.4".into(),
+            target: "debug".into(),
+            compiler: "Debian clang version 19.1.7 (3~deb12u1)".into(),
+            rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
             accel: "tcg".into(),
             shard: None,
             results: vec![

@@ -95,12 +95,22 @@ pub fn run(opts: Options) -> Result<bool, String> {
     });
     let mut guests = guests;
     guests.clean_up();
+    let built_by = |option: &str| {
+        opts.kconfig
+            .as_ref()
+            .and_then(|k| k.text(option))
+            .unwrap_or_default()
+            .to_string()
+    };
     let results = Results {
         arch: arch.to_string(),
         kernel: release
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
             .unwrap_or_default(),
+        target: opts.target.clone(),
+        compiler: built_by("CONFIG_CC_VERSION_TEXT"),
+        rustc: built_by("CONFIG_RUSTC_VERSION_TEXT"),
         accel: accel.name().to_string(),
         shard: opts.shard.map(|s| ShardInfo {
             index: s.index,
