@@ -4,6 +4,7 @@
 #
 #   make run      set up, build the kernel + module, run the fault matrix in QEMU
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
+#                 TARGET=debug (default), debian or user (with KERNEL= and KDIR=);
 #                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
@@ -15,6 +16,10 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 ARCH ?= x86_64
 FAULTS ?=
+# The kernel `make run` uses: debug (the project's), debian (Debian's stock kernel) or user
+# (KERNEL=<image> KDIR=<its build tree>).
+TARGET ?= debug
+KERNEL ?=
 
 # Build against a clang-built kernel with the same LLVM unless told otherwise: a module must
 # be compiled by the compiler of its kernel.
@@ -55,7 +60,7 @@ setup:
 	scripts/setup.sh
 
 run:
-	scripts/run.sh $(ARCH) $(FAULTS)
+	PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) KDIR=$(KDIR) scripts/run.sh $(ARCH) $(FAULTS)
 
 check:
 	scripts/check.sh
@@ -76,4 +81,4 @@ docs:
 	scripts/runner.sh docs >Documentation/faults.rst
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile

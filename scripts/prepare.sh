@@ -1,27 +1,63 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Everything a VM run needs for ARCH, built or taken from the cache: toolchain,
-# kernel, panicgen.ko (with its canary verified in the object code) and the
-# initramfs. Prints shell assignments: KDIR IMAGE MODULE INITRAMFS.
+# Everything a VM run needs for ARCH on a kernel target, built or taken from the cache:
+#   debug   the project's own kernel (tinyconfig + scripts/kconfig, every debug option),
+#           built with clang and rustup's rustc; panicgen.ko's canary verified in the
+#           object code (the default)
+#   debian  Debian's stock kernel (scripts/debian/prepare.sh)
+#   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
+#           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
+#           build checks
+# Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
 #
-# Usage: prepare.sh ARCH
+# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, debian or user), KERNEL, KDIR
 
 . "$(dirname "$0")/lib.sh"
 
 karch=$(kernel_arch "${1:-x86_64}")
+target=${PANICGEN_TARGET:-debug}
 S="$PANICGEN_ROOT/scripts"
 
-"$S/setup.sh"
-kdir=$("$S/build-kernel.sh" "$karch")
-ko=$("$S/build-module.sh" "$karch" "$kdir")
-"$S/check-canary.sh" "$karch" "$(dirname "$ko")/src/canary.o"
-case $karch in
-x86_64) image="$kdir/arch/x86/boot/bzImage" ;;
-arm64) image="$kdir/arch/arm64/boot/Image" ;;
+# The test initramfs, and the assignments, for a kernel built in $1.
+finish() { # kdir image module [mkinitramfs options...]
+	local kdir=$1 image=$2 ko=$3 initramfs
+	shift 3
+	initramfs=$("$S/mkinitramfs.sh" "$karch" "$image" "$ko" "$@")
+	printf 'TARGET=%q\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
+		"$target" "$kdir" "$image" "$ko" "$initramfs" "$kdir/.config" "$kdir/vmlinux"
+}
+
+case $target in
+debug)
+	"$S/setup.sh"
+	kdir=$("$S/build-kernel.sh" "$karch")
+	ko=$("$S/build-module.sh" "$karch" "$kdir")
+	"$S/check-canary.sh" "$karch" "$(dirname "$ko")/src/canary.o"
+	case $karch in
+	x86_64) image="$kdir/arch/x86/boot/bzImage" ;;
+	arm64) image="$kdir/arch/arm64/boot/Image" ;;
+	esac
+	extra=()
+	lkdtm="$kdir/drivers/misc/lkdtm/lkdtm.ko"
+	[ -f "$lkdtm" ] && extra=(--lkdtm "$lkdtm")
+	finish "$kdir" "$image" "$ko" "${extra[@]}"
+	;;
+debian)
+	"$S/debian/prepare.sh" "$karch"
+	;;
+user)
+	[ -n "${KERNEL:-}" ] && [ -n "${KDIR:-}" ] ||
+		die "TARGET=user needs KERNEL=<kernel image> and KDIR=<the kernel's build tree>"
+	[ -f "$KERNEL" ] || die "KERNEL=$KERNEL is not a file"
+	"$S/setup.sh"
+	kdir=$(cd "$KDIR" && pwd)
+	mo="$PANICGEN_CACHE/module/user-$(hash_inputs "$kdir" "$kdir/.config")"
+	mkdir -p "$mo"
+	# No LLVM= or ARCH=: the Makefile takes them from the kernel's configuration.
+	make -C "$PANICGEN_ROOT" KDIR="$kdir" MO="$mo" modules >"$mo/build.log" 2>&1 ||
+		{ cat "$mo/build.log" >&2; die "panicgen.ko did not build against $kdir (log above)"; }
+	finish "$kdir" "$KERNEL" "$mo/panicgen.ko"
+	;;
+*) die "unknown target '$target' (debug, debian or user)" ;;
 esac
-extra=()
-lkdtm="$kdir/drivers/misc/lkdtm/lkdtm.ko"
-[ -f "$lkdtm" ] && extra=(--lkdtm "$lkdtm")
-initramfs=$("$S/mkinitramfs.sh" "$karch" "$image" "$ko" "${extra[@]}")
-printf 'KDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\n' "$kdir" "$image" "$ko" "$initramfs"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The main job: set up, build the kernel and panicgen.ko for ARCH, build the
-# initramfs and run the fault matrix in QEMU, one fresh VM per fault.
-# Results: out/ARCH/results.json, results.ktap, console/*.log.
+# The main job: set up, build the kernel target and panicgen.ko for ARCH, build
+# the initramfs and run the fault matrix in QEMU, every run from a guest that
+# never ran a fault. Results: out/TARGET/ARCH/results.json, results.ktap,
+# results.xml, console/*.log.
 #
 # Usage: run.sh [ARCH] [FAULT...]     (ARCH: x86_64 (default) or arm64)
-# Environment: PANICGEN_OUT (default <checkout>/out), PANICGEN_DUMP (none or
-# kdump: capture and check a vmcore of every fatal run), PANICGEN_RUNNER_ARGS
-# (extra runner options, e.g. "--timeout 120 --accel tcg").
+# Environment: PANICGEN_TARGET (debug (default), debian, or user with KERNEL= and
+# KDIR=: see scripts/prepare.sh), PANICGEN_OUT (default <checkout>/out),
+# PANICGEN_DUMP (none or kdump: capture and check a vmcore of every fatal run),
+# PANICGEN_RUNNER_ARGS (extra runner options, e.g. "--timeout 120 --accel tcg").
 
 . "$(dirname "$0")/lib.sh"
 
@@ -16,9 +18,9 @@ karch=$(kernel_arch "${1:-x86_64}")
 shift || true
 vars=$("$PANICGEN_ROOT/scripts/prepare.sh" "$karch")
 eval "$vars"
-out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$karch"
+out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$TARGET/$karch"
 rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
-exec "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$IMAGE" \
-	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$KDIR/vmlinux" --module "$MODULE" --kconfig "$KDIR/.config" \
-	--dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"
+exec "$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$karch" --kernel "$IMAGE" \
+	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$VMLINUX" --module "$MODULE" \
+	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"

@@ -25,7 +25,7 @@ pkgs=$("$CH" run apt-cache depends --recurse --no-recommends --no-suggests --no-
 	sed -n "s/^\\([a-z0-9][^ :]*\\)\\(:$darch\\)\\{0,1\\}\$/\\1/p" | sort -u)
 [ -n "$pkgs" ] || die "cannot list the packages of $tools for $darch"
 vers=$("$CH" run apt-cache policy $(printf "%s:$darch " $pkgs) |
-	awk '/^[a-z0-9]/ { p = $1 } /Candidate:/ { print p "=" $2 }')
+	awk '/^[a-z0-9]/ { p = $1; sub(/:$/, "", p) } /Candidate:/ && $2 != "(none)" { print p "=" $2 }')
 root="$PANICGEN_CACHE/guestroot/debian-$darch-$(hash_inputs "$vers")"
 if [ ! -e "$root/.complete" ]; then
 	rm -rf "$root" "$root.tmp"

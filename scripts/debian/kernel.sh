@@ -115,10 +115,12 @@ if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
 	while read -r name value; do
 		kmake+=("$name=$value")
 	done < <(sed -n 's/^override \([A-Z0-9_]*\) = \(.*\)$/\1 \2/p' "$chroot_dir$kdir/.kernelvariables")
-	# Its compilers are gcc-14, also for the compat vDSO.
-	kmake+=("CC=\$(CROSS_COMPILE)gcc-14")
+	# Its compiler (CC = ... $(CROSS_COMPILE)gcc-N there), also for the compat vDSO.
+	gcc=$(sed -n 's/^CC = .*$(CROSS_COMPILE)\(gcc[^ ]*\).*/\1/p' "$chroot_dir$kdir/.kernelvariables")
+	[ -n "$gcc" ] || die "cannot tell $krel's compiler from its headers' .kernelvariables"
+	kmake+=("CC=\$(CROSS_COMPILE)$gcc")
 	grep -q '^override CROSS_COMPILE_COMPAT' "$chroot_dir$kdir/.kernelvariables" &&
-		kmake+=("CC_COMPAT=\$(CROSS_COMPILE_COMPAT)gcc-14")
+		kmake+=("CC_COMPAT=\$(CROSS_COMPILE_COMPAT)$gcc")
 	run_logged "$dest/rust.log" "olddefconfig with $krel's configuration" \
 		in_chroot "${kmake[@]}" olddefconfig
 	# The configuration must come back as it was (the compilers and their features are
@@ -143,7 +145,7 @@ fi
 
 # The kernel's DWARF vmlinux, for drgn's reading of the dumps: only that file of the
 # -dbg package (1.2 GB, all modules' debug info), read until it is found.
-vmlinux="$dest/dbg/usr/lib/debug/boot/vmlinux-$krel"
+vmlinux="$dest/dbg/usr/lib/debug/lib/modules/$krel/vmlinux"
 if [ ! -f "$vmlinux" ]; then
 	rm -rf "$dest/dbg"
 	mkdir -p "$dest/dbg"
@@ -152,10 +154,10 @@ if [ ! -f "$vmlinux" ]; then
 			rm -f ./*.deb && apt-get download -q "$1"' sh "linux-image-$krel-dbg:$darch=$kver"
 	deb=$(ls "$chroot_dir"/var/cache/panicgen-dbg/*.deb)
 	run_logged "$dest/dbg.log" "extracting $krel's vmlinux" \
-		sh -c 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence=1 -C "$2" "./usr/lib/debug/boot/vmlinux-$3"' \
+		sh -c 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence=1 -C "$2" "./usr/lib/debug/lib/modules/$3/vmlinux"' \
 		sh "$deb" "$dest/dbg" "$krel"
 	rm -rf "$chroot_dir/var/cache/panicgen-dbg"
-	[ -f "$vmlinux" ] || die "linux-image-$krel-dbg holds no usr/lib/debug/boot/vmlinux-$krel"
+	[ -f "$vmlinux" ] || die "linux-image-$krel-dbg holds no usr/lib/debug/lib/modules/$krel/vmlinux"
 fi
 
 printf 'DEB_KREL=%q\nDEB_KVER=%q\nDEB_IMAGE=%q\nDEB_MODULES=%q\n' \

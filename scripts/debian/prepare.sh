@@ -6,7 +6,8 @@
 # own toolchain in the release's chroot (the build's own checks included: it stops if the
 # rustc or C compiler is not the kernel's), and the initramfs, which loads the stock kernel's
 # modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk) first.
-# Prints shell assignments: KREL IMAGE MODULE INITRAMFS KCONFIG.
+# Prints the shell assignments of scripts/prepare.sh: TARGET KDIR (the headers) IMAGE MODULE
+# INITRAMFS KCONFIG VMLINUX.
 #
 # Usage: prepare.sh ARCH
 
@@ -15,7 +16,8 @@
 karch=$(kernel_arch "${1:-x86_64}")
 S="$PANICGEN_ROOT/scripts"
 "$S/setup.sh"
-eval "$("$S/debian/kernel.sh" "$karch")"
+vars=$("$S/debian/kernel.sh" "$karch")
+eval "$vars"
 
 # The module: the project's sources copied into the chroot, built there.
 src="$DEB_CHROOT/build/panicgen-src"
@@ -35,10 +37,12 @@ if grep -E '(^|[^a-z])(warning|error)(\[|:)' "$log" >&2; then
 fi
 module="$DEB_CHROOT$mo/panicgen.ko"
 
-# The stock kernel's modules the guest needs, each after what it depends on.
+# The stock kernel's modules the guest needs (OPTION:module), each after what it depends on;
+# built in, or not there at all (Debian's arm64 kernel has no pvpanic), there is nothing to
+# load.
 case $karch in
-x86_64) wanted="pvpanic-mmio virtio_blk" ;;
-arm64) wanted="pvpanic-pci virtio_blk" ;;
+x86_64) wanted="CONFIG_PVPANIC_MMIO:pvpanic-mmio CONFIG_VIRTIO_BLK:virtio_blk" ;;
+arm64) wanted="CONFIG_PVPANIC_PCI:pvpanic-pci CONFIG_VIRTIO_BLK:virtio_blk" ;;
 esac
 ordered=()
 add_module() { # name
@@ -51,11 +55,12 @@ add_module() { # name
 	done
 	ordered+=("$f")
 }
-for m in $wanted; do
-	# Built in (not a module) is fine too.
-	if grep -q "/$m.ko" "$DEB_MODULES/modules.builtin" 2>/dev/null; then continue; fi
-	add_module "$m"
+for w in $wanted; do
+	grep -q "^${w%%:*}=m" "$DEB_KCONFIG" && add_module "${w#*:}"
 done
-initramfs=$("$S/mkinitramfs.sh" "$karch" "$DEB_IMAGE" "$module" "${ordered[@]}")
-printf 'KREL=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\n' \
-	"$DEB_KREL" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG"
+# Its capture initramfs has the release's own makedumpfile and kexec-tools.
+guestroot=$("$S/debian/guestroot.sh" "$karch")
+initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMAGE" "$module" \
+	"${ordered[@]}")
+printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
+	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
