@@ -55,8 +55,9 @@ impl DumpMode {
 /// Memory the guest kernel reserves for the capture kernel (`crashkernel=`).
 pub const CRASHKERNEL_SIZE: &str = "160M";
 
-/// Size of the sparse vmcore disk (a -d 31 dump of a 512 MiB guest is a few MiB).
-const DISK_BYTES: u64 = 256 << 20;
+/// Size of the sparse vmcore disk: room for an unfiltered ELF dump of the 512 MiB guest (a
+/// filtered one is ~12 MB).
+const DISK_BYTES: u64 = 1 << 30;
 
 /// Why a run asked for a dump has none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,25 +111,36 @@ pub fn create_disk(path: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create the vmcore disk {}: {e}", path.display()))
 }
 
-/// Parses `PANICGEN-VMCORE 1 kdump <size> <offset MiB>`: (size, byte offset).
-fn parse_header(header: &[u8]) -> Option<(u64, u64)> {
+/// Parses `PANICGEN-VMCORE 1 <format> <size> <offset MiB>`: (format, size, byte offset).
+fn parse_header(header: &[u8]) -> Option<(&'static str, u64, u64)> {
     let line = header.split(|&b| b == b'\n').next()?;
     let line = std::str::from_utf8(line).ok()?;
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
-        [magic, version, "kdump", size, offset]
+        [magic, version, format, size, offset]
             if *magic == disk::MAGIC && *version == disk::VERSION =>
         {
+            let format = [disk::KDUMP, disk::ELF].into_iter().find(|f| f == format)?;
             let size: u64 = size.parse().ok()?;
             let offset: u64 = offset.parse().ok()?;
-            (size > 0).then_some((size, offset << 20))
+            (size > 0).then_some((format, size, offset << 20))
         }
         _ => None,
     }
 }
 
-/// Copies the vmcore the capture kernel wrote on `disk_file` to `dest`; returns its size.
-pub fn extract(disk_file: &Path, dest: &Path) -> Result<u64, MissingDump> {
+/// What a dump on the disk is, for people.
+pub fn describe_format(format: &str) -> &'static str {
+    if format == disk::ELF {
+        "unfiltered ELF: makedumpfile could not read this kernel"
+    } else {
+        "kdump-compressed, filtered by makedumpfile"
+    }
+}
+
+/// Copies the vmcore the capture kernel wrote on `disk_file` to `dest`; returns its size
+/// and its format ([`disk::KDUMP`] or [`disk::ELF`]).
+pub fn extract(disk_file: &Path, dest: &Path) -> Result<(u64, &'static str), MissingDump> {
     let host = |what: &str, p: &Path, e: std::io::Error| {
         MissingDump::Host(format!("cannot {what} {}: {e}", p.display()))
     };
@@ -136,7 +148,7 @@ pub fn extract(disk_file: &Path, dest: &Path) -> Result<u64, MissingDump> {
     let mut header = [0u8; 512];
     f.read_exact(&mut header)
         .map_err(|e| host("read", disk_file, e))?;
-    let (size, offset) = parse_header(&header).ok_or(MissingDump::NothingWritten)?;
+    let (format, size, offset) = parse_header(&header).ok_or(MissingDump::NothingWritten)?;
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| host("read", disk_file, e))?;
     let mut out = File::create(dest).map_err(|e| host("write", dest, e))?;
@@ -144,7 +156,7 @@ pub fn extract(disk_file: &Path, dest: &Path) -> Result<u64, MissingDump> {
     if copied != size {
         return Err(MissingDump::Truncated { copied, size });
     }
-    Ok(size)
+    Ok((size, format))
 }
 
 /// The host-side dump: waits for the guest's panic event, then has QEMU write the guest's
@@ -307,8 +319,13 @@ mod tests {
     fn header_round_trip() {
         assert_eq!(
             parse_header(b"PANICGEN-VMCORE 1 kdump 12345 1\n\0\0"),
-            Some((12345, 1 << 20))
+            Some(("kdump", 12345, 1 << 20))
         );
+        assert_eq!(
+            parse_header(b"PANICGEN-VMCORE 1 elf 7 2\n"),
+            Some(("elf", 7, 2 << 20))
+        );
+        assert_eq!(parse_header(b"PANICGEN-VMCORE 1 tar 7 2\n"), None);
         assert_eq!(parse_header(&[0u8; 512]), None);
         assert_eq!(parse_header(b"PANICGEN-VMCORE 1 kdump 0 1\n"), None);
         assert_eq!(parse_header(b"PANICGEN-VMCORE 2 kdump 5 1\n"), None);
@@ -331,7 +348,7 @@ mod tests {
         data.resize(1 << 20, 0);
         data.extend_from_slice(b"KDUMP");
         fs::write(&disk, &data).unwrap();
-        assert_eq!(extract(&disk, &dir.join("vmcore")).unwrap(), 5);
+        assert_eq!(extract(&disk, &dir.join("vmcore")).unwrap(), (5, "kdump"));
         assert_eq!(fs::read(dir.join("vmcore")).unwrap(), b"KDUMP");
         let _ = fs::remove_dir_all(&dir);
     }

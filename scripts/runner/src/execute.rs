@@ -197,12 +197,14 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         .map(|r| console_phases(r, verdict_line))
         .unwrap_or_default();
     // The dump: off the disk (kdump) or from the host (QMP), then read by drgn.
+    let mut format_note = None;
     let evidence = match mode {
         DumpMode::None => None,
         _ => {
             let captured = if mode == DumpMode::Kdump {
                 let t = Instant::now();
-                let got = dump::extract(&disk, &vmcore).map(|_| ());
+                let got = dump::extract(&disk, &vmcore)
+                    .map(|(_, format)| format_note = Some(dump::describe_format(format)));
                 phases.extract_s = Some(t.elapsed().as_secs_f64());
                 got
             } else {
@@ -282,13 +284,20 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
             &vmcore,
             &dir,
             !opts.keep_passed_vmcores && result.verdict == Verdict::Pass,
+            format_note,
         ));
     }
     (result, decision)
 }
 
 /// The dump part of a result; a passing run's vmcore is deleted if `delete`.
-fn dump_result(decision: &Decision, vmcore: &Path, dir: &Path, delete: bool) -> DumpResult {
+fn dump_result(
+    decision: &Decision,
+    vmcore: &Path,
+    dir: &Path,
+    delete: bool,
+    format: Option<&str>,
+) -> DumpResult {
     let mut checks: BTreeMap<String, CheckResult> = decision
         .checks
         .iter()
@@ -304,7 +313,11 @@ fn dump_result(decision: &Decision, vmcore: &Path, dir: &Path, delete: bool) -> 
         .collect();
     let mut kept = None;
     if let Ok(meta) = fs::metadata(vmcore) {
-        let mut note = format!(" ({} MB)", meta.len().div_ceil(1 << 20));
+        let mut note = format!(" ({} MB", meta.len().div_ceil(1 << 20));
+        if let Some(format) = format {
+            note += &format!(", {format}");
+        }
+        note += ")";
         if delete {
             // Checked and passed: only a failed run's dump is worth its disk space.
             let _ = fs::remove_file(vmcore);

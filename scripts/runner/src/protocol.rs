@@ -164,10 +164,14 @@ pub fn strip_timestamp(line: &str) -> &str {
 }
 
 /// The vmcore disk the capture kernel writes: a one-line header,
-/// `PANICGEN-VMCORE 1 kdump <bytes> <offset MiB>`, and the dump at that offset.
+/// `PANICGEN-VMCORE 1 <format> <bytes> <offset MiB>`, and the dump at that offset.
 pub mod disk {
     pub const MAGIC: &str = "PANICGEN-VMCORE";
     pub const VERSION: &str = "1";
+    /// makedumpfile's kdump-compressed format, filtered at the dump level.
+    pub const KDUMP: &str = "kdump";
+    /// `/proc/vmcore` as it is, unfiltered, where makedumpfile cannot read the kernel.
+    pub const ELF: &str = "elf";
 }
 
 #[cfg(test)]
@@ -202,11 +206,10 @@ mod tests {
         }
         assert!(INIT.contains(&format!("[ \"$verb\" = {FIRE} ]")));
         assert!(INIT.contains(&format!("{LKDTM_TARGET}*)")));
-        assert!(INIT.contains(&format!(
-            "'{} {} kdump %s %s\\n'",
-            disk::MAGIC,
-            disk::VERSION
-        )));
+        assert!(INIT.contains(&format!("'{} {} %s %s %s\\n'", disk::MAGIC, disk::VERSION)));
+        for format in [disk::KDUMP, disk::ELF] {
+            assert!(INIT.contains(&format!("format={format} ")));
+        }
     }
 
     #[test]
