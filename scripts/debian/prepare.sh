@@ -7,7 +7,7 @@
 # rustc or C compiler is not the kernel's), and the initramfs, which loads the stock kernel's
 # modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk) first.
 # Prints the shell assignments of scripts/prepare.sh: TARGET KDIR (the headers) IMAGE MODULE
-# INITRAMFS KCONFIG VMLINUX.
+# INITRAMFS KCONFIG VMLINUX CRASHKERNEL.
 #
 # Usage: prepare.sh ARCH
 
@@ -64,3 +64,7 @@ initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMA
 	"${ordered[@]}")
 printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
+# The stock kernel needs more room to capture than the project's: it is bigger, and its
+# filtered dump (~72 MB, staged in the capture kernel's memory) too. With 160M makedumpfile
+# is killed for memory.
+echo CRASHKERNEL=256M

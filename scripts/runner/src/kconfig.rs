@@ -24,7 +24,7 @@ use crate::catalog::{
 #[derive(Clone, Debug, Default)]
 pub struct KernelConfig {
     enabled: HashSet<String>,
-    strings: HashMap<String, String>,
+    values: HashMap<String, String>,
 }
 
 impl KernelConfig {
@@ -53,18 +53,21 @@ impl KernelConfig {
             .filter(|(_, v)| matches!(*v, "y" | "m"))
             .map(|(k, _)| k.to_string())
             .collect();
-        let strings = options()
-            .filter_map(|(k, v)| {
-                let v = v.strip_prefix('"')?.strip_suffix('"')?;
-                Some((k.to_string(), v.replace("\\\"", "\"").replace("\\\\", "\\")))
-            })
+        let values = options()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        KernelConfig { enabled, strings }
+        KernelConfig { enabled, values }
     }
 
-    /// A string option's value (`CONFIG_CC_VERSION_TEXT`...), unquoted.
+    /// An option's value as written (`y`, `0`, `"text"`).
+    pub fn value(&self, option: &str) -> Option<&str> {
+        self.values.get(option).map(String::as_str)
+    }
+
+    /// A string option's value (`CONFIG_CC_VERSION_TEXT`...), unquoted (the kernel's
+    /// version texts hold no quotes or backslashes).
     pub fn text(&self, option: &str) -> Option<&str> {
-        self.strings.get(option).map(String::as_str)
+        self.value(option)?.strip_prefix('"')?.strip_suffix('"')
     }
 
     pub fn has(&self, option: &str) -> bool {

@@ -64,6 +64,9 @@ pub enum Event {
     TriggerReturned,
     /// `selftest exit <status>`.
     SelftestExit,
+    /// `fault name=... expect=...`: a line of the module's `faults` file, copied before the
+    /// selftest runs.
+    Fault,
     /// `capture kernel booted <release>`: init runs in the capture kernel.
     CaptureBooted,
     /// `capture failed: <why>`.
@@ -75,7 +78,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 13] = [
+    pub const ALL: [Event; 14] = [
         Event::Booted,
         Event::ModuleLoaded,
         Event::InsmodFailed,
@@ -85,6 +88,7 @@ impl Event {
         Event::Firing,
         Event::TriggerReturned,
         Event::SelftestExit,
+        Event::Fault,
         Event::CaptureBooted,
         Event::CaptureFailed,
         Event::VmcoreSaved,
@@ -103,6 +107,7 @@ impl Event {
             Event::Firing => "firing",
             Event::TriggerReturned => "trigger returned",
             Event::SelftestExit => "selftest exit",
+            Event::Fault => "fault",
             Event::CaptureBooted => "capture kernel booted",
             Event::CaptureFailed => "capture failed",
             Event::VmcoreSaved => "vmcore saved",

@@ -35,11 +35,25 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
             Control::Continue
         }
     });
+    let listing: Vec<&str> = run
+        .lines
+        .iter()
+        .filter_map(|l| match protocol::event(l) {
+            Some((Event::Fault, rest)) => Some(rest),
+            _ => None,
+        })
+        .collect();
+    let kernel = g.opts.kconfig.as_ref();
     let d = verdict::selftest::decide(SelftestFacts {
         ktap: ktap::parse(&run.lines),
         finished: protocol::find(&run.lines, Event::SelftestExit).is_some(),
         kunit: ktap::parse_kunit(&run.lines, ktap::KUNIT_SUITE),
         suite: ktap::KUNIT_SUITE,
+        kunit_expected: kernel.is_none_or(|k| k.has("CONFIG_KUNIT")),
+        // Without the kernel's configuration the runner cannot tell what it does.
+        listing: kernel.map_or_else(Vec::new, |k| {
+            verdict::listing::compare(&listing, g.opts.arch, k)
+        }),
     });
     let verdict = d.cause.map_or(Verdict::Pass, verdict::Cause::verdict);
     SelftestResult {

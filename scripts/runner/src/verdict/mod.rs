@@ -10,6 +10,7 @@
 
 pub mod console;
 pub mod dump;
+pub mod listing;
 pub mod selftest;
 
 use serde::{

@@ -24,6 +24,10 @@ pub struct SelftestFacts {
     pub kunit: Option<Kunit>,
     /// The suite's name, for the reasons.
     pub suite: &'static str,
+    /// Whether the kernel can run KUnit suites (`CONFIG_KUNIT`); without, the suite is a skip.
+    pub kunit_expected: bool,
+    /// The `faults` file held to the catalog, a case per fault ([`super::listing`]).
+    pub listing: Vec<SubTest>,
 }
 
 /// The selftest's decision: its cases (KTAP, then KUnit as `kunit.<case>`), and why it did
@@ -42,6 +46,8 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
         finished,
         kunit,
         suite,
+        kunit_expected,
+        listing,
     } = facts;
     let mut tests = ktap.tests;
     let (mut cause, mut reason) = match ktap.plan {
@@ -87,6 +93,11 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
                 };
             }
         }
+        None if !kunit_expected => tests.push(SubTest {
+            name: format!("kunit.{suite}"),
+            verdict: Verdict::Skip,
+            reason: "CONFIG_KUNIT is not set in this kernel".into(),
+        }),
         None if cause.is_none() => {
             cause = Some(Cause::SelftestIncomplete);
             reason = format!(
@@ -94,6 +105,15 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
             );
         }
         None => {}
+    }
+    let wrong = failed_names(&listing);
+    tests.extend(listing);
+    if cause.is_none() && !wrong.is_empty() {
+        cause = Some(Cause::CaseFailed);
+        reason = format!(
+            "the faults file says otherwise than this kernel does: {}",
+            wrong.join(", ")
+        );
     }
     SelftestDecision {
         tests,
@@ -135,6 +155,8 @@ mod tests {
             finished,
             kunit: ktap::parse_kunit(&all, "panicgen_catalog"),
             suite: "panicgen_catalog",
+            kunit_expected: true,
+            listing: Vec::new(),
         })
     }
 
