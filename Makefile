@@ -59,8 +59,11 @@ clean:
 setup:
 	scripts/setup.sh
 
+# Without this make's command line (MAKEFLAGS): the kernel builds inside would take TARGET=
+# and the rest as their own (bindgen reads TARGET as a target triple).
 run:
-	PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) KDIR=$(KDIR) scripts/run.sh $(ARCH) $(FAULTS)
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TARGET PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) \
+		KDIR=$(KDIR) scripts/run.sh $(ARCH) $(FAULTS)
 
 check:
 	scripts/check.sh

@@ -64,7 +64,9 @@ initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMA
 	"${ordered[@]}")
 printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
-# The stock kernel needs more room to capture than the project's: it is bigger, and its
-# filtered dump (~72 MB, staged in the capture kernel's memory) too. With 160M makedumpfile
-# is killed for memory.
-echo CRASHKERNEL=256M
+# On x86_64 the stock kernel needs more room to capture than the project's: it is bigger,
+# and so is its filtered dump (~72 MB, staged in the capture kernel's memory); with 160M
+# makedumpfile is killed for memory. arm64 writes its unfiltered dump straight to the disk,
+# and a 512 MiB guest cannot reserve 256M there ("cannot allocate crashkernel").
+[ "$karch" = x86_64 ] && echo CRASHKERNEL=256M
+exit 0
