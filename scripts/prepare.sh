@@ -9,8 +9,7 @@
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
-# Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX, and
-# CRASHKERNEL where the target needs another crashkernel= than the runner's.
+# Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
 #
 # Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, debian or user), KERNEL, KDIR
 

@@ -16,7 +16,6 @@
 
 karch=$(kernel_arch "${1:-x86_64}")
 shift || true
-CRASHKERNEL=""
 vars=$("$PANICGEN_ROOT/scripts/prepare.sh" "$karch")
 eval "$vars"
 out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$TARGET/$karch"
@@ -24,5 +23,4 @@ rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
 exec "$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$karch" --kernel "$IMAGE" \
 	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$VMLINUX" --module "$MODULE" \
-	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" ${CRASHKERNEL:+--crashkernel "$CRASHKERNEL"} \
-	${PANICGEN_RUNNER_ARGS:-} "$@"
+	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"

@@ -7,7 +7,7 @@
 # rustc or C compiler is not the kernel's), and the initramfs, which loads the stock kernel's
 # modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk) first.
 # Prints the shell assignments of scripts/prepare.sh: TARGET KDIR (the headers) IMAGE MODULE
-# INITRAMFS KCONFIG VMLINUX CRASHKERNEL.
+# INITRAMFS KCONFIG VMLINUX.
 #
 # Usage: prepare.sh ARCH
 
@@ -64,9 +64,3 @@ initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMA
 	"${ordered[@]}")
 printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
-# On x86_64 the stock kernel needs more room to capture than the project's: it is bigger,
-# and so is its filtered dump (~72 MB, staged in the capture kernel's memory); with 160M
-# makedumpfile is killed for memory. arm64 writes its unfiltered dump straight to the disk,
-# and a 512 MiB guest cannot reserve 256M there ("cannot allocate crashkernel").
-[ "$karch" = x86_64 ] && echo CRASHKERNEL=256M
-exit 0

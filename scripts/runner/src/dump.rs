@@ -27,7 +27,7 @@ use serde_json::{
     Value, //
 };
 
-use crate::{protocol::disk, qmp::Qmp, symbols::demangle};
+use crate::{qmp::Qmp, symbols::demangle};
 
 /// How a fatal run's memory is captured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -54,10 +54,6 @@ impl DumpMode {
 
 /// Memory the guest kernel reserves for the capture kernel (`crashkernel=`).
 pub const CRASHKERNEL_SIZE: &str = "160M";
-
-/// Size of the sparse vmcore disk: room for an unfiltered ELF dump of the 512 MiB guest (a
-/// filtered one is ~12 MB).
-const DISK_BYTES: u64 = 1 << 30;
 
 /// Why a run asked for a dump has none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,64 +95,6 @@ pub enum Evidence {
     Missing(MissingDump),
     /// A dump was written but drgn could not read it.
     Unreadable(String),
-}
-
-/// Creates the empty (sparse) vmcore disk for one run.
-pub fn create_disk(path: &Path) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    File::create(path)
-        .and_then(|f| f.set_len(DISK_BYTES))
-        .map_err(|e| format!("cannot create the vmcore disk {}: {e}", path.display()))
-}
-
-/// Parses `PANICGEN-VMCORE 1 <format> <size> <offset MiB>`: (format, size, byte offset).
-fn parse_header(header: &[u8]) -> Option<(&'static str, u64, u64)> {
-    let line = header.split(|&b| b == b'\n').next()?;
-    let line = std::str::from_utf8(line).ok()?;
-    let words: Vec<&str> = line.split_whitespace().collect();
-    match words.as_slice() {
-        [magic, version, format, size, offset]
-            if *magic == disk::MAGIC && *version == disk::VERSION =>
-        {
-            let format = [disk::KDUMP, disk::ELF].into_iter().find(|f| f == format)?;
-            let size: u64 = size.parse().ok()?;
-            let offset: u64 = offset.parse().ok()?;
-            (size > 0).then_some((format, size, offset << 20))
-        }
-        _ => None,
-    }
-}
-
-/// What a dump on the disk is, for people.
-pub fn describe_format(format: &str) -> &'static str {
-    if format == disk::ELF {
-        "unfiltered ELF: makedumpfile could not read this kernel"
-    } else {
-        "kdump-compressed, filtered by makedumpfile"
-    }
-}
-
-/// Copies the vmcore the capture kernel wrote on `disk_file` to `dest`; returns its size
-/// and its format ([`disk::KDUMP`] or [`disk::ELF`]).
-pub fn extract(disk_file: &Path, dest: &Path) -> Result<(u64, &'static str), MissingDump> {
-    let host = |what: &str, p: &Path, e: std::io::Error| {
-        MissingDump::Host(format!("cannot {what} {}: {e}", p.display()))
-    };
-    let mut f = File::open(disk_file).map_err(|e| host("open", disk_file, e))?;
-    let mut header = [0u8; 512];
-    f.read_exact(&mut header)
-        .map_err(|e| host("read", disk_file, e))?;
-    let (format, size, offset) = parse_header(&header).ok_or(MissingDump::NothingWritten)?;
-    f.seek(SeekFrom::Start(offset))
-        .map_err(|e| host("read", disk_file, e))?;
-    let mut out = File::create(dest).map_err(|e| host("write", dest, e))?;
-    let copied = std::io::copy(&mut f.take(size), &mut out).map_err(|e| host("write", dest, e))?;
-    if copied != size {
-        return Err(MissingDump::Truncated { copied, size });
-    }
-    Ok((size, format))
 }
 
 /// The host-side dump: waits for the guest's panic event, then has QEMU write the guest's
@@ -314,44 +252,6 @@ fn parse_facts(doc: &Value) -> DumpFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_round_trip() {
-        assert_eq!(
-            parse_header(b"PANICGEN-VMCORE 1 kdump 12345 1\n\0\0"),
-            Some(("kdump", 12345, 1 << 20))
-        );
-        assert_eq!(
-            parse_header(b"PANICGEN-VMCORE 1 elf 7 2\n"),
-            Some(("elf", 7, 2 << 20))
-        );
-        assert_eq!(parse_header(b"PANICGEN-VMCORE 1 tar 7 2\n"), None);
-        assert_eq!(parse_header(&[0u8; 512]), None);
-        assert_eq!(parse_header(b"PANICGEN-VMCORE 1 kdump 0 1\n"), None);
-        assert_eq!(parse_header(b"PANICGEN-VMCORE 2 kdump 5 1\n"), None);
-    }
-
-    #[test]
-    fn extract_reads_what_the_guest_wrote() {
-        let dir = std::env::temp_dir().join(format!("panicgen-dump-test-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let disk = dir.join("disk");
-        create_disk(&disk).unwrap();
-        assert_eq!(
-            extract(&disk, &dir.join("none")),
-            Err(MissingDump::NothingWritten)
-        );
-        assert!(MissingDump::NothingWritten
-            .to_string()
-            .starts_with("no vmcore"));
-        let mut data = b"PANICGEN-VMCORE 1 kdump 5 1\n".to_vec();
-        data.resize(1 << 20, 0);
-        data.extend_from_slice(b"KDUMP");
-        fs::write(&disk, &data).unwrap();
-        assert_eq!(extract(&disk, &dir.join("vmcore")).unwrap(), (5, "kdump"));
-        assert_eq!(fs::read(dir.join("vmcore")).unwrap(), b"KDUMP");
-        let _ = fs::remove_dir_all(&dir);
-    }
 
     #[test]
     fn sparse_copy_keeps_the_bytes() {

@@ -52,6 +52,7 @@ use crate::{
         End,
         VmRun, //
     },
+    vmcore_disk,
 };
 
 /// A token unique to one attempt of one run, echoed by the module's trigger line.
@@ -126,7 +127,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
     let mut setup = Ok(());
     if matcher.is_ok() && opts.dump == DumpMode::Kdump {
         // Every guest of a kdump run has the vmcore disk (the saved one was saved with it).
-        setup = dump::create_disk(&disk);
+        setup = vmcore_disk::create(&disk);
     }
     if setup.is_ok() && mode != DumpMode::None {
         let _ = fs::remove_file(&vmcore);
@@ -203,8 +204,8 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         _ => {
             let captured = if mode == DumpMode::Kdump {
                 let t = Instant::now();
-                let got = dump::extract(&disk, &vmcore)
-                    .map(|(_, format)| format_note = Some(dump::describe_format(format)));
+                let got = vmcore_disk::extract(&disk, &vmcore)
+                    .map(|(_, format)| format_note = Some(vmcore_disk::describe_format(format)));
                 phases.extract_s = Some(t.elapsed().as_secs_f64());
                 got
             } else {

@@ -21,10 +21,7 @@ use crate::{
         Options,
         Suite, //
     },
-    dump::{
-        self,
-        DumpMode, //
-    },
+    dump::DumpMode,
     plan::Run,
     protocol::{
         self,
@@ -38,6 +35,7 @@ use crate::{
         OnPanic,
         VmSpec, //
     },
+    vmcore_disk,
 };
 
 /// Guest memory; the kdump reservation comes out of it.
@@ -167,7 +165,7 @@ impl<'a> Guests<'a> {
             .map_or("template".into(), |s| s.to_string_lossy().into_owned());
         let disk = opts.out.join("disks").join(format!("{n}.img"));
         if opts.dump == DumpMode::Kdump {
-            dump::create_disk(&disk)?;
+            vmcore_disk::create(&disk)?;
         }
         self.fit_for_dumps(&mut spec, Some(&disk));
         spec.on_panic = OnPanic::Continue;

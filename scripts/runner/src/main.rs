@@ -34,6 +34,7 @@ mod symbols;
 mod title;
 mod verdict;
 mod vm;
+mod vmcore_disk;
 
 use std::process::ExitCode;
 

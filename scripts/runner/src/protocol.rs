@@ -71,7 +71,7 @@ pub enum Event {
     CaptureBooted,
     /// `capture failed: <why>`.
     CaptureFailed,
-    /// `vmcore saved: <bytes> bytes`: the dump is on the disk.
+    /// `vmcore saved: <format>`: the dump is on the disk.
     VmcoreSaved,
     /// The guest is about to reboot (QEMU exits: `-no-reboot`).
     Done,
@@ -173,8 +173,9 @@ pub fn strip_timestamp(line: &str) -> &str {
 pub mod disk {
     pub const MAGIC: &str = "PANICGEN-VMCORE";
     pub const VERSION: &str = "1";
-    /// makedumpfile's kdump-compressed format, filtered at the dump level.
-    pub const KDUMP: &str = "kdump";
+    /// makedumpfile's flattened format (`-F`), filtered at the dump level: a self-delimiting
+    /// stream (its size field is 0) that the host turns back into a kdump-compressed file.
+    pub const FLAT: &str = "flat";
     /// `/proc/vmcore` as it is, unfiltered, where makedumpfile cannot read the kernel.
     pub const ELF: &str = "elf";
 }
@@ -212,7 +213,7 @@ mod tests {
         assert!(INIT.contains(&format!("[ \"$verb\" = {FIRE} ]")));
         assert!(INIT.contains(&format!("{LKDTM_TARGET}*)")));
         assert!(INIT.contains(&format!("'{} {} %s %s %s\\n'", disk::MAGIC, disk::VERSION)));
-        for format in [disk::KDUMP, disk::ELF] {
+        for format in [disk::FLAT, disk::ELF] {
             assert!(INIT.contains(&format!("format={format} ")));
         }
     }
