@@ -27,7 +27,7 @@ jobs=${PANICGEN_BENCH_JOBS:-2}
 specs=()
 for arch in ${*:-x86_64 arm64}; do
 	karch=$(kernel_arch "$arch")
-	vars=$("$S/prepare.sh" "$karch")
+	vars=$(PANICGEN_TARGET=debug "$S/prepare.sh" "$karch")
 	eval "$vars"
 	mapfile -t peers < <("$S/runner.sh" list --peers)
 	lkdtm=() faults=()
@@ -35,9 +35,9 @@ for arch in ${*:-x86_64 arm64}; do
 		lkdtm+=("${p%% *}")
 		faults+=("${p#* }")
 	done
-	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --kconfig "$KDIR/.config" --jobs "$jobs"
+	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --kconfig "$KCONFIG" --jobs "$jobs"
 		--no-selftest --contexts process)
-	dumps=(--dump kdump --vmlinux "$KDIR/vmlinux" --module "$MODULE" --keep-vmcores failed)
+	dumps=(--dump kdump --vmlinux "$VMLINUX" --module "$MODULE" --keep-vmcores failed)
 	for variant in cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved; do
 		args=("${common[@]}")
 		case $variant in cold* | lkdtm-cold) args+=(--no-snapshot) ;; esac

@@ -61,8 +61,8 @@ host_tests() {
 vm_matrix() { # arch out runner-args...
 	local arch=$1 out=$2 status=0 counts
 	shift 2
-	"$S/runner.sh" run --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --out "$out" \
-		--vmlinux "$KDIR/vmlinux" --module "$MODULE" --kconfig "$KDIR/.config" "$@" || status=$?
+	"$S/runner.sh" run --target "$TARGET" --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" \
+		--out "$out" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
 	counts=$("$S/runner.sh" summary "$out/results.json") || status=1
 	read -r p f s <<<"$counts"
@@ -80,14 +80,14 @@ step "host unit tests (runner, matching rules, catalog, parser)" host_tests || t
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
-		if ! vars=$("$S/prepare.sh" "$arch"); then
+		if ! vars=$(PANICGEN_TARGET=debug "$S/prepare.sh" "$arch"); then
 			failed=$((failed + 1))
 			failures+=("$arch build")
 			continue
 		fi
 		eval "$vars"
 		first_kdir=${first_kdir:-$KDIR}
-		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$arch"
+		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debug/$arch"
 		rm -rf "$out"
 		# Every fault in every context; every fatal run also goes through kdump
 		# (from a saved booted guest) and its vmcore is checked with drgn.
