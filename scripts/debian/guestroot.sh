@@ -9,22 +9,18 @@
 #
 # Usage: guestroot.sh ARCH
 
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 karch=$(kernel_arch "${1:-x86_64}")
-case $karch in
-x86_64) darch=amd64 ;;
-arm64) darch=arm64 ;;
-esac
-CH="$(dirname "$0")/chroot.sh"
+darch=$(debian_arch "$karch")
 chroot_dir=$("$CH" path)
 tools="makedumpfile kexec-tools"
 # The versions decide the tree: a new makedumpfile in the archive makes a new one.
-pkgs=$("$CH" run apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+pkgs=$(in_chroot apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances $(printf "%s:$darch " $tools) |
 	sed -n "s/^\\([a-z0-9][^ :]*\\)\\(:$darch\\)\\{0,1\\}\$/\\1/p" | sort -u)
 [ -n "$pkgs" ] || die "cannot list the packages of $tools for $darch"
-vers=$("$CH" run apt-cache policy $(printf "%s:$darch " $pkgs) |
+vers=$(in_chroot apt-cache policy $(printf "%s:$darch " $pkgs) |
 	awk '/^[a-z0-9]/ { p = $1; sub(/:$/, "", p) } /Candidate:/ && $2 != "(none)" { print p "=" $2 }')
 root="$PANICGEN_CACHE/guestroot/debian-$darch-$(hash_inputs "$vers")"
 if [ ! -e "$root/.complete" ]; then
@@ -32,7 +28,7 @@ if [ ! -e "$root/.complete" ]; then
 	mkdir -p "$root.tmp"
 	msg "fetching $tools of the stock kernel's release for $darch"
 	# shellcheck disable=SC2086 # a word list
-	"$CH" run sh -c 'mkdir -p /var/cache/panicgen-guest && cd /var/cache/panicgen-guest &&
+	in_chroot sh -c 'mkdir -p /var/cache/panicgen-guest && cd /var/cache/panicgen-guest &&
 		rm -f ./*.deb && apt-get download -q "$@"' sh $vers >"$root.log" 2>&1 ||
 		{ cat "$root.log" >&2; die "fetching $tools for $darch failed"; }
 	for deb in "$chroot_dir"/var/cache/panicgen-guest/*.deb; do

@@ -21,16 +21,11 @@
 #
 # Usage: kernel.sh ARCH   (x86_64 or arm64)
 
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 karch=$(kernel_arch "${1:-x86_64}")
-case $karch in
-x86_64) darch=amd64 ;;
-arm64) darch=arm64 ;;
-esac
-CH="$(dirname "$0")/chroot.sh"
+darch=$(debian_arch "$karch")
 chroot_dir=$("$CH" path)
-in_chroot() { "$CH" run "$@"; }
 
 # The package lists, refreshed once a day.
 stamp="$chroot_dir/var/lib/apt/lists/.panicgen-updated"

@@ -11,7 +11,7 @@
 #
 # Usage: prepare.sh ARCH
 
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 karch=$(kernel_arch "${1:-x86_64}")
 S="$PANICGEN_ROOT/scripts"
@@ -27,7 +27,7 @@ mkdir -p "$src/scripts" "$DEB_CHROOT$mo"
 cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/Makefile" "$PANICGEN_ROOT/src" "$src/"
 cp "$S/check-kdir.sh" "$src/scripts/"
 log="$DEB_CHROOT$mo/build.log"
-if ! "$S/debian/chroot.sh" run make -C /build/panicgen-src KDIR="$DEB_KDIR" MO="$mo" modules \
+if ! in_chroot make -C /build/panicgen-src KDIR="$DEB_KDIR" MO="$mo" modules \
 	>"$log" 2>&1; then
 	cat "$log" >&2
 	die "panicgen.ko did not build against Debian's $DEB_KREL (log above, also in $log)"
