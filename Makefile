@@ -82,6 +82,7 @@ lint:
 
 docs:
 	scripts/runner.sh docs >Documentation/faults.rst
+	scripts/runner.sh docs --targets >Documentation/targets.rst
 
 help:
 	@sed -n '3,13p' Makefile

@@ -58,6 +58,15 @@ host_tests() {
 	[ "$f" -eq 0 ]
 }
 
+# The catalog's options in the .config $1 are the snapshot $2 (else: regenerate it with
+# `scripts/runner.sh options --kconfig $1`, then `make docs`).
+same_options() {
+	diff "$2" <("$S/runner.sh" options --kconfig "$1") >&2 || {
+		msg "$2 is out of date: scripts/runner.sh options --kconfig $1 >$2; make docs"
+		return 1
+	}
+}
+
 vm_matrix() { # arch out runner-args...
 	local arch=$1 out=$2 status=0 counts
 	shift 2
@@ -87,6 +96,9 @@ if [ "${1:-}" != --host-only ]; then
 		fi
 		eval "$vars"
 		first_kdir=${first_kdir:-$KDIR}
+		# Documentation/targets.rst is generated from this snapshot of the kernel's options.
+		step "$arch kernel options are those of Documentation/targets.rst" \
+			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debug-$arch.options" || true
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debug/$arch"
 		rm -rf "$out"
 		# Every fault in every context; every fatal run also goes through kdump

@@ -72,7 +72,19 @@ pub enum Command {
         runs: Vec<String>,
     },
     /// Print the fault reference (Documentation/faults.rst), generated from the catalog.
-    Docs,
+    Docs {
+        /// Instead: what each kernel target does with each fault (Documentation/targets.rst),
+        /// from the catalog and the option snapshots in scripts/kconfig/targets/.
+        #[arg(long)]
+        targets: bool,
+    },
+    /// Print the snapshot of a kernel's options that the catalog names
+    /// (scripts/kconfig/targets/<target>-<arch>.options).
+    Options {
+        /// The kernel's .config.
+        #[arg(long)]
+        kconfig: PathBuf,
+    },
     /// List the faults and the contexts each allows.
     List {
         /// Instead: the benchmark's LKDTM tests, each with its panicgen equivalent.

@@ -31,6 +31,7 @@ mod results;
 mod run;
 mod selftest;
 mod symbols;
+mod targets;
 mod title;
 mod verdict;
 mod vm;
@@ -85,10 +86,25 @@ fn main() -> ExitCode {
                 Ok(m.all_passed())
             }),
         Command::Bench { out, runs } => bench::report(&out, &runs),
-        Command::Docs => {
+        Command::Docs { targets: false } => {
             print!("{}", docs::faults_rst());
             Ok(true)
         }
+        Command::Docs { targets: true } => {
+            let dir = std::env::var_os("PANICGEN_ROOT")
+                .map(|r| std::path::PathBuf::from(r).join("scripts/kconfig/targets"))
+                .ok_or_else(|| {
+                    "docs --targets needs PANICGEN_ROOT (scripts/runner.sh sets it)".to_string()
+                });
+            dir.and_then(|d| targets::targets_rst(&d)).map(|t| {
+                print!("{t}");
+                true
+            })
+        }
+        Command::Options { kconfig } => kconfig::KernelConfig::read(&kconfig).map(|k| {
+            print!("{}", targets::snapshot(&k));
+            true
+        }),
         Command::List { peers: true } => {
             for p in peers::PEERS {
                 println!("{} {}", p.fault.name, p.panicgen);
