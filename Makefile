@@ -43,7 +43,7 @@ endif
 endif
 MODULE_ARCH ?= $(ARCH)
 
-.PHONY: all modules clean setup run check test-host bench fmt lint docs help
+.PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers
 
 all: modules
 
@@ -55,6 +55,11 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) clean
+
+# Distribution headers without rust/ (Debian's): regenerate it from the matching kernel
+# source KSRC= with the kernel's own toolchain, then `make` builds the module against KDIR.
+rust-headers:
+	scripts/rust-headers.sh $(KDIR) $(KSRC)
 
 setup:
 	scripts/setup.sh

@@ -65,8 +65,6 @@ if grep -q '^CONFIG_X86_64=y' "$config" && [ ! -e "$kdir/scripts/target.json" ];
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	fail "the kernel's Rust metadata is missing: ${missing[*]}." \
-		"Distribution headers ship none (Debian's linux-headers among them). The kernel's" \
-		"'make prepare' makes it: run it in the matching kernel source with this .config and the" \
-		"kernel's toolchain, then copy rust/*.rmeta, rust/*.so, rust/kernel/generated_arch_*.rs" \
-		"and scripts/target.json (x86_64) into KDIR."
+		"Distribution headers ship none (Debian's linux-headers among them). With the kernel's" \
+		"toolchain installed, 'make rust-headers KDIR=$kdir KSRC=<its kernel source>' makes it."
 fi

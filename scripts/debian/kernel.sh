@@ -5,9 +5,9 @@
 # one the archive serves of the series the project supports (found by rule, never pinned),
 # its image, modules and headers fetched and unpacked in the release's chroot
 # (scripts/debian/chroot.sh), and the headers' missing rust/ metadata regenerated there from
-# the matching linux-source with the kernel's own configuration and toolchain. Debian's
-# headers ship no rust/ (no *.rmeta, libmacros.so, scripts/target.json), without which no
-# Rust module builds.
+# the matching linux-source with the kernel's own configuration and toolchain
+# (scripts/rust-headers.sh). Debian's headers ship no rust/ (no *.rmeta, libmacros.so,
+# scripts/target.json), without which no Rust module builds.
 #
 # Prints shell assignments:
 #   DEB_KREL      the kernel release (uname -r), e.g. 7.3.4+deb13-amd64
@@ -93,7 +93,7 @@ done
 if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
 	tarball=$(ls "$chroot_dir/usr/src/linux-source-$series".tar.* 2>/dev/null | head -n 1)
 	[ -n "$tarball" ] || die "linux-source-$series $kver holds no source tarball"
-	src="/build/linux-source-$series-$kver" obj="/build/rust-$krel"
+	src="/build/linux-source-$series-$kver"
 	if [ ! -e "$chroot_dir$src/.complete" ]; then
 		rm -rf "${chroot_dir:?}$src"
 		mkdir -p "$chroot_dir$src"
@@ -101,40 +101,9 @@ if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
 			tar -xf "$tarball" -C "$chroot_dir$src" --strip-components=1
 		touch "$chroot_dir$src/.complete"
 	fi
-	rm -rf "${chroot_dir:?}$obj"
-	mkdir -p "$chroot_dir$obj"
-	cp "$chroot_dir$kdir/.config" "$chroot_dir$obj/.config"
-	# Debian's build settings are in the headers' .kernelvariables ("override NAME = VALUE":
-	# ARCH, KERNELRELEASE, CROSS_COMPILE, and arm64's compat vDSO compilers).
-	kmake=(make -C "$src" O="$obj")
-	while read -r name value; do
-		kmake+=("$name=$value")
-	done < <(sed -n 's/^override \([A-Z0-9_]*\) = \(.*\)$/\1 \2/p' "$chroot_dir$kdir/.kernelvariables")
-	# Its compiler (CC = ... $(CROSS_COMPILE)gcc-N there), also for the compat vDSO.
-	gcc=$(sed -n 's/^CC = .*$(CROSS_COMPILE)\(gcc[^ ]*\).*/\1/p' "$chroot_dir$kdir/.kernelvariables")
-	[ -n "$gcc" ] || die "cannot tell $krel's compiler from its headers' .kernelvariables"
-	kmake+=("CC=\$(CROSS_COMPILE)$gcc")
-	grep -q '^override CROSS_COMPILE_COMPAT' "$chroot_dir$kdir/.kernelvariables" &&
-		kmake+=("CC_COMPAT=\$(CROSS_COMPILE_COMPAT)$gcc")
-	run_logged "$dest/rust.log" "olddefconfig with $krel's configuration" \
-		in_chroot "${kmake[@]}" olddefconfig
-	# The configuration must come back as it was (the compilers and their features are
-	# the kernel's); only CC_CAN_LINK may differ, as the chroot has no arm64 C library.
-	if ! diff <(grep -v CC_CAN_LINK "$chroot_dir$kdir/.config") \
-		<(grep -v CC_CAN_LINK "$chroot_dir$obj/.config") >"$dest/config.diff"; then
-		cat "$dest/config.diff" >&2
-		die "olddefconfig changed $krel's configuration (above): the chroot's toolchain is not the kernel's"
-	fi
-	run_logged "$dest/rust.log" "regenerating rust/ for $krel (make prepare, ~1.5 min)" \
-		in_chroot "${kmake[@]}" -j"$(nproc)" prepare
-	mkdir -p "$chroot_dir$kdir/rust/kernel"
-	cp "$chroot_dir$obj"/rust/*.rmeta "$chroot_dir$obj"/rust/*.so "$chroot_dir$kdir/rust/"
-	cp "$chroot_dir$obj"/rust/kernel/generated_arch_*.rs "$chroot_dir$kdir/rust/kernel/"
-	if [ -f "$chroot_dir$obj/scripts/target.json" ]; then
-		# The headers' scripts/ is kbuild's, shared by the flavours of this ABI.
-		cp "$chroot_dir$obj/scripts/target.json" "$chroot_dir/usr/lib/linux-kbuild-$abi/scripts/"
-	fi
-	rm -rf "${chroot_dir:?}$obj"
+	cp "$PANICGEN_ROOT/scripts/rust-headers.sh" "$chroot_dir/build/"
+	run_logged "$dest/rust.log" "regenerating rust/ for $krel (olddefconfig, make prepare, ~2 min)" \
+		in_chroot bash /build/rust-headers.sh "$kdir" "$src"
 	touch "$chroot_dir$kdir/rust/.panicgen-complete"
 fi
 
