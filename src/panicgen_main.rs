@@ -94,7 +94,9 @@ fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// What this kernel does with `fault` in process context (every fault allows it): the fault
 /// as this kernel reports it, and which of the catalog's reports that is.
 fn on_this_kernel(fault: &'static Fault) -> (Fault, Report) {
-    let report = fault.report(Context::Process, |need| kconfig::enabled(need) == Some(true));
+    let report = fault.report(Context::Process, |need| {
+        kconfig::enabled(need) == Some(true)
+    });
     match report {
         Report::Instead(alt) => (fault.instead(alt), report),
         Report::Main | Report::Unobservable(_) => (*fault, report),
