@@ -51,10 +51,12 @@ abi=${krel%-"$darch"}
 series=$(cut -d. -f1,2 <<<"$abi")
 
 dest="$PANICGEN_CACHE/debian-kernel/$krel-$kver"
-if [ ! -e "$dest/.complete" ]; then
+kdir="/usr/src/linux-headers-$krel"
+# The headers live in the chroot: a new chroot needs them again.
+if [ ! -e "$dest/.complete" ] || [ ! -f "$chroot_dir$kdir/.config" ]; then
 	msg "Debian kernel $krel ($kver) for $darch: fetching its packages"
 	rm -rf "$dest"
-	mkdir -p "$dest/debs" "$dest/root"
+	mkdir -p "$dest/root"
 	# The image is a metapackage over the binary, its configuration and its modules.
 	parts=$(in_chroot apt-cache depends "$image_pkg:$darch=$kver" |
 		sed -n "s/^ *Depends: \\(linux-[a-z]*-$abi-[^ :<]*\\).*/\\1/p" | sort -u)
@@ -79,7 +81,6 @@ if [ ! -e "$dest/.complete" ]; then
 	rm -rf "$chroot_dir/var/cache/panicgen-debs"
 	touch "$dest/.complete"
 fi
-kdir="/usr/src/linux-headers-$krel"
 [ -f "$chroot_dir$kdir/.config" ] || die "the headers of $krel have no .config ($chroot_dir$kdir)"
 modules="$dest/root/usr/lib/modules/$krel"
 image=""
