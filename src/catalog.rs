@@ -297,6 +297,20 @@ pub(crate) enum Report {
     Unobservable(&'static str),
 }
 
+impl Report {
+    /// The report's name in the `faults` listing (`report=`).
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Report::Main => "main",
+            Report::Instead(_) => "instead",
+            Report::Unobservable(_) => "none",
+        }
+    }
+}
+
+/// The listing's `expect=` for a fault a kernel cannot show: these around the option it lacks.
+pub(crate) const NO_REPORT: (&str, &str) = ("none: needs ", ", not set in this kernel");
+
 impl Fault {
     /// The expectation on `arch`.
     pub(crate) const fn expect(&self, arch: Arch) -> Expect {

@@ -162,15 +162,11 @@ fn describe_faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Report::Instead(alt) = report {
             write_needs(f, alt.needs, main.needs.is_empty())?;
         }
-        let name = match report {
-            Report::Main => "main",
-            Report::Instead(_) => "instead",
-            Report::Unobservable(_) => "none",
-        };
-        write!(f, " report={name} arch={} expect=", ARCH.name())?;
+        write!(f, " report={} arch={} expect=", report.name(), ARCH.name())?;
         match (report, fault.expect(ARCH)) {
             (Report::Unobservable(missing), _) => {
-                write!(f, "none: needs {missing}, not set in this kernel")?
+                let (before, after) = catalog::NO_REPORT;
+                write!(f, "{before}{missing}{after}")?
             }
             (_, Expect::Lines(lines)) => {
                 for (i, line) in lines.iter().enumerate() {

@@ -16,7 +16,8 @@ use crate::{
         Fault,
         Kind,
         Report,
-        FAULTS, //
+        FAULTS,
+        NO_REPORT, //
     },
     kconfig::KernelConfig,
     results::SubTest,
@@ -67,19 +68,15 @@ fn expected(
     };
     let expect = match (report, shown.expect(arch)) {
         (Report::Unobservable(missing), _) => {
-            format!("none: needs {missing}, not set in this kernel")
+            let (before, after) = NO_REPORT;
+            format!("{before}{missing}{after}")
         }
         (_, Expect::Lines(lines)) => lines.join(" && "),
         (_, Expect::Unsupported(why)) => format!("unsupported: {why}"),
     };
-    let name = match report {
-        Report::Main => "main",
-        Report::Instead(_) => "instead",
-        Report::Unobservable(_) => "none",
-    };
     [
         ("kind", shown.kind.name().to_string()),
-        ("report", name.to_string()),
+        ("report", report.name().to_string()),
         ("fatal", if fatal { "yes" } else { "no" }.to_string()),
         ("expect", expect),
     ]
