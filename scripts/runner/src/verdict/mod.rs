@@ -192,11 +192,7 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
             Cause::CaptureTimeout,
             format!(
                 "the capture did not finish before the time limit ({}): {why}",
-                if protocol::find(facts.console, Event::CaptureBooted).is_some() {
-                    "the capture kernel booted"
-                } else {
-                    "no capture kernel came up"
-                }
+                capture_progress(facts.console)
             ),
         ),
         Evidence::Missing(why) => (Cause::NoVmcore, why.to_string()),
@@ -205,6 +201,29 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     d.cause = Some(cause);
     d.reason = reason;
     d
+}
+
+/// How far the capture got in a console that ran out of time after the panic: its init
+/// ran, or its kernel started (it prints from its early console on) and its last line, or
+/// nothing came after the panic (the crash shutdown, kexec or purgatory never handed over).
+fn capture_progress(console: &[String]) -> String {
+    if protocol::find(console, Event::CaptureBooted).is_some() {
+        return "the capture kernel booted".into();
+    }
+    let panic = console
+        .iter()
+        .rposition(|l| l.contains("Kernel panic - not syncing"));
+    let started = console
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(i, l)| l.contains("] Linux version ") && panic.is_none_or(|p| *i > p));
+    match (started, console.last()) {
+        (Some(_), Some(last)) => {
+            format!("the capture kernel started and stopped at: {}", last.trim())
+        }
+        _ => "no capture kernel came up: nothing after the panic".into(),
+    }
 }
 
 #[cfg(test)]
@@ -355,6 +374,14 @@ mod tests {
         let d = decide_with(&early, End::Timeout, Some(&missing));
         assert!(
             d.reason.contains("no capture kernel came up"),
+            "{}",
+            d.reason
+        );
+        let hung = BUG_KDUMP.lines().take(7).collect::<Vec<_>>().join("\n");
+        let d = decide_with(&hung, End::Timeout, Some(&missing));
+        assert!(
+            d.reason
+                .contains("started and stopped at: [    0.000000] Linux version 7.3.4 (capture)"),
             "{}",
             d.reason
         );
