@@ -11,6 +11,10 @@
 #      over QMP, then the negative controls (a broken fault, and a broken
 #      capture, must be judged "fail"); on the first arch, run a sample as 2
 #      shards and check that the merged shards equal the unsharded run
+#   4. per arch, the stock Debian kernel: the module built with the kernel's own
+#      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
+#      every fault in process and hardirq context (kdump with the release's
+#      own tools) and the selftest
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -117,6 +121,23 @@ if [ "${1:-}" != --host-only ]; then
 			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \
 				"$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" "$out-shards" || true
 		fi
+	done
+	# The stock Debian kernel (its own toolchain, rustc 1.85, and its release's kdump
+	# tools): every fault in process context and in one deferred context (hardirq), with
+	# the in-guest selftest; `make run TARGET=debian` runs its whole matrix.
+	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+		if ! vars=$(PANICGEN_TARGET=debian "$S/prepare.sh" "$arch"); then
+			failed=$((failed + 1))
+			failures+=("debian $arch build")
+			continue
+		fi
+		eval "$vars"
+		step "debian $arch kernel options are those of Documentation/targets.rst" \
+			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debian-$arch.options" || true
+		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debian/$arch"
+		rm -rf "$out"
+		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$arch" \
+			"$out" --dump kdump --keep-vmcores failed --contexts process,hardirq || true
 	done
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else

@@ -213,7 +213,16 @@ impl<'a> Guests<'a> {
             }
             let state = dir.join(format!("template{}.state", self.templates.len()));
             let t = Instant::now();
-            match self.save_template(args, &state) {
+            // A guest can die while booting for the emulator's sake (Debian's amd64 kernel
+            // under TCG: "Oops: int3" while patching static keys): one more boot.
+            let saved = self.save_template(args, &state).or_else(|e| {
+                eprintln!(
+                    "{}: the guest to save did not get ready, booting it again: {e}",
+                    opts.arch.name()
+                );
+                self.save_template(args, &state)
+            });
+            match saved {
                 Ok(lines) => {
                     release = release.or_else(|| protocol::guest_release(&lines));
                     eprintln!(
