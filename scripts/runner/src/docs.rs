@@ -15,7 +15,7 @@ use crate::catalog::{
 pub fn faults_rst() -> String {
     let mut out = String::from(
         ".. SPDX-License-Identifier: GPL-2.0\n\
-         .. Generated from src/catalog.rs by `make docs`; do not edit.\n\n\
+         .. Generated from src/catalog/faults.rs by `make docs`; do not edit.\n\n\
          ===============\n\
          panicgen faults\n\
          ===============\n\n\
@@ -150,7 +150,7 @@ mod tests {
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         assert!(
             committed == super::faults_rst(),
-            "Documentation/faults.rst is out of date with src/catalog.rs: run 'make docs'"
+            "Documentation/faults.rst is out of date with src/catalog/faults.rs: run 'make docs'"
         );
     }
 }

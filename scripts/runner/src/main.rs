@@ -11,7 +11,7 @@
 // Shared with the module, which alone uses the dispatch key (`Fault::id`).
 mod bench;
 #[allow(dead_code)]
-#[path = "../../../src/catalog.rs"]
+#[path = "../../../src/catalog/mod.rs"]
 mod catalog;
 mod cli;
 mod docs;

@@ -81,7 +81,7 @@ pub fn targets_rst(dir: &Path) -> Result<String, String> {
     }
     let mut out = String::from(
         ".. SPDX-License-Identifier: GPL-2.0\n\
-         .. Generated from src/catalog.rs and scripts/kconfig/targets/ by `make docs`; do not edit.\n\n\
+         .. Generated from src/catalog/faults.rs and scripts/kconfig/targets/ by `make docs`; do not edit.\n\n\
          ===========================\n\
          panicgen faults per target\n\
          ===========================\n\n\

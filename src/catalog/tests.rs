@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host tests of the catalog and the parser (`cargo test` in scripts/runner).
+
+use super::faults::{SOFT_LOCKUP, WATCHDOG};
+use super::*;
+
+/// xorshift64*: a deterministic generator, so that a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn canonical(c: &Command<'_>) -> String {
+    let mut s = format!("{} ctx={}", c.fault.name, c.ctx.name());
+    if let Some(cpu) = c.cpu {
+        s += &format!(" cpu={cpu}");
+    }
+    s += &format!(" delay_ms={}", c.delay_ms);
+    if let Some(id) = c.id {
+        s += &format!(" id={id}");
+    }
+    s
+}
+
+/// A kernel without lockdep: a recursive spinlock is a real deadlock the soft-lockup
+/// detector reports, except where interrupts are off (no report: unobservable), and an
+/// ABBA order with no real deadlock shows nothing.
+#[test]
+fn reports_follow_the_kernel() {
+    let stock = |n: &str| n != "CONFIG_PROVE_LOCKING";
+    let spin = find("SPINLOCK_RECURSION").unwrap();
+    assert!(matches!(
+        spin.report(Context::Process, |_| true),
+        Report::Main
+    ));
+    let Report::Instead(alt) = spin.report(Context::Process, stock) else {
+        panic!("no alternative for SPINLOCK_RECURSION without lockdep");
+    };
+    let g = spin.instead(alt);
+    assert_eq!(g.kind, Kind::Hang("softlockup_panic"));
+    assert_eq!(g.boot_args, WATCHDOG);
+    assert!(matches!(g.expect(Arch::X86_64), Expect::Lines(l) if l == [SOFT_LOCKUP]));
+    assert!(matches!(
+        spin.report(Context::Hardirq, stock),
+        Report::Unobservable("CONFIG_PROVE_LOCKING")
+    ));
+    let no_watchdog = |n: &str| stock(n) && n != "CONFIG_SOFTLOCKUP_DETECTOR";
+    assert!(matches!(
+        spin.report(Context::Process, no_watchdog),
+        Report::Unobservable("CONFIG_PROVE_LOCKING")
+    ));
+    assert!(matches!(
+        find("LOCK_ORDER_ABBA")
+            .unwrap()
+            .report(Context::Process, stock),
+        Report::Unobservable("CONFIG_PROVE_LOCKING")
+    ));
+    assert!(matches!(
+        find("MUTEX_RECURSION").unwrap().report(Context::Kthread, stock),
+        Report::Instead(a) if a.kind == Kind::Hang("hung_task_panic")
+    ));
+}
+
+/// Fuzzes the parser with random bytes and with mutations of valid commands: it never
+/// panics, everything it accepts obeys the limits, and an accepted command written back
+/// in canonical form parses to the same command.
+#[test]
+fn fuzz_parser() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_=0123456789 \t\nctxpudelaymsi-.:/\0\xff";
+    let (mut accepted, mut rejected) = (0, 0);
+    for round in 0..200_000 {
+        let mut input: Vec<u8> = if round % 2 == 0 {
+            (0..rng.below(MAX_COMMAND_LEN + 16))
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect()
+        } else {
+            let f = &FAULTS[rng.below(FAULTS.len())];
+            let ctxs: Vec<Context> = f.contexts.iter().collect();
+            let ctx = ctxs[rng.below(ctxs.len())];
+            format!(
+                "{} ctx={} cpu={} delay_ms={} id=r{}",
+                f.name,
+                ctx.name(),
+                rng.below(4),
+                rng.below(70_000),
+                rng.next() % 1000
+            )
+            .into_bytes()
+        };
+        for _ in 0..rng.below(4) {
+            let at = rng.below(input.len() + 1);
+            match rng.below(3) {
+                0 if at < input.len() => {
+                    input.remove(at);
+                }
+                1 => input.insert(at, alphabet[rng.below(alphabet.len())]),
+                _ if at < input.len() => input[at] = rng.next() as u8,
+                _ => {}
+            }
+        }
+        match parse(&input) {
+            Ok(c) => {
+                accepted += 1;
+                assert!(input.len() <= MAX_COMMAND_LEN);
+                assert!(c.fault.contexts.contains(c.ctx));
+                assert!(c.delay_ms <= MAX_DELAY_MS);
+                assert!(c.id.is_none_or(valid_id));
+                let again = canonical(&c);
+                let d = parse(again.as_bytes()).expect("canonical form parses");
+                assert_eq!(canonical(&d), again);
+            }
+            Err(e) => {
+                rejected += 1;
+                assert!(!format!("{e}").is_empty());
+            }
+        }
+    }
+    // Both paths were exercised.
+    assert!(
+        accepted > 10_000 && rejected > 10_000,
+        "{accepted} {rejected}"
+    );
+}
+
+#[test]
+fn shared_cases() {
+    for (name, case) in cases::ALL {
+        assert_eq!(case(), Ok(()), "{name}");
+    }
+}
+
+fn name(input: &[u8]) -> &'static str {
+    parse(input).unwrap().fault.name
+}
+
+#[test]
+fn parses_names_with_white_space() {
+    assert_eq!(name(b"BUG"), "BUG");
+    assert_eq!(name(b"BUG\n"), "BUG");
+    assert_eq!(name(b"  NULL_DEREF \t\n"), "NULL_DEREF");
+    let c = parse(b"BUG\n").unwrap();
+    assert_eq!(
+        (c.ctx, c.cpu, c.delay_ms, c.id),
+        (Context::Process, None, 0, None)
+    );
+}
+
+#[test]
+fn parses_options() {
+    let c = parse(b"NULL_DEREF ctx=hardirq cpu=1 delay_ms=50 id=run-7.a:b_c\n").unwrap();
+    assert_eq!(c.fault.name, "NULL_DEREF");
+    assert_eq!(c.ctx, Context::Hardirq);
+    assert_eq!(c.cpu, Some(1));
+    assert_eq!(c.delay_ms, 50);
+    assert_eq!(c.id, Some("run-7.a:b_c"));
+    let c = parse(b"BUG id=x ctx=workqueue").unwrap();
+    assert_eq!((c.ctx, c.id), (Context::Workqueue, Some("x")));
+}
+
+#[test]
+fn rejects_bad_commands() {
+    assert_eq!(parse(b"").unwrap_err(), ParseError::Empty);
+    assert_eq!(parse(b"\n").unwrap_err(), ParseError::Empty);
+    assert_eq!(parse(b" \t \n").unwrap_err(), ParseError::Empty);
+    assert_eq!(parse(b"bug").unwrap_err(), ParseError::UnknownFault);
+    assert_eq!(parse(b"BUGX").unwrap_err(), ParseError::UnknownFault);
+    assert_eq!(parse(b"BUG now").unwrap_err(), ParseError::UnknownOption);
+    assert_eq!(
+        parse(b"BUG when=now").unwrap_err(),
+        ParseError::UnknownOption
+    );
+    assert_eq!(parse(b"BUG\0").unwrap_err(), ParseError::NotText);
+    assert_eq!(parse(b"\xff\xfe").unwrap_err(), ParseError::NotText);
+    assert_eq!(parse(&[b'A'; 4096]).unwrap_err(), ParseError::TooLong(4096));
+    assert_eq!(
+        parse(&[b' '; MAX_COMMAND_LEN + 1]).unwrap_err(),
+        ParseError::TooLong(MAX_COMMAND_LEN + 1)
+    );
+}
+
+#[test]
+fn rejects_bad_options() {
+    let bad = |input: &[u8]| parse(input).unwrap_err();
+    assert_eq!(bad(b"BUG ctx=nmi"), ParseError::BadValue("ctx"));
+    assert_eq!(bad(b"BUG ctx="), ParseError::BadValue("ctx"));
+    assert_eq!(bad(b"BUG cpu=-1"), ParseError::BadValue("cpu"));
+    assert_eq!(bad(b"BUG cpu=one"), ParseError::BadValue("cpu"));
+    assert_eq!(bad(b"BUG delay_ms=60001"), ParseError::BadValue("delay_ms"));
+    assert_eq!(bad(b"BUG id="), ParseError::BadValue("id"));
+    assert_eq!(bad(b"BUG id=a/b"), ParseError::BadValue("id"));
+    assert_eq!(bad(b"BUG cpu=0 cpu=1"), ParseError::Repeated("cpu"));
+    assert_eq!(
+        bad(b"HUNG_TASK ctx=hardirq"),
+        ParseError::ContextNotAllowed("HUNG_TASK", "hardirq")
+    );
+    assert_eq!(
+        bad(b"MUTEX_RECURSION ctx=irqoff"),
+        ParseError::ContextNotAllowed("MUTEX_RECURSION", "irqoff")
+    );
+    // Every error explains itself in one line.
+    for e in [
+        ParseError::Empty,
+        ParseError::BadValue("ctx"),
+        ParseError::BadValue("id"),
+        ParseError::ContextNotAllowed("A", "b"),
+    ] {
+        let text = format!("{e}");
+        assert!(!text.is_empty() && !text.contains('\n'), "{text}");
+    }
+}
+
+#[test]
+fn every_allowed_context_parses() {
+    for f in FAULTS {
+        for ctx in Context::ALL {
+            let cmd = format!("{} ctx={}", f.name, ctx.name());
+            assert_eq!(
+                parse(cmd.as_bytes()).is_ok(),
+                f.contexts.contains(ctx),
+                "{cmd}"
+            );
+        }
+        assert!(f.contexts.contains(Context::Process), "{}", f.name);
+    }
+}
+
+#[test]
+fn names_are_unique_and_plain() {
+    assert!(FAULTS.len() >= 30);
+    for (i, f) in FAULTS.iter().enumerate() {
+        assert!(
+            f.name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "{}",
+            f.name
+        );
+        assert!(
+            FAULTS[i + 1..].iter().all(|g| g.name != f.name),
+            "{}",
+            f.name
+        );
+        assert!(FAULTS[i + 1..].iter().all(|g| g.id != f.id), "{}", f.name);
+        assert_eq!(name(f.name.as_bytes()), f.name);
+        for need in f.needs {
+            assert!(need.starts_with("CONFIG_"), "{}: {need}", f.name);
+        }
+    }
+}
+
+#[test]
+fn patterns_use_the_portable_subset() {
+    // \d, \s, \w, \b, (?...) and counted repetition differ between Rust's regex and busybox
+    // grep -E, or are missing in one of them.
+    for f in FAULTS {
+        for arch in Arch::ALL {
+            match f.expect(arch) {
+                Expect::Lines(lines) => {
+                    assert!(!lines.is_empty(), "{}", f.name);
+                    for p in lines {
+                        for bad in [r"\d", r"\s", r"\w", r"\b", "(?", "{", "}"] {
+                            let allowed = bad.len() == 1 && p.contains(&format!("\\{bad}"));
+                            assert!(
+                                allowed || !p.contains(bad),
+                                "{} {}: '{bad}' in {p}",
+                                f.name,
+                                arch.name()
+                            );
+                        }
+                    }
+                }
+                Expect::Unsupported(why) => assert!(!why.is_empty()),
+            }
+        }
+    }
+}
