@@ -4,11 +4,15 @@
 # Negative controls: prove the matrix can fail.
 #  1. A copy of the module whose STACK_CANARY stops at the end of its buffer (no
 #     canary smash): that fault must be judged "fail", the runner must exit 1.
-#  2. A kdump run of BUG with no crashkernel= reservation (so no capture kernel
+#  2. The same copy fires ctx=hardirq from the softirq timer (and ctx=softirq from
+#     the hrtimer): a kdump run of BUG in hardirq context, whose console is right,
+#     must fail the dump's context check ("fail/vmcore-check").
+#  3. A kdump run of BUG with no crashkernel= reservation (so no capture kernel
 #     can be loaded): it must be judged "fail" with the cause "no-vmcore".
-#  3. A module build against this kernel with another rustc: it must stop before
+#  4. A module build against this kernel with another rustc: it must stop before
 #     compiling anything, naming both rustc versions.
-# Both read the typed "cause" of results.json, never the prose of "reason".
+# The runs' verdicts are read from the typed "cause" of results.json, never the
+# prose of "reason".
 #
 # Usage: negative-control.sh ARCH KDIR IMAGE INITRAMFS MODULE
 
@@ -28,6 +32,13 @@ causes() {
 for r in json.load(open(sys.argv[1]))["results"]:
     print(r["verdict"] + "/" + r.get("cause", "-"))' "$1"
 }
+# Whether the one run's dump failed the context check and passed every other.
+only_context_failed() {
+	python3 -c 'import json, sys
+checks = json.load(open(sys.argv[1]))["results"][0]["vmcore_checks"]
+sys.exit(0 if not checks["context"]["ok"] and
+         all(c["ok"] for name, c in checks.items() if name != "context") else 1)' "$1"
+}
 work="$PANICGEN_CACHE/negative/$(basename "$kdir")"
 rm -rf "$work"
 mkdir -p "$work/src" "$work/mo"
@@ -35,6 +46,11 @@ cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/src" "$work/src/"
 sed -i 's/^#define PANICGEN_CANARY_OVERRUN .*/#define PANICGEN_CANARY_OVERRUN 0/' "$work/src/src/panicgen.h"
 grep -q 'PANICGEN_CANARY_OVERRUN 0' "$work/src/src/panicgen.h" ||
 	die "could not break STACK_CANARY in the copy (src/panicgen.h changed?)"
+sed -i 's/case PANICGEN_CTX_SOFTIRQ:/case PANICGEN_CTX_SWAPPED:/; s/case PANICGEN_CTX_HARDIRQ:/case PANICGEN_CTX_SOFTIRQ:/
+	s/case PANICGEN_CTX_SWAPPED:/case PANICGEN_CTX_HARDIRQ:/' "$work/src/src/context.c"
+[ "$(grep -A1 'case PANICGEN_CTX_HARDIRQ:' "$work/src/src/context.c" | tail -1)" = \
+	"$(printf '\t\tsoftirq_timer.expires = jiffies + msecs_to_jiffies(delay_ms);')" ] ||
+	die "could not swap the softirq and hardirq contexts in the copy (src/context.c changed?)"
 make -C "$kdir" M="$work/src" MO="$work/mo" ARCH="$karch" LLVM="$LLVM_SUFFIX" modules \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "the broken copy did not build"; }
 initramfs=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$karch" "$image" "$work/mo/panicgen.ko")
@@ -46,6 +62,17 @@ if [ "$status" -ne 1 ] || [ "$(causes "$work/out/results.json")" != fail/no-mess
 	die "$arch: a STACK_CANARY that does not smash the canary was not judged 'fail' (status $status)"
 fi
 msg "$arch: a STACK_CANARY without the smash is judged 'fail' ($(causes "$work/out/results.json"))"
+
+status=0
+"$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs" \
+	--out "$work/out-ctx" --no-selftest --contexts hardirq --dump kdump --vmlinux "$kdir/vmlinux" \
+	--module "$work/mo/panicgen.ko" BUG >"$work/runner-ctx.log" 2>&1 || status=$?
+if [ "$status" -ne 1 ] || [ "$(causes "$work/out-ctx/results.json")" != fail/vmcore-check ] ||
+	! only_context_failed "$work/out-ctx/results.json"; then
+	cat "$work/runner-ctx.log" >&2
+	die "$arch: a BUG asked for in hardirq context but fired in softirq did not fail the dump's context check (status $status)"
+fi
+msg "$arch: a BUG fired in softirq context when asked for hardirq fails the dump's context check ($(causes "$work/out-ctx/results.json"))"
 
 status=0
 "$PANICGEN_ROOT/scripts/runner.sh" run --arch "$karch" --kernel "$image" --initramfs "$initramfs_ok" \

@@ -11,9 +11,10 @@ Prints one JSON object on stdout:
   tasks      every other task whose stack has a panicgen frame (a hung task,
              the CPU a lockup detector caught), same shape
 Each frame is {"function": DWARF name or "", "symbol": ELF symbol or "",
-"pc": hex}; where unwinding stops at a pc in no function (a call into data or
-to NULL), one more frame, marked "inferred", names the caller from the return
-address. The runner, not this script, decides what passes: it applies the
+"pc": hex, "interrupted": whether an interrupt or exception came in on it}; where
+unwinding stops at a pc in no function (a call into data or to NULL), it goes
+on from the caller's registers (the return address), and the caller's frame is
+marked "inferred". The runner, not this script, decides what passes: it applies the
 catalog's expectations to these facts. Exit status 0 when the dump could be
 read, 1 with a message on stderr otherwise.
 """
@@ -27,29 +28,46 @@ from drgn.helpers.linux.sched import task_cpu
 from drgn.helpers.linux.printk import get_printk_records
 
 
-def symbol_at(prog, pc):
-    try:
-        return prog.symbol(pc).name
-    except LookupError:
-        return ""
+# The callee-saved registers an unwinder may need to go on from a return address, per arch
+# (drgn's register name, struct pt_regs member).
+X86_64_CALLEE_SAVED = [("rbp", "bp"), ("rbx", "bx"), ("r12", "r12"), ("r13", "r13"),
+                       ("r14", "r14"), ("r15", "r15")]
 
 
-def caller_of_unknown_pc(prog, frame):
-    """The return address of a frame whose pc is in no function (a jump into data or to
-    NULL): it was called, so the caller's address is in the link register (arm64) or on
-    top of the stack (x86_64). The kernel's own oops prints it the same way."""
+def caller_regs(prog, frame):
+    """The registers of the caller of a frame whose pc is in no function (a call into data or
+    to NULL), as a struct pt_regs: it was called, so its return address is in the link
+    register (arm64) or on top of the stack (x86_64), and its stack and callee-saved registers
+    are as the call left them. The kernel's own oops names the caller the same way. None when
+    the registers do not say."""
     regs = frame.registers()
-    if "x30" in regs:
-        return regs["x30"]
-    if "rsp" in regs:
+    if "x30" in regs:  # arm64: blr left the return address in x30, sp unchanged
+        value = {"pc": regs["x30"], "sp": regs.get("sp", 0),
+                 "regs": [regs.get(f"x{i}", 0) for i in range(31)]}
+    elif "rsp" in regs:  # x86_64: call pushed the return address
         try:
-            return prog.read_u64(regs["rsp"])
+            ret = prog.read_u64(regs["rsp"])
         except drgn.FaultError:
             return None
-    return None
+        value = {"ip": ret, "sp": regs["rsp"] + 8}
+        value.update({member: regs[reg] for reg, member in X86_64_CALLEE_SAVED if reg in regs})
+    else:
+        return None
+    return drgn.Object(prog, "struct pt_regs", value=value)
 
 
-def frames(prog, trace):
+def frame_entry(frame, pc, symbol, **extra):
+    entry = {
+        "function": frame.name or "",
+        "symbol": symbol.name if symbol else "",
+        "pc": hex(pc),
+        "interrupted": bool(frame.interrupted),
+    }
+    entry.update(extra)
+    return entry
+
+
+def frames(prog, trace, inferred=False):
     out = []
     for frame in trace:
         try:
@@ -60,18 +78,22 @@ def frames(prog, trace):
             symbol = frame.symbol()
         except LookupError:
             symbol = None
-        out.append(
-            {"function": frame.name or "", "symbol": symbol.name if symbol else "", "pc": hex(pc)}
-        )
+        if inferred:
+            # The first frame of a trace taken from a caller's registers.
+            out.append(frame_entry(frame, pc, symbol, inferred=True))
+            inferred = False
+            continue
+        out.append(frame_entry(frame, pc, symbol))
         in_data = symbol is not None and symbol.kind == drgn.SymbolKind.OBJECT
         if in_data or (symbol is None and pc < 4096):
             # The pc is in no function (a call into data or to NULL): what the unwinder
-            # finds beyond it is guesswork. Name the caller from the return address.
-            ret = caller_of_unknown_pc(prog, frame)
-            if ret:
-                out.append(
-                    {"function": "", "symbol": symbol_at(prog, ret), "pc": hex(ret), "inferred": True}
-                )
+            # finds beyond it is guesswork. Go on from the caller's registers instead.
+            regs = caller_regs(prog, frame)
+            if regs is not None:
+                try:
+                    out.extend(frames(prog, prog.stack_trace(regs), inferred=True))
+                except (ValueError, LookupError, drgn.FaultError):
+                    pass
             break
     return out
 

@@ -49,9 +49,9 @@ impl Arch {
 pub(crate) enum Context {
     /// In the writing process (the default).
     Process,
-    /// In softirq context (a bottom-half workqueue item).
+    /// In softirq context (a timer_list callback, run by the timer softirq).
     Softirq,
-    /// In hardirq context (an hrtimer callback in hard mode).
+    /// In hardirq context (an hrtimer callback, run by the timer interrupt).
     Hardirq,
     /// In a kworker (process context, not the writer).
     Workqueue,
@@ -95,6 +95,26 @@ impl Context {
 
     const fn bit(self) -> u8 {
         1 << self as u8
+    }
+
+    /// The functions that call the fault in this context, innermost first, as a crash dump's
+    /// stack shows them: panicgen's deferral (`src/context.c`), then the kernel path that runs
+    /// it. The dump's `context` check finds them between the fault's frame and the first frame
+    /// an interrupt came in on, with no other context's deferral among them.
+    pub(crate) const fn callers(self) -> &'static [&'static str] {
+        match self {
+            Context::Process | Context::IrqOff | Context::PreemptOff => &["ksys_write"],
+            Context::Softirq => &["softirq_fn", "call_timer_fn", "handle_softirqs"],
+            Context::Hardirq => &["hardirq_fn", "__hrtimer_run_queues"],
+            Context::Workqueue => &["work_fn", "worker_thread"],
+            Context::Kthread => &["thread_fn", "kthread"],
+        }
+    }
+
+    /// True where the fault's callers run on an interrupt that came in on other code, so
+    /// that a dump's stack goes on past them into the interrupted frame.
+    pub(crate) const fn on_interrupt(self) -> bool {
+        matches!(self, Context::Hardirq)
     }
 
     /// True for interrupt contexts, where an oops always panics ("Fatal exception in

@@ -44,6 +44,26 @@ pub fn faults_rst() -> String {
          The expected messages are extended regular expressions (POSIX ERE, the same text for\n\
          the host runner's Rust ``regex`` and the guest's ``grep -E``).\n",
     );
+    out.push_str(
+        "\nContexts\n========\n\n\
+         A crash dump of a run proves the context it ran in (the ``context`` check): in the\n\
+         stack of the thread that ran the fault, the frames from the fault's out to the first one\n\
+         an interrupt came in on hold these callers, innermost first, and no other context's\n\
+         first one.\n\n",
+    );
+    for ctx in Context::ALL {
+        let callers: Vec<String> = ctx.callers().iter().map(|c| format!("``{c}``")).collect();
+        out.push_str(&format!(
+            "- ``{}``: {}{}\n",
+            ctx.name(),
+            callers.join(" < "),
+            if ctx.on_interrupt() {
+                ", on an interrupt that came in on other code"
+            } else {
+                ""
+            }
+        ));
+    }
     for fault in FAULTS {
         let title = format!("``{}``", fault.name);
         out += &format!("\n{title}\n{}\n\n", "-".repeat(title.len()));

@@ -166,6 +166,9 @@ pub struct Thread {
     pub crashed: bool,
     /// Demangled symbol names (or DWARF names where no symbol is known), innermost first.
     pub frames: Vec<String>,
+    /// The indices in `frames` of the frames an interrupt or exception came in on: where
+    /// the stack goes from one context's code to the code it interrupted.
+    pub interrupted: Vec<usize>,
 }
 
 /// The tools the checks need.
@@ -206,26 +209,33 @@ impl Verifier {
 }
 
 fn parse_thread(v: &Value, crashed: bool) -> Thread {
-    let frames = v["frames"]
+    let raw = v["frames"]
         .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let sym = f["symbol"].as_str().unwrap_or("");
-                    if sym.is_empty() {
-                        f["function"].as_str().unwrap_or("?").to_string()
-                    } else {
-                        demangle(sym)
-                    }
-                })
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default();
+    let frames = raw
+        .iter()
+        .map(|f| {
+            let sym = f["symbol"].as_str().unwrap_or("");
+            if sym.is_empty() {
+                f["function"].as_str().unwrap_or("?").to_string()
+            } else {
+                demangle(sym)
+            }
+        })
+        .collect();
+    let interrupted = raw
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f["interrupted"].as_bool().unwrap_or(false))
+        .map(|(i, _)| i)
+        .collect();
     Thread {
         pid: v["pid"].as_i64().unwrap_or(-1),
         comm: v["comm"].as_str().unwrap_or("").to_string(),
         crashed,
         frames,
+        interrupted,
     }
 }
 

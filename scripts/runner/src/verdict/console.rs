@@ -111,6 +111,10 @@ impl Matcher {
         self.fault
     }
 
+    pub fn context(&self) -> Context {
+        self.ctx
+    }
+
     /// The trigger line that carries `id=<id>`, if `lines` hold one: ties a log (or a dump's
     /// log) to the run that asked for it.
     pub fn trigger_with_id<'a>(&self, lines: &'a [String], id: &str) -> Option<&'a str> {

@@ -6,6 +6,7 @@
 use super::console::Matcher;
 use crate::{
     catalog::{
+        Context,
         Fault,
         Kind, //
     },
@@ -17,7 +18,7 @@ use crate::{
 };
 
 /// The check names, in report order.
-pub const CHECKS: [&str; 4] = ["captured", "message", "stack", "trigger_id"];
+pub const CHECKS: [&str; 5] = ["captured", "message", "stack", "context", "trigger_id"];
 
 /// One check on a dump.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +74,7 @@ pub fn check(evidence: &Evidence, matcher: &Matcher, id: &str) -> Vec<Check> {
         },
     ));
     checks.push(stack(fault, &facts.threads));
+    checks.push(context(fault, matcher.context(), &facts.threads));
     checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
         Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
         None => Check::new(
@@ -102,22 +104,30 @@ fn nothing(why: String) -> Vec<Check> {
         .collect()
 }
 
-/// The crashing thread runs the fault's function; a detector (lockup, hung task, RCU stall)
-/// panics on another task, so there any task's stack may show it.
-fn stack(fault: &Fault, threads: &[Thread]) -> Check {
+/// The thread that ran the fault and the index of the fault's frame in its stack: the
+/// crashing thread; for a fault a detector (lockup, hung task, RCU stall) reports, which
+/// panics on another task, any task whose stack shows it.
+fn site<'a>(fault: &Fault, threads: &'a [Thread]) -> Option<(&'a Thread, usize)> {
     let sites = sites(fault);
     let wanted = |t: &&Thread| t.crashed || matches!(fault.kind, Kind::Hang(_));
-    let found = threads
-        .iter()
-        .filter(wanted)
-        .find_map(|t| t.frames.iter().find(|f| is_site(f, &sites)).map(|f| (t, f)));
-    if let Some((t, f)) = found {
+    threads.iter().filter(wanted).find_map(|t| {
+        t.frames
+            .iter()
+            .position(|f| is_site(f, &sites))
+            .map(|i| (t, i))
+    })
+}
+
+/// The thread that ran the fault shows the fault's function (see [`site`]).
+fn stack(fault: &Fault, threads: &[Thread]) -> Check {
+    let sites = sites(fault);
+    if let Some((t, i)) = site(fault, threads) {
         return Check::new(
             "stack",
             true,
             format!(
                 "{} in the stack of {}{} (pid {})",
-                f,
+                t.frames[i],
                 t.comm,
                 if t.crashed { ", the crashing task" } else { "" },
                 t.pid
@@ -145,6 +155,70 @@ fn stack(fault: &Fault, threads: &[Thread]) -> Check {
     )
 }
 
+/// The fault ran in the context asked for. In the stack of the thread that ran it, the
+/// frames from the fault's out to the first one an interrupt came in on are the code that
+/// called it in that context: they hold the context's callers in order
+/// ([`Context::callers`]) and no other context's first caller, and a context that runs on an
+/// interrupt ([`Context::on_interrupt`]) ends on an interrupted frame.
+fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
+    let fail = |detail: String| Check::new("context", false, format!("{}: {detail}", ctx.name()));
+    let Some((t, at)) = site(fault, threads) else {
+        return fail(format!("no {} frame to start from", sites(fault)[0]));
+    };
+    let end = t.interrupted.iter().copied().find(|&i| i > at);
+    let callers = &t.frames[at + 1..end.unwrap_or(t.frames.len())];
+    let shown = || {
+        // Inlined functions repeat their caller's symbol: once is enough.
+        let mut s: Vec<&str> = callers.iter().map(String::as_str).collect();
+        s.dedup();
+        if s.len() > 12 {
+            s.truncate(12);
+            s.push("...");
+        }
+        s.join(" < ")
+    };
+    let mut rest = callers.iter();
+    if let Some(missing) = ctx.callers().iter().find(|want| !rest.any(|f| f == *want)) {
+        return fail(format!(
+            "no {missing} among the fault's callers (wanted {}, innermost first): {}",
+            ctx.callers().join(" < "),
+            shown()
+        ));
+    }
+    let foreign = Context::ALL
+        .iter()
+        .map(|c| c.callers()[0])
+        .filter(|f| !ctx.callers().contains(f))
+        .find(|f| callers.iter().any(|c| c == f));
+    if let Some(f) = foreign {
+        return fail(format!(
+            "{f}, another context's, among the fault's callers: {}",
+            shown()
+        ));
+    }
+    match end {
+        None if ctx.on_interrupt() => fail(format!(
+            "its callers run on no interrupt (no interrupted frame after them): {}",
+            shown()
+        )),
+        Some(i) if ctx.on_interrupt() => Check::new(
+            "context",
+            true,
+            format!(
+                "{}: {}, on an interrupt that came in on {}",
+                ctx.name(),
+                ctx.callers().join(" < "),
+                t.frames[i]
+            ),
+        ),
+        _ => Check::new(
+            "context",
+            true,
+            format!("{}: {}", ctx.name(), ctx.callers().join(" < ")),
+        ),
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -170,6 +244,7 @@ pub mod tests {
                 comm: "sh".into(),
                 crashed: true,
                 frames: frames.iter().map(|s| s.to_string()).collect(),
+                interrupted: Vec::new(),
             }],
         })
     }
@@ -189,7 +264,15 @@ pub mod tests {
 
     #[test]
     fn a_good_dump_passes_every_check() {
-        let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug", "write"], "r1");
+        let c = bug_checks(
+            DMESG,
+            &[
+                "panicgen_main::faults::bugs::bug",
+                "vfs_write",
+                "ksys_write",
+            ],
+            "r1",
+        );
         assert!(c.iter().all(|c| c.ok), "{c:?}");
         assert_eq!(c.iter().map(|c| c.name).collect::<Vec<_>>(), CHECKS);
     }
@@ -198,7 +281,7 @@ pub mod tests {
     fn each_check_can_fail() {
         // Another run's dump.
         let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::bug"], "r2");
-        assert!(!c[3].ok);
+        assert!(!c[4].ok);
         // The right message, the wrong function on the stack.
         let c = bug_checks(DMESG, &["panicgen_main::faults::bugs::warn"], "r1");
         assert!(!c[2].ok && c[1].ok);
@@ -222,12 +305,14 @@ pub mod tests {
                 comm: "khungtaskd".into(),
                 crashed: true,
                 frames: vec!["watchdog".into()],
+                interrupted: Vec::new(),
             },
             Thread {
                 pid: 61,
                 comm: "sh".into(),
                 crashed: false,
                 frames: vec!["panicgen_main::faults::hangs::hung_task".into()],
+                interrupted: Vec::new(),
             },
         ];
         assert!(stack(fault, &threads).ok);
@@ -237,6 +322,115 @@ pub mod tests {
             !stack(bug, &threads).ok,
             "only the crashing task counts for an oops"
         );
+    }
+
+    /// A thread from the frames of a real dump (x86_64, 7.3.4, trimmed), `[I]` marking a
+    /// frame an interrupt or exception came in on.
+    fn thread(frames: &str) -> Thread {
+        let mut t = Thread {
+            pid: 64,
+            comm: "init".into(),
+            crashed: true,
+            frames: Vec::new(),
+            interrupted: Vec::new(),
+        };
+        for (i, f) in frames.split(" < ").enumerate() {
+            if let Some(name) = f.strip_suffix("[I]") {
+                t.interrupted.push(i);
+                t.frames.push(name.into());
+            } else {
+                t.frames.push(f.into());
+            }
+        }
+        t
+    }
+
+    const BUG_HARDIRQ: &str = "panic < oops_end < asm_exc_invalid_op < \
+        panicgen_main::faults::bugs::bug[I] < panicgen_main::faults::fire < \
+        panicgen_fire_deferred < hardirq_fn < hardirq_fn < __hrtimer_run_queues < \
+        hrtimer_interrupt < __sysvec_apic_timer_interrupt < asm_sysvec_apic_timer_interrupt < \
+        panicgen_main::trigger_write[I] < full_proxy_write < vfs_write < ksys_write < \
+        do_syscall_64 < entry_SYSCALL_64 < 0x47b7a0[I]";
+    const BUG_SOFTIRQ: &str = "panic < oops_end < asm_exc_invalid_op < \
+        panicgen_main::faults::bugs::bug[I] < panicgen_main::faults::fire < \
+        panicgen_fire_deferred < softirq_fn < call_timer_fn < run_timer_softirq < \
+        handle_softirqs < __irq_exit_rcu < sysvec_apic_timer_interrupt < \
+        asm_sysvec_apic_timer_interrupt < vfs_write[I] < ksys_write < do_syscall_64 < \
+        entry_SYSCALL_64 < 0x47b7a0[I]";
+    const BUG_PROCESS: &str = "panic < oops_end < asm_exc_invalid_op < \
+        panicgen_main::faults::bugs::bug[I] < panicgen_main::faults::fire < \
+        panicgen_main::trigger_write < full_proxy_write < vfs_write < ksys_write < \
+        do_syscall_64 < entry_SYSCALL_64 < 0x47b7a0[I]";
+    /// A call to NULL: the caller's frame is inferred from the return address.
+    const NULL_EXEC_KTHREAD: &str = "panic < oops_end < exc_page_fault < \
+        asm_exc_page_fault < 0x0[I] < panicgen_main::faults::memory::null_exec[I] < \
+        panicgen_main::faults::fire < panicgen_fire_deferred < thread_fn < kthread < \
+        ret_from_fork < ret_from_fork_asm";
+
+    fn context_of(fault: &str, ctx: Context, frames: &str) -> Check {
+        context(catalog::find(fault).unwrap(), ctx, &[thread(frames)])
+    }
+
+    #[test]
+    fn the_context_is_read_from_the_stack() {
+        let c = context_of("BUG", Context::Hardirq, BUG_HARDIRQ);
+        assert!(c.ok, "{c:?}");
+        assert!(c.detail.contains("came in on panicgen_main::trigger_write"));
+        assert!(context_of("BUG", Context::Softirq, BUG_SOFTIRQ).ok);
+        for ctx in [Context::Process, Context::IrqOff, Context::PreemptOff] {
+            assert!(context_of("BUG", ctx, BUG_PROCESS).ok);
+        }
+        assert!(context_of("NULL_EXEC", Context::Kthread, NULL_EXEC_KTHREAD).ok);
+    }
+
+    #[test]
+    fn a_wrong_context_fails() {
+        // Asked for hardirq, fired from the softirq timer (the negative control's module).
+        let c = context_of("BUG", Context::Hardirq, BUG_SOFTIRQ);
+        assert!(!c.ok && c.detail.contains("no hardirq_fn"), "{c:?}");
+        // The writer's stack is no interrupt's; an interrupt's is no writer's.
+        assert!(!context_of("BUG", Context::Hardirq, BUG_PROCESS).ok);
+        assert!(!context_of("BUG", Context::Process, BUG_HARDIRQ).ok);
+        assert!(
+            !context_of(
+                "BUG",
+                Context::Workqueue,
+                NULL_EXEC_KTHREAD.replace("NULL_EXEC", "BUG").as_str()
+            )
+            .ok
+        );
+        // The callers out of order.
+        let swapped = BUG_HARDIRQ.replace(
+            "hardirq_fn < hardirq_fn < __hrtimer_run_queues",
+            "__hrtimer_run_queues < hardirq_fn",
+        );
+        assert!(!context_of("BUG", Context::Hardirq, &swapped).ok);
+        // The hrtimer path with no interrupt under it.
+        let flat = BUG_HARDIRQ
+            .replace("[I] < full", " < full")
+            .replace("0x47b7a0[I]", "0x47b7a0");
+        let c = context_of("BUG", Context::Hardirq, &flat);
+        assert!(!c.ok, "{c:?}");
+        // Another context's deferral among the callers.
+        let both = BUG_PROCESS.replace("trigger_write <", "trigger_write < work_fn <");
+        let c = context_of("BUG", Context::Process, &both);
+        assert!(
+            !c.ok && c.detail.contains("work_fn, another context's"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn the_callers_are_panicgens_deferrals() {
+        // Each context's first caller is a function of src/context.c (or the write path).
+        let source = include_str!("../../../../src/context.c");
+        for ctx in Context::ALL {
+            let first = ctx.callers()[0];
+            assert!(
+                first == "ksys_write" || source.contains(&format!(" {first}(")),
+                "{first} is not defined in src/context.c"
+            );
+        }
     }
 
     #[test]

@@ -396,7 +396,7 @@ mod tests {
                 "kernel BUG at src/faults/bugs.rs:48!",
                 "Kernel panic - not syncing: Fatal exception",
             ],
-            &["panicgen_main::faults::bugs::bug"],
+            &["panicgen_main::faults::bugs::bug", "ksys_write"],
         );
         let d = decide_with(BUG_KDUMP, End::Stopped, Some(&other));
         assert_eq!(d.cause, Some(Cause::VmcoreCheck));
