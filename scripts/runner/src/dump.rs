@@ -164,11 +164,36 @@ pub struct Thread {
     pub pid: i64,
     pub comm: String,
     pub crashed: bool,
-    /// Demangled symbol names (or DWARF names where no symbol is known), innermost first.
-    pub frames: Vec<String>,
-    /// The indices in `frames` of the frames an interrupt or exception came in on: where
-    /// the stack goes from one context's code to the code it interrupted.
-    pub interrupted: Vec<usize>,
+    /// Innermost first.
+    pub frames: Vec<Frame>,
+}
+
+/// One frame of a stack.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The demangled symbol (or the DWARF name where no symbol is known).
+    pub name: String,
+    /// The DWARF name, which tells an inlined function from the symbol it was inlined into
+    /// (empty when unknown).
+    pub function: String,
+    /// An interrupt or exception came in on this frame: the stack goes on into the code it
+    /// interrupted.
+    pub interrupted: bool,
+}
+
+impl Frame {
+    /// A frame known by its symbol alone.
+    pub fn named(name: &str) -> Frame {
+        Frame {
+            name: name.to_string(),
+            ..Frame::default()
+        }
+    }
+
+    /// Whether the frame is `function`'s, inlined or not.
+    pub fn is(&self, function: &str) -> bool {
+        self.name == function || self.function == function
+    }
 }
 
 /// The tools the checks need.
@@ -217,25 +242,27 @@ fn parse_thread(v: &Value, crashed: bool) -> Thread {
         .iter()
         .map(|f| {
             let sym = f["symbol"].as_str().unwrap_or("");
-            if sym.is_empty() {
-                f["function"].as_str().unwrap_or("?").to_string()
-            } else {
-                demangle(sym)
+            let function = f["function"].as_str().unwrap_or("").to_string();
+            Frame {
+                name: if sym.is_empty() {
+                    if function.is_empty() {
+                        "?".into()
+                    } else {
+                        function.clone()
+                    }
+                } else {
+                    demangle(sym)
+                },
+                function,
+                interrupted: f["interrupted"].as_bool().unwrap_or(false),
             }
         })
-        .collect();
-    let interrupted = raw
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f["interrupted"].as_bool().unwrap_or(false))
-        .map(|(i, _)| i)
         .collect();
     Thread {
         pid: v["pid"].as_i64().unwrap_or(-1),
         comm: v["comm"].as_str().unwrap_or("").to_string(),
         crashed,
         frames,
-        interrupted,
     }
 }
 

@@ -113,7 +113,7 @@ fn site<'a>(fault: &Fault, threads: &'a [Thread]) -> Option<(&'a Thread, usize)>
     threads.iter().filter(wanted).find_map(|t| {
         t.frames
             .iter()
-            .position(|f| is_site(f, &sites))
+            .position(|f| is_site(&f.name, &sites))
             .map(|i| (t, i))
     })
 }
@@ -127,7 +127,7 @@ fn stack(fault: &Fault, threads: &[Thread]) -> Check {
             true,
             format!(
                 "{} in the stack of {}{} (pid {})",
-                t.frames[i],
+                t.frames[i].name,
                 t.comm,
                 if t.crashed { ", the crashing task" } else { "" },
                 t.pid
@@ -137,7 +137,12 @@ fn stack(fault: &Fault, threads: &[Thread]) -> Check {
     let Some(crashed) = threads.first() else {
         return Check::new("stack", false, "drgn found no crashing thread".into());
     };
-    let top: Vec<&str> = crashed.frames.iter().take(8).map(String::as_str).collect();
+    let top: Vec<&str> = crashed
+        .frames
+        .iter()
+        .take(8)
+        .map(|f| f.name.as_str())
+        .collect();
     Check::new(
         "stack",
         false,
@@ -165,11 +170,11 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
     let Some((t, at)) = site(fault, threads) else {
         return fail(format!("no {} frame to start from", sites(fault)[0]));
     };
-    let end = t.interrupted.iter().copied().find(|&i| i > at);
+    let end = (at + 1..t.frames.len()).find(|&i| t.frames[i].interrupted);
     let callers = &t.frames[at + 1..end.unwrap_or(t.frames.len())];
     let shown = || {
         // Inlined functions repeat their caller's symbol: once is enough.
-        let mut s: Vec<&str> = callers.iter().map(String::as_str).collect();
+        let mut s: Vec<&str> = callers.iter().map(|f| f.name.as_str()).collect();
         s.dedup();
         if s.len() > 12 {
             s.truncate(12);
@@ -178,7 +183,7 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
         s.join(" < ")
     };
     let mut rest = callers.iter();
-    if let Some(missing) = ctx.callers().iter().find(|want| !rest.any(|f| f == *want)) {
+    if let Some(missing) = ctx.callers().iter().find(|want| !rest.any(|f| f.is(want))) {
         return fail(format!(
             "no {missing} among the fault's callers (wanted {}, innermost first): {}",
             ctx.callers().join(" < "),
@@ -189,7 +194,7 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
         .iter()
         .map(|c| c.callers()[0])
         .filter(|f| !ctx.callers().contains(f))
-        .find(|f| callers.iter().any(|c| c == f));
+        .find(|f| callers.iter().any(|c| c.is(f)));
     if let Some(f) = foreign {
         return fail(format!(
             "{f}, another context's, among the fault's callers: {}",
@@ -208,7 +213,7 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
                 "{}: {}, on an interrupt that came in on {}",
                 ctx.name(),
                 ctx.callers().join(" < "),
-                t.frames[i]
+                t.frames[i].name
             ),
         ),
         _ => Check::new(
@@ -230,6 +235,7 @@ pub mod tests {
         },
         dump::{
             DumpFacts,
+            Frame,
             MissingDump, //
         },
     };
@@ -243,8 +249,7 @@ pub mod tests {
                 pid: 60,
                 comm: "sh".into(),
                 crashed: true,
-                frames: frames.iter().map(|s| s.to_string()).collect(),
-                interrupted: Vec::new(),
+                frames: frames.iter().map(|s| Frame::named(s)).collect(),
             }],
         })
     }
@@ -304,45 +309,51 @@ pub mod tests {
                 pid: 30,
                 comm: "khungtaskd".into(),
                 crashed: true,
-                frames: vec!["watchdog".into()],
-                interrupted: Vec::new(),
+                frames: vec![Frame::named("watchdog")],
             },
             Thread {
                 pid: 61,
                 comm: "sh".into(),
                 crashed: false,
-                frames: vec!["panicgen_main::faults::hangs::hung_task".into()],
-                interrupted: Vec::new(),
+                frames: vec![Frame::named("panicgen_main::faults::hangs::hung_task")],
             },
         ];
         assert!(stack(fault, &threads).ok);
         let bug = catalog::find("BUG").unwrap();
-        threads[1].frames = vec!["panicgen_main::faults::bugs::bug".into()];
+        threads[1].frames = vec![Frame::named("panicgen_main::faults::bugs::bug")];
         assert!(
             !stack(bug, &threads).ok,
             "only the crashing task counts for an oops"
         );
     }
 
-    /// A thread from the frames of a real dump (x86_64, 7.3.4, trimmed), `[I]` marking a
-    /// frame an interrupt or exception came in on.
+    /// A thread from the frames of a real dump (x86_64, 7.3.4, trimmed): `[I]` marks a
+    /// frame an interrupt or exception came in on, `symbol{function}` an inlined function.
     fn thread(frames: &str) -> Thread {
-        let mut t = Thread {
+        let frames = frames
+            .split(" < ")
+            .map(|f| {
+                let (f, interrupted) = match f.strip_suffix("[I]") {
+                    Some(f) => (f, true),
+                    None => (f, false),
+                };
+                let (name, function) = match f.split_once('{') {
+                    Some((n, inlined)) => (n, inlined.trim_end_matches('}')),
+                    None => (f, ""),
+                };
+                Frame {
+                    name: name.into(),
+                    function: function.into(),
+                    interrupted,
+                }
+            })
+            .collect();
+        Thread {
             pid: 64,
             comm: "init".into(),
             crashed: true,
-            frames: Vec::new(),
-            interrupted: Vec::new(),
-        };
-        for (i, f) in frames.split(" < ").enumerate() {
-            if let Some(name) = f.strip_suffix("[I]") {
-                t.interrupted.push(i);
-                t.frames.push(name.into());
-            } else {
-                t.frames.push(f.into());
-            }
+            frames,
         }
-        t
     }
 
     const BUG_HARDIRQ: &str = "panic < oops_end < asm_exc_invalid_op < \
@@ -381,6 +392,12 @@ pub mod tests {
             assert!(context_of("BUG", ctx, BUG_PROCESS).ok);
         }
         assert!(context_of("NULL_EXEC", Context::Kthread, NULL_EXEC_KTHREAD).ok);
+        // A caller inlined into another function (gcc's kernels) counts by its DWARF name.
+        let inlined = BUG_HARDIRQ.replace(
+            "hardirq_fn < __hrtimer_run_queues <",
+            "hardirq_fn < hrtimer_interrupt{__hrtimer_run_queues} <",
+        );
+        assert!(context_of("BUG", Context::Hardirq, &inlined).ok);
     }
 
     #[test]
