@@ -210,16 +210,24 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
             "context",
             true,
             format!(
-                "{}: {}, on an interrupt that came in on {}",
+                "{}: {} in {} (pid {}), on an interrupt that came in on {}",
                 ctx.name(),
                 ctx.callers().join(" < "),
+                t.comm,
+                t.pid,
                 t.frames[i].name
             ),
         ),
         _ => Check::new(
             "context",
             true,
-            format!("{}: {}", ctx.name(), ctx.callers().join(" < ")),
+            format!(
+                "{}: {} in {} (pid {})",
+                ctx.name(),
+                ctx.callers().join(" < "),
+                t.comm,
+                t.pid
+            ),
         ),
     }
 }
