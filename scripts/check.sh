@@ -89,16 +89,23 @@ vm_matrix() { # arch out runner-args...
 	[ "$status" -eq 0 ]
 }
 
+# Builds what kernel target $1 needs on arch $2 and sets TARGET KDIR IMAGE MODULE INITRAMFS
+# KCONFIG VMLINUX (scripts/prepare.sh); a failed build counts as a failed test.
+prepare() { # target arch
+	local vars
+	if ! vars=$(PANICGEN_TARGET=$1 "$S/prepare.sh" "$2"); then
+		failed=$((failed + 1))
+		failures+=("$1 $2 build")
+		return 1
+	fi
+	eval "$vars"
+}
+
 step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
-		if ! vars=$(PANICGEN_TARGET=debug "$S/prepare.sh" "$arch"); then
-			failed=$((failed + 1))
-			failures+=("$arch build")
-			continue
-		fi
-		eval "$vars"
+		prepare debug "$arch" || continue
 		first_kdir=${first_kdir:-$KDIR}
 		# Documentation/targets.rst is generated from this snapshot of the kernel's options.
 		step "$arch kernel options are those of Documentation/targets.rst" \
@@ -126,12 +133,7 @@ if [ "${1:-}" != --host-only ]; then
 	# tools): every fault in process context and in one deferred context (hardirq), with
 	# the in-guest selftest; `make run TARGET=debian` runs its whole matrix.
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
-		if ! vars=$(PANICGEN_TARGET=debian "$S/prepare.sh" "$arch"); then
-			failed=$((failed + 1))
-			failures+=("debian $arch build")
-			continue
-		fi
-		eval "$vars"
+		prepare debian "$arch" || continue
 		step "debian $arch kernel options are those of Documentation/targets.rst" \
 			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debian-$arch.options" || true
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debian/$arch"
