@@ -10,6 +10,10 @@ Prints one JSON object on stdout:
   crashed    the crashing thread: pid, comm, cpu and its stack frames
   tasks      every other task whose stack has a panicgen frame (a hung task,
              the CPU a lockup detector caught), same shape
+  survey     what a filtered dump kept: "tasks" walked, how many of their
+             stacks "unwound" without an error, the "errors" (message: count),
+             and "task_list", the error that cut the walk of the task list short
+             ("" when it was walked to the end)
 Each frame is {"function": DWARF name or "", "symbol": ELF symbol or "",
 "pc": hex, "interrupted": whether an interrupt or exception came in on it}; where
 unwinding stops at a pc in no function (a call into data or to NULL), it goes
@@ -143,14 +147,22 @@ def main(argv):
     crashed = prog.crashed_thread()
     result["crashed"] = thread_info(prog, crashed)
     tasks = []
-    for task in for_each_task(prog):
-        pid = int(task.pid)
-        if pid == crashed.tid:
-            continue
-        info = thread_info(prog, prog.thread(pid)) if pid else None
-        if info and any("panicgen" in f["symbol"] for f in info["frames"]):
-            tasks.append(info)
+    survey = {"tasks": 0, "unwound": 0, "errors": {}, "task_list": ""}
+    try:
+        for task in for_each_task(prog):
+            pid = int(task.pid)
+            survey["tasks"] += 1
+            info = thread_info(prog, prog.thread(pid)) if pid else None
+            if info is None or not info["error"]:
+                survey["unwound"] += 1
+            else:
+                survey["errors"][info["error"]] = survey["errors"].get(info["error"], 0) + 1
+            if pid != crashed.tid and info and any("panicgen" in f["symbol"] for f in info["frames"]):
+                tasks.append(info)
+    except (drgn.FaultError, LookupError, ValueError) as e:
+        survey["task_list"] = str(e)
     result["tasks"] = tasks
+    result["survey"] = survey
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
