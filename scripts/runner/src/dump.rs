@@ -183,6 +183,7 @@ pub struct Frame {
 
 impl Frame {
     /// A frame known by its symbol alone.
+    #[cfg(test)]
     pub fn named(name: &str) -> Frame {
         Frame {
             name: name.to_string(),
