@@ -72,7 +72,10 @@ def frame_entry(frame, pc, symbol, **extra):
 
 
 def frames(prog, trace, inferred=False):
+    """The frames of trace; inferred: trace was taken from a caller's registers, which is
+    done once (a smashed stack would otherwise send it on from garbage for ever)."""
     out = []
+    continued = inferred
     for frame in trace:
         try:
             pc = frame.pc
@@ -92,11 +95,11 @@ def frames(prog, trace, inferred=False):
         if in_data or (symbol is None and pc < 4096):
             # The pc is in no function (a call into data or to NULL): what the unwinder
             # finds beyond it is guesswork. Go on from the caller's registers instead.
-            regs = caller_regs(prog, frame)
+            regs = None if continued else caller_regs(prog, frame)
             if regs is not None:
                 try:
                     out.extend(frames(prog, prog.stack_trace(regs), inferred=True))
-                except (ValueError, LookupError, drgn.FaultError):
+                except Exception:  # noqa: BLE001 - the frames so far still count
                     pass
             break
     return out

@@ -5,10 +5,13 @@
 
 #include <linux/types.h>
 
-/* Bytes written past the end of the canary buffers. */
-#define PANICGEN_CANARY_OVERRUN 16
+/*
+ * How far past the end of a canary buffer the overrun looks for the canary: it writes
+ * up to and including the first word that holds it, and not a byte further.
+ */
+#define PANICGEN_CANARY_OVERRUN 32
 
-/* Context numbers: the order of catalog::Context in src/catalog.rs. */
+/* Context numbers: the order of catalog::Context in src/catalog/mod.rs. */
 #define PANICGEN_CTX_SOFTIRQ 1
 #define PANICGEN_CTX_HARDIRQ 2
 #define PANICGEN_CTX_WORKQUEUE 3

@@ -246,7 +246,7 @@ pub(crate) static FAULTS: &[Fault] = &[
         Contexts::ALL,
         &["CONFIG_STACKPROTECTOR"],
         "",
-        "overrun a live char buffer in C so the stack protector's canary check fires",
+        "overrun a live char buffer in C up to and including the stack canary (the saved registers above it stay intact), so the stack protector's check fires",
         same!(
             r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: panicgen_stack_canary\+0x[0-9a-f]+/0x[0-9a-f]+ \[panicgen\]"
         )
