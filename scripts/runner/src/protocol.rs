@@ -28,7 +28,8 @@ pub mod key {
     pub const KDUMP: &str = "pg_kdump";
     /// `pg_wait=1`: say `ready`, then fire every `fire ...` line read from the console.
     pub const WAIT: &str = "pg_wait";
-    /// `pg_dump_level=N`: the makedumpfile dump level the capture step uses.
+    /// `pg_dump_level=L[,L...]`: the makedumpfile dump level the capture step uses; a list
+    /// saves one dump per level (`elf`: unfiltered), in the disk's slots in that order.
     pub const DUMP_LEVEL: &str = "pg_dump_level";
     /// `pg_lkdtm=1`: also load LKDTM (the benchmark's peer column).
     pub const LKDTM: &str = "pg_lkdtm";
@@ -71,6 +72,8 @@ pub enum Event {
     CaptureBooted,
     /// `capture failed: <why>`.
     CaptureFailed,
+    /// `dump tools: <makedumpfile -v's first line>`: in the capture kernel.
+    DumpTools,
     /// `vmcore saved: <format>`: the dump is on the disk.
     VmcoreSaved,
     /// The guest is about to reboot (QEMU exits: `-no-reboot`).
@@ -78,7 +81,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 14] = [
+    pub const ALL: [Event; 15] = [
         Event::Booted,
         Event::ModuleLoaded,
         Event::InsmodFailed,
@@ -91,6 +94,7 @@ impl Event {
         Event::Fault,
         Event::CaptureBooted,
         Event::CaptureFailed,
+        Event::DumpTools,
         Event::VmcoreSaved,
         Event::Done,
     ];
@@ -110,6 +114,7 @@ impl Event {
             Event::Fault => "fault",
             Event::CaptureBooted => "capture kernel booted",
             Event::CaptureFailed => "capture failed",
+            Event::DumpTools => "dump tools",
             Event::VmcoreSaved => "vmcore saved",
             Event::Done => "done",
         }
@@ -172,12 +177,18 @@ pub fn strip_timestamp(line: &str) -> &str {
 /// `PANICGEN-VMCORE 1 <format> <bytes> <offset MiB>`, and the dump at that offset.
 pub mod disk {
     pub const MAGIC: &str = "PANICGEN-VMCORE";
-    pub const VERSION: &str = "1";
+    pub const VERSION: &str = "2";
+    /// The disk holds one dump per slot of this many MiB: the header at the slot's start,
+    /// the dump from 1 MiB into it (`VMCORE_SLOT_MIB` in the init).
+    pub const SLOT_MIB: u64 = 640;
     /// makedumpfile's flattened format (`-F`), filtered at the dump level: a self-delimiting
     /// stream (its size field is 0) that the host turns back into a kdump-compressed file.
     pub const FLAT: &str = "flat";
-    /// `/proc/vmcore` as it is, unfiltered, where makedumpfile cannot read the kernel.
+    /// `/proc/vmcore` as it is, unfiltered: the level `elf`, or where makedumpfile cannot
+    /// read the kernel.
     pub const ELF: &str = "elf";
+    /// makedumpfile failed at a conformance level (its size field is the exit status).
+    pub const NONE: &str = "none";
 }
 
 #[cfg(test)]
@@ -212,9 +223,14 @@ mod tests {
         }
         assert!(INIT.contains(&format!("[ \"$verb\" = {FIRE} ]")));
         assert!(INIT.contains(&format!("{LKDTM_TARGET}*)")));
-        assert!(INIT.contains(&format!("'{} {} %s %s %s\\n'", disk::MAGIC, disk::VERSION)));
-        for format in [disk::FLAT, disk::ELF] {
-            assert!(INIT.contains(&format!("format={format} ")));
+        assert!(INIT.contains(&format!(
+            "'{} {} %s %s %s %s\\n'",
+            disk::MAGIC,
+            disk::VERSION
+        )));
+        assert!(INIT.contains(&format!("VMCORE_SLOT_MIB={}\n", disk::SLOT_MIB)));
+        for format in [disk::FLAT, disk::ELF, disk::NONE] {
+            assert!(INIT.contains(&format!("format={format}")));
         }
     }
 
