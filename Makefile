@@ -6,7 +6,10 @@
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
 #                 TARGET=debug (default), debian or user (with KERNEL= and KDIR=);
 #                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run)
-#   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64
+#   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64, on
+#                 panicgen's debug kernel and Debian's stock kernel
+#   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
+#                 each read by drgn: the level x check table (ARCH=, TARGET=)
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
@@ -43,7 +46,8 @@ endif
 endif
 MODULE_ARCH ?= $(ARCH)
 
-.PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers
+.PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
+	dump-levels
 
 all: modules
 
@@ -72,6 +76,10 @@ run:
 
 check:
 	scripts/check.sh
+
+dump-levels:
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TARGET PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) \
+		KDIR=$(KDIR) scripts/dump-levels.sh $(ARCH)
 
 test-host:
 	scripts/check.sh --host-only

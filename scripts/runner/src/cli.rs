@@ -32,6 +32,7 @@ use crate::{
     },
     results::Results,
     vm::Accel,
+    vmcore_disk,
 };
 
 /// The host side of panicgen: boots QEMU guests, fires faults, judges the kernel's messages
@@ -159,6 +160,11 @@ pub struct RunArgs {
     /// Only fatal runs in these contexts capture a dump.
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub dump_contexts: Option<Vec<Context>>,
+    /// kdump: the capture also saves a dump at each of these makedumpfile dump levels (0 to
+    /// 31, or elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level
+    /// conformance table); the run's own dump stays at the runner's level.
+    #[arg(long, value_delimiter = ',', value_parser = parse_dump_level)]
+    pub dump_levels: Vec<String>,
     /// Boot every run instead of starting it from a saved booted guest.
     #[arg(long)]
     pub no_snapshot: bool,
@@ -191,6 +197,14 @@ fn parse_arch(v: &str) -> Result<Arch, String> {
 
 fn parse_context(v: &str) -> Result<Context, String> {
     Context::from_name(v).ok_or_else(|| format!("unknown context '{v}'"))
+}
+
+fn parse_dump_level(v: &str) -> Result<String, String> {
+    match v.parse::<u8>() {
+        Ok(n) if n <= 31 => Ok(v.to_string()),
+        _ if v == "elf" => Ok(v.to_string()),
+        _ => Err(format!("bad dump level '{v}' (0 to 31, or elf)")),
+    }
 }
 
 fn parse_crashkernel(v: &str) -> Result<String, String> {
@@ -229,6 +243,8 @@ pub struct Options {
     pub verifier: Option<Verifier>,
     pub crashkernel: Option<String>,
     pub dump_contexts: Option<Vec<Context>>,
+    /// The conformance table's dump levels (kdump runs).
+    pub dump_levels: Vec<String>,
     pub snapshot: bool,
     pub keep_passed_vmcores: bool,
     pub shard: Option<Shard>,
@@ -296,6 +312,15 @@ impl RunArgs {
                 return Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into())
             }
         };
+        if !self.dump_levels.is_empty() && self.dump != DumpMode::Kdump {
+            return Err("--dump-levels needs --dump kdump (the capture kernel saves them)".into());
+        }
+        if self.dump_levels.len() as u64 >= vmcore_disk::SLOTS {
+            return Err(format!(
+                "--dump-levels: at most {} levels (the vmcore disk's slots)",
+                vmcore_disk::SLOTS - 1
+            ));
+        }
         let costs = Costs {
             measured: match &self.costs {
                 None => HashMap::new(),
@@ -334,6 +359,7 @@ impl RunArgs {
             verifier,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
+            dump_levels: self.dump_levels,
             snapshot: !self.no_snapshot,
             keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,
             shard: self.shard,

@@ -158,6 +158,21 @@ pub struct DumpFacts {
     pub dmesg: Vec<String>,
     /// The crashing thread first, then other threads with a panicgen frame.
     pub threads: Vec<Thread>,
+    /// What the dump kept of every task.
+    pub survey: Survey,
+}
+
+/// What a (filtered) dump kept of every task, as drgn found it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// Tasks walked in the task list.
+    pub tasks: u64,
+    /// Of those, the ones whose stack unwound without an error.
+    pub unwound: u64,
+    /// The unwinding errors, most frequent first (message, count).
+    pub errors: Vec<(String, u64)>,
+    /// The error that cut the walk of the task list short (empty: walked to its end).
+    pub task_list: String,
 }
 
 pub struct Thread {
@@ -284,6 +299,25 @@ fn parse_facts(doc: &Value) -> DumpFacts {
             })
             .unwrap_or_default(),
         threads,
+        survey: parse_survey(&doc["survey"]),
+    }
+}
+
+fn parse_survey(v: &Value) -> Survey {
+    let mut errors: Vec<(String, u64)> = v["errors"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    errors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Survey {
+        tasks: v["tasks"].as_u64().unwrap_or(0),
+        unwound: v["unwound"].as_u64().unwrap_or(0),
+        errors,
+        task_list: v["task_list"].as_str().unwrap_or("").to_string(),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::{
         Context, //
     },
     cli::Suite,
+    conformance,
     dump::{
         self,
         DumpMode,
@@ -234,6 +235,38 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
             })
         }
     };
+    // The conformance table's levels, from the same capture.
+    let mut conformance = Vec::new();
+    if let (Some(Evidence::Read(_)), Ok(m), Some(verifier)) =
+        (&evidence, &matcher, opts.verifier.as_ref())
+    {
+        if !opts.dump_levels.is_empty() {
+            let t = Instant::now();
+            let console = vm_run
+                .as_ref()
+                .map(|r| r.lines.as_slice())
+                .unwrap_or_default();
+            if let Some(Evidence::Read(facts)) = &evidence {
+                let bytes = fs::metadata(&vmcore).map(|m| m.len()).unwrap_or(0);
+                conformance.push(conformance::own_level(
+                    &verdict::dump::check(evidence.as_ref().expect("read above"), m, &id),
+                    &facts.survey,
+                    console,
+                    bytes,
+                ));
+            }
+            conformance.extend(conformance::read_levels(
+                &disk,
+                &dir,
+                console,
+                verifier,
+                m,
+                &id,
+                opts.keep_passed_vmcores,
+            ));
+            phases.levels_s = Some(t.elapsed().as_secs_f64());
+        }
+    }
     let _ = fs::remove_file(&disk);
     let none = VmRun::not_started(String::new());
     let vm_run_ref = vm_run.as_ref().unwrap_or(&none);
@@ -265,6 +298,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         attempts: attempt,
         dump: None,
         phases,
+        conformance,
     };
     if let Some(vm_run) = &vm_run {
         result.console = console.display().to_string();

@@ -96,7 +96,10 @@ impl<'a> Guests<'a> {
             if let Some(size) = &opts.crashkernel {
                 words.push(format!("crashkernel={size}"));
             }
-            words.push(format!("{}={}", key::DUMP_LEVEL, protocol::DUMP_LEVEL));
+            // The run's level, then the conformance table's.
+            let mut levels = vec![protocol::DUMP_LEVEL.to_string()];
+            levels.extend(opts.dump_levels.iter().cloned());
+            words.push(format!("{}={}", key::DUMP_LEVEL, levels.join(",")));
         }
         if opts.suite == Suite::Lkdtm {
             words.push(format!("{}=1", key::LKDTM));

@@ -14,6 +14,7 @@ mod bench;
 #[path = "../../../src/catalog/mod.rs"]
 mod catalog;
 mod cli;
+mod conformance;
 mod docs;
 mod dump;
 mod execute;

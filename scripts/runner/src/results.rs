@@ -11,6 +11,7 @@ use serde::{
 };
 
 use crate::{
+    conformance::LevelResult,
     ktap, plan,
     verdict::{
         self,
@@ -83,6 +84,9 @@ pub struct FaultResult {
     /// Where the run's time went.
     #[serde(default, skip_serializing_if = "Phases::is_empty")]
     pub phases: Phases,
+    /// The dump-level conformance table's rows of this run (`--dump-levels`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conformance: Vec<LevelResult>,
 }
 
 /// A run's dump and its checks.
@@ -165,6 +169,13 @@ pub struct Phases {
         serialize_with = "round3"
     )]
     pub drgn_s: Option<f64>,
+    /// The conformance table's extra dump levels: extraction and drgn, all of them.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub levels_s: Option<f64>,
 }
 
 impl Phases {

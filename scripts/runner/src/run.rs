@@ -6,7 +6,7 @@ use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
     cli::Options,
-    execute,
+    conformance, execute,
     guest::{
         self,
         Guests, //
@@ -123,6 +123,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
     results.write(&opts.out)?;
     let mut stdout = std::io::stdout();
     let _ = write!(stdout, "\n{}", results.table());
+    let _ = write!(stdout, "{}", conformance::table(&results));
     let _ = writeln!(
         stdout,
         "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",

@@ -259,6 +259,7 @@ pub mod tests {
                 crashed: true,
                 frames: frames.iter().map(|s| Frame::named(s)).collect(),
             }],
+            survey: Default::default(),
         })
     }
 

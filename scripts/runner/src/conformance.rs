@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The dump-level conformance table. For a fatal kdump run with `--dump-levels`, the capture
+//! kernel saved one more dump per level after the run's own (see [`crate::vmcore_disk`]);
+//! drgn reads each, and the run's dump checks apply to it, plus what a filter can lose
+//! without a trace elsewhere: the stacks of every task and the walk of the task list.
+
+use std::{collections::BTreeMap, fs, path::Path};
+
+use serde::{
+    Deserialize,
+    Serialize, //
+};
+
+use crate::{
+    dump::{
+        Evidence,
+        Survey,
+        Verifier, //
+    },
+    protocol::{
+        self,
+        Event, //
+    },
+    results::{
+        CheckResult,
+        Results, //
+    },
+    verdict::{
+        self,
+        Matcher, //
+    },
+    vmcore_disk,
+};
+
+/// One dump level of one run: what a dump at that level kept, as drgn reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelResult {
+    /// The makedumpfile dump level, or `elf` (unfiltered).
+    pub level: String,
+    /// The capture kernel's dump tool (`makedumpfile -v`'s first line).
+    pub tool: String,
+    /// The dump's size in bytes (0 when there is none).
+    pub bytes: u64,
+    /// The run's dump checks, then `tasks` and `task_list`.
+    pub checks: BTreeMap<String, CheckResult>,
+}
+
+/// What the survey says of every task's stack, and of the walk of the task list.
+fn survey_checks(s: &Survey) -> [(&'static str, CheckResult); 2] {
+    let lost: Vec<String> = s.errors.iter().map(|(e, n)| format!("{n}: {e}")).collect();
+    [
+        (
+            "tasks",
+            CheckResult {
+                ok: s.tasks > 0 && s.unwound == s.tasks,
+                detail: if lost.is_empty() {
+                    format!("{}/{} stacks unwound", s.unwound, s.tasks)
+                } else {
+                    format!(
+                        "{}/{} stacks unwound ({})",
+                        s.unwound,
+                        s.tasks,
+                        lost.join("; ")
+                    )
+                },
+            },
+        ),
+        (
+            "task_list",
+            CheckResult {
+                ok: s.task_list.is_empty(),
+                detail: if s.task_list.is_empty() {
+                    format!("walked to its end ({} tasks)", s.tasks)
+                } else {
+                    format!("cut short after {} tasks: {}", s.tasks, s.task_list)
+                },
+            },
+        ),
+    ]
+}
+
+/// The row of the run's own dump (the runner's level), from its checks and survey.
+pub fn own_level(
+    checks: &[verdict::dump::Check],
+    survey: &Survey,
+    console: &[String],
+    bytes: u64,
+) -> LevelResult {
+    let mut row = LevelResult {
+        level: crate::protocol::DUMP_LEVEL.to_string(),
+        tool: tool(console),
+        bytes,
+        checks: checks
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_string(),
+                    CheckResult {
+                        ok: c.ok,
+                        detail: c.detail.clone(),
+                    },
+                )
+            })
+            .collect(),
+    };
+    row.checks.extend(
+        survey_checks(survey)
+            .into_iter()
+            .map(|(n, c)| (n.to_string(), c)),
+    );
+    row
+}
+
+/// The capture kernel's dump tool, as its console names it.
+fn tool(console: &[String]) -> String {
+    protocol::find(console, Event::DumpTools)
+        .and_then(|at| protocol::event(&console[at]))
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_default()
+}
+
+/// The table of every run's levels: a row per level, a column per check (✓ or ✗), then what
+/// each ✗ lost.
+pub fn table(results: &Results) -> String {
+    let mut out = String::new();
+    let mut names: Vec<&str> = verdict::dump::CHECKS.to_vec();
+    names.extend(["tasks", "task_list"]);
+    for r in results.results.iter().filter(|r| !r.conformance.is_empty()) {
+        let tool = &r.conformance[0].tool;
+        out += &format!(
+            "\ndump levels of {} {} on {} ({}):\n  {:<6} {:>8}  {}\n",
+            results.arch,
+            r.name(),
+            results.kernel,
+            if tool.is_empty() {
+                "dump tool unknown"
+            } else {
+                tool
+            },
+            "level",
+            "size",
+            names.join("  ")
+        );
+        let mut lost = Vec::new();
+        for row in &r.conformance {
+            let cells: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    let ok = row.checks.get(*n).is_some_and(|c| c.ok);
+                    if let (false, Some(c)) = (ok, row.checks.get(*n)) {
+                        lost.push(format!("  -d {} {n}: {}", row.level, c.detail));
+                    }
+                    format!("{:^w$}", if ok { "✓" } else { "✗" }, w = n.len())
+                })
+                .collect();
+            out += &format!(
+                "  {:<6} {:>5} MB  {}\n",
+                row.level,
+                row.bytes.div_ceil(1 << 20),
+                cells.join("  ")
+            );
+        }
+        for l in lost {
+            out += &l;
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reads the dump of every level after the run's own off `disk`, each through
+/// `dir/vmcore.<level>` (deleted once read unless `keep`); the capture's `console` names
+/// its dump tool.
+pub fn read_levels(
+    disk: &Path,
+    dir: &Path,
+    console: &[String],
+    verifier: &Verifier,
+    matcher: &Matcher,
+    id: &str,
+    keep: bool,
+) -> Vec<LevelResult> {
+    let tool = tool(console);
+    let headers = vmcore_disk::headers(disk).unwrap_or_default();
+    headers
+        .iter()
+        .skip(1)
+        .map(|h| {
+            let file = dir.join(format!("vmcore.{}", h.level));
+            let evidence = match vmcore_disk::extract_dump(disk, h, &file) {
+                Err(why) => Evidence::Missing(why),
+                Ok(_) => match verifier.read(&file) {
+                    Ok(facts) => Evidence::Read(facts),
+                    Err(why) => Evidence::Unreadable(why),
+                },
+            };
+            let bytes = fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            if !keep {
+                let _ = fs::remove_file(&file);
+            }
+            let mut checks: BTreeMap<String, CheckResult> =
+                verdict::dump::check(&evidence, matcher, id)
+                    .into_iter()
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            CheckResult {
+                                ok: c.ok,
+                                detail: c.detail,
+                            },
+                        )
+                    })
+                    .collect();
+            if let Evidence::Read(facts) = &evidence {
+                checks.extend(
+                    survey_checks(&facts.survey)
+                        .into_iter()
+                        .map(|(n, c)| (n.to_string(), c)),
+                );
+            }
+            LevelResult {
+                level: h.level.clone(),
+                tool: tool.clone(),
+                bytes,
+                checks,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_survey_says_what_was_lost() {
+        let all = Survey {
+            tasks: 38,
+            unwound: 38,
+            ..Survey::default()
+        };
+        let [tasks, list] = survey_checks(&all);
+        assert!(tasks.1.ok && list.1.ok);
+        assert_eq!(tasks.1.detail, "38/38 stacks unwound");
+        let lossy = Survey {
+            tasks: 38,
+            unwound: 23,
+            errors: vec![("Excluded page".into(), 15)],
+            task_list: String::new(),
+        };
+        let [tasks, _] = survey_checks(&lossy);
+        assert!(!tasks.1.ok);
+        assert_eq!(tasks.1.detail, "23/38 stacks unwound (15: Excluded page)");
+        let cut = Survey {
+            tasks: 12,
+            unwound: 12,
+            task_list: "could not read memory".into(),
+            ..Survey::default()
+        };
+        let [_, list] = survey_checks(&cut);
+        assert!(!list.1.ok && list.1.detail.contains("after 12 tasks"));
+    }
+}
