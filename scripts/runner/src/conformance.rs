@@ -54,7 +54,9 @@ fn survey_checks(s: &Survey) -> [(&'static str, CheckResult); 2] {
             "tasks",
             CheckResult {
                 ok: s.tasks > 0 && s.unwound == s.tasks,
-                detail: if lost.is_empty() {
+                detail: if s.tasks == 0 {
+                    "no task read: the task list could not be walked".to_string()
+                } else if lost.is_empty() {
                     format!("{}/{} stacks unwound", s.unwound, s.tasks)
                 } else {
                     format!(
