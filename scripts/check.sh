@@ -9,7 +9,9 @@
 #      selftest (every fatal run through kdump, each vmcore checked with drgn),
 #      validate results.xml against the JUnit schema, dump a sample on the host
 #      over QMP, then the negative controls (a broken fault, and a broken
-#      capture, must be judged "fail"); on the first arch, run a sample as 2
+#      capture, must be judged "fail"); the dump-level table (BUG saved at the
+#      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
+#      read by drgn); on the first arch, run a sample as 2
 #      shards and check that the merged shards equal the unsharded run
 #   4. per arch, the stock Debian kernel: the module built with the kernel's own
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
@@ -123,6 +125,9 @@ if [ "${1:-}" != --host-only ]; then
 		rm -rf "$out-qmp"
 		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
+		# One capture at every makedumpfile level that matters, each read by drgn.
+		step "$arch dump levels (the runner's level loses nothing)" \
+			env PANICGEN_TARGET=debug "$S/dump-levels.sh" "$arch" || true
 		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
 		if [ "$KDIR" = "$first_kdir" ]; then
 			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \

@@ -442,6 +442,7 @@ pub mod tests {
             attempts: 1,
             dump: None,
             phases: Phases::default(),
+            conformance: Vec::new(),
         };
         Results {
             arch: "x86_64".into(),
