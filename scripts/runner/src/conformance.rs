@@ -23,6 +23,7 @@ use crate::{
         Event, //
     },
     results::{
+        self,
         CheckResult,
         Results, //
     },
@@ -93,18 +94,7 @@ pub fn own_level(
         level: crate::protocol::DUMP_LEVEL.to_string(),
         tool: tool(console),
         bytes,
-        checks: checks
-            .iter()
-            .map(|c| {
-                (
-                    c.name.to_string(),
-                    CheckResult {
-                        ok: c.ok,
-                        detail: c.detail.clone(),
-                    },
-                )
-            })
-            .collect(),
+        checks: results::check_results(checks),
     };
     row.checks.extend(
         survey_checks(survey)
@@ -201,19 +191,7 @@ pub fn read_levels(
             if !keep {
                 let _ = fs::remove_file(&file);
             }
-            let mut checks: BTreeMap<String, CheckResult> =
-                verdict::dump::check(&evidence, matcher, id)
-                    .into_iter()
-                    .map(|c| {
-                        (
-                            c.name.to_string(),
-                            CheckResult {
-                                ok: c.ok,
-                                detail: c.detail,
-                            },
-                        )
-                    })
-                    .collect();
+            let mut checks = results::check_results(&verdict::dump::check(&evidence, matcher, id));
             if let Evidence::Read(facts) = &evidence {
                 checks.extend(
                     survey_checks(&facts.survey)

@@ -4,7 +4,6 @@
 //! per-phase timings; an infrastructure error is tried again.
 
 use std::{
-    collections::BTreeMap,
     fs,
     path::Path,
     time::{
@@ -34,7 +33,7 @@ use crate::{
         Event, //
     },
     results::{
-        CheckResult,
+        self,
         DumpResult,
         FaultResult,
         Phases, //
@@ -333,19 +332,7 @@ fn dump_result(
     delete: bool,
     format: Option<&str>,
 ) -> DumpResult {
-    let mut checks: BTreeMap<String, CheckResult> = decision
-        .checks
-        .iter()
-        .map(|c| {
-            (
-                c.name.to_string(),
-                CheckResult {
-                    ok: c.ok,
-                    detail: c.detail.clone(),
-                },
-            )
-        })
-        .collect();
+    let mut checks = results::check_results(&decision.checks);
     let mut kept = None;
     if let Ok(meta) = fs::metadata(vmcore) {
         let mut note = format!(" ({} MB", meta.len().div_ceil(1 << 20));

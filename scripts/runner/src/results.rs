@@ -13,6 +13,7 @@ use serde::{
 use crate::{
     conformance::LevelResult,
     ktap, plan,
+    verdict::dump::Check,
     verdict::{
         self,
         Cause,
@@ -101,6 +102,22 @@ pub struct DumpResult {
 pub struct CheckResult {
     pub ok: bool,
     pub detail: String,
+}
+
+/// The dump checks as the results hold them, by name.
+pub fn check_results(checks: &[Check]) -> BTreeMap<String, CheckResult> {
+    checks
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_string(),
+                CheckResult {
+                    ok: c.ok,
+                    detail: c.detail.clone(),
+                },
+            )
+        })
+        .collect()
 }
 
 /// Seconds per phase of a run, host clock; a phase the run did not have is absent.
