@@ -47,12 +47,17 @@ pub struct LevelResult {
     pub checks: BTreeMap<String, CheckResult>,
 }
 
-/// What the survey says of every task's stack, and of the walk of the task list.
+/// The checks a level's row has beyond the run's dump checks: every task's stack, and the
+/// walk of the task list.
+const SURVEY_CHECKS: [&str; 2] = ["tasks", "task_list"];
+
+/// What the survey says of every task's stack, and of the walk of the task list (in
+/// [`SURVEY_CHECKS`] order).
 fn survey_checks(s: &Survey) -> [(&'static str, CheckResult); 2] {
     let lost: Vec<String> = s.errors.iter().map(|(e, n)| format!("{n}: {e}")).collect();
     [
         (
-            "tasks",
+            SURVEY_CHECKS[0],
             CheckResult {
                 ok: s.tasks > 0 && s.unwound == s.tasks,
                 detail: if s.tasks == 0 {
@@ -70,7 +75,7 @@ fn survey_checks(s: &Survey) -> [(&'static str, CheckResult); 2] {
             },
         ),
         (
-            "task_list",
+            SURVEY_CHECKS[1],
             CheckResult {
                 ok: s.task_list.is_empty(),
                 detail: if s.task_list.is_empty() {
@@ -83,6 +88,30 @@ fn survey_checks(s: &Survey) -> [(&'static str, CheckResult); 2] {
     ]
 }
 
+/// A level's row: the dump checks, and what the survey says where drgn read the dump.
+fn row(
+    level: &str,
+    tool: &str,
+    bytes: u64,
+    checks: &[verdict::dump::Check],
+    survey: Option<&Survey>,
+) -> LevelResult {
+    let mut checks = results::check_results(checks);
+    if let Some(survey) = survey {
+        checks.extend(
+            survey_checks(survey)
+                .into_iter()
+                .map(|(n, c)| (n.to_string(), c)),
+        );
+    }
+    LevelResult {
+        level: level.to_string(),
+        tool: tool.to_string(),
+        bytes,
+        checks,
+    }
+}
+
 /// The row of the run's own dump (the runner's level), from its checks and survey.
 pub fn own_level(
     checks: &[verdict::dump::Check],
@@ -90,18 +119,13 @@ pub fn own_level(
     console: &[String],
     bytes: u64,
 ) -> LevelResult {
-    let mut row = LevelResult {
-        level: crate::protocol::DUMP_LEVEL.to_string(),
-        tool: tool(console),
+    row(
+        &protocol::DUMP_LEVEL.to_string(),
+        &tool(console),
         bytes,
-        checks: results::check_results(checks),
-    };
-    row.checks.extend(
-        survey_checks(survey)
-            .into_iter()
-            .map(|(n, c)| (n.to_string(), c)),
-    );
-    row
+        checks,
+        Some(survey),
+    )
 }
 
 /// The capture kernel's dump tool, as its console names it.
@@ -117,7 +141,7 @@ fn tool(console: &[String]) -> String {
 pub fn table(results: &Results) -> String {
     let mut out = String::new();
     let mut names: Vec<&str> = verdict::dump::CHECKS.to_vec();
-    names.extend(["tasks", "task_list"]);
+    names.extend(SURVEY_CHECKS);
     for r in results.results.iter().filter(|r| !r.conformance.is_empty()) {
         let tool = &r.conformance[0].tool;
         out += &format!(
@@ -191,20 +215,17 @@ pub fn read_levels(
             if !keep {
                 let _ = fs::remove_file(&file);
             }
-            let mut checks = results::check_results(&verdict::dump::check(&evidence, matcher, id));
-            if let Evidence::Read(facts) = &evidence {
-                checks.extend(
-                    survey_checks(&facts.survey)
-                        .into_iter()
-                        .map(|(n, c)| (n.to_string(), c)),
-                );
-            }
-            LevelResult {
-                level: h.level.clone(),
-                tool: tool.clone(),
+            let survey = match &evidence {
+                Evidence::Read(facts) => Some(&facts.survey),
+                _ => None,
+            };
+            row(
+                &h.level,
+                &tool,
                 bytes,
-                checks,
-            }
+                &verdict::dump::check(&evidence, matcher, id),
+                survey,
+            )
         })
         .collect()
 }

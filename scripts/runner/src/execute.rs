@@ -234,39 +234,6 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
             })
         }
     };
-    // The conformance table's levels, from the same capture.
-    let mut conformance = Vec::new();
-    if let (Some(Evidence::Read(_)), Ok(m), Some(verifier)) =
-        (&evidence, &matcher, opts.verifier.as_ref())
-    {
-        if !opts.dump_levels.is_empty() {
-            let t = Instant::now();
-            let console = vm_run
-                .as_ref()
-                .map(|r| r.lines.as_slice())
-                .unwrap_or_default();
-            if let Some(Evidence::Read(facts)) = &evidence {
-                let bytes = fs::metadata(&vmcore).map(|m| m.len()).unwrap_or(0);
-                conformance.push(conformance::own_level(
-                    &verdict::dump::check(evidence.as_ref().expect("read above"), m, &id),
-                    &facts.survey,
-                    console,
-                    bytes,
-                ));
-            }
-            conformance.extend(conformance::read_levels(
-                &disk,
-                &dir,
-                console,
-                verifier,
-                m,
-                &id,
-                opts.keep_passed_vmcores,
-            ));
-            phases.levels_s = Some(t.elapsed().as_secs_f64());
-        }
-    }
-    let _ = fs::remove_file(&disk);
     let none = VmRun::not_started(String::new());
     let vm_run_ref = vm_run.as_ref().unwrap_or(&none);
     let decision = verdict::decide(&Facts {
@@ -277,6 +244,31 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         dump: evidence.as_ref(),
         id: &id,
     });
+    // The conformance table's rows: the run's dump, then the other levels of the same capture.
+    let conformance = match (&evidence, &matcher, opts.verifier.as_ref()) {
+        (Some(Evidence::Read(facts)), Ok(m), Some(verifier)) if !opts.dump_levels.is_empty() => {
+            let t = Instant::now();
+            let mut rows = vec![conformance::own_level(
+                &decision.checks,
+                &facts.survey,
+                &vm_run_ref.lines,
+                fs::metadata(&vmcore).map(|m| m.len()).unwrap_or(0),
+            )];
+            rows.extend(conformance::read_levels(
+                &disk,
+                &dir,
+                &vm_run_ref.lines,
+                verifier,
+                m,
+                &id,
+                opts.keep_passed_vmcores,
+            ));
+            phases.levels_s = Some(t.elapsed().as_secs_f64());
+            rows
+        }
+        _ => Vec::new(),
+    };
+    let _ = fs::remove_file(&disk);
     let mut result = FaultResult {
         fault: run.fault.name.to_string(),
         context: run.ctx.name().to_string(),
