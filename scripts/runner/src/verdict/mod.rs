@@ -206,20 +206,17 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
 /// How far the capture got in a console that ran out of time after the panic: its init
 /// ran, or its kernel started (it prints from its early console on) and its last line, or
 /// nothing came after the panic (the crash shutdown, kexec or purgatory never handed over).
-fn capture_progress(console: &[String]) -> String {
-    if protocol::find(console, Event::CaptureBooted).is_some() {
+fn capture_progress(lines: &[String]) -> String {
+    if protocol::find(lines, Event::CaptureBooted).is_some() {
         return "the capture kernel booted".into();
     }
-    let panic = console
+    let panic = lines.iter().rposition(|l| l.contains(console::PANIC_LINE));
+    let started = lines
         .iter()
-        .rposition(|l| l.contains("Kernel panic - not syncing"));
-    let started = console
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(i, l)| l.contains("] Linux version ") && panic.is_none_or(|p| *i > p));
-    match (started, console.last()) {
-        (Some(_), Some(last)) => {
+        .rposition(|l| l.contains("] Linux version "))
+        .is_some_and(|i| panic.is_none_or(|p| i > p));
+    match lines.last() {
+        Some(last) if started => {
             format!("the capture kernel started and stopped at: {}", last.trim())
         }
         _ => "no capture kernel came up: nothing after the panic".into(),
