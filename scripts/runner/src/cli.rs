@@ -24,7 +24,7 @@ use crate::{
         CRASHKERNEL_SIZE, //
     },
     kconfig::KernelConfig,
-    peers,
+    peers, protocol,
     plan::{
         self,
         Costs,
@@ -160,9 +160,13 @@ pub struct RunArgs {
     /// Only fatal runs in these contexts capture a dump.
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub dump_contexts: Option<Vec<Context>>,
-    /// kdump: the capture also saves a dump at each of these makedumpfile dump levels (0 to
-    /// 31, or elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level
-    /// conformance table); the run's own dump stays at the runner's level.
+    /// kdump: the makedumpfile dump level of the run's dump (0 to 31; `+alias`: with the
+    /// VMCOREINFO aliases of renamed entries, see Documentation/dump-levels.rst).
+    #[arg(long, default_value = protocol::DUMP_LEVEL, value_parser = parse_dump_level)]
+    pub dump_level: String,
+    /// kdump: the capture also saves a dump at each of these levels (as --dump-level, or
+    /// elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level conformance
+    /// table).
     #[arg(long, value_delimiter = ',', value_parser = parse_dump_level)]
     pub dump_levels: Vec<String>,
     /// Boot every run instead of starting it from a saved booted guest.
@@ -200,10 +204,10 @@ fn parse_context(v: &str) -> Result<Context, String> {
 }
 
 fn parse_dump_level(v: &str) -> Result<String, String> {
-    match v.parse::<u8>() {
+    match v.strip_suffix("+alias").unwrap_or(v).parse::<u8>() {
         Ok(n) if n <= 31 => Ok(v.to_string()),
         _ if v == "elf" => Ok(v.to_string()),
-        _ => Err(format!("bad dump level '{v}' (0 to 31, or elf)")),
+        _ => Err(format!("bad dump level '{v}' (0 to 31, N+alias, or elf)")),
     }
 }
 
@@ -243,6 +247,8 @@ pub struct Options {
     pub verifier: Option<Verifier>,
     pub crashkernel: Option<String>,
     pub dump_contexts: Option<Vec<Context>>,
+    /// The run's dump level (kdump runs).
+    pub dump_level: String,
     /// The conformance table's dump levels (kdump runs).
     pub dump_levels: Vec<String>,
     pub snapshot: bool,
@@ -359,6 +365,7 @@ impl RunArgs {
             verifier,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
+            dump_level: self.dump_level,
             dump_levels: self.dump_levels,
             snapshot: !self.no_snapshot,
             keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,

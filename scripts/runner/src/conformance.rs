@@ -112,15 +112,16 @@ fn row(
     }
 }
 
-/// The row of the run's own dump (the runner's level), from its checks and survey.
+/// The row of the run's own dump (at `level`, the runner's), from its checks and survey.
 pub fn own_level(
+    level: &str,
     checks: &[verdict::dump::Check],
     survey: &Survey,
     console: &[String],
     bytes: u64,
 ) -> LevelResult {
     row(
-        &protocol::DUMP_LEVEL.to_string(),
+        level,
         &tool(console),
         bytes,
         checks,
@@ -171,7 +172,7 @@ pub fn table(results: &Results) -> String {
                 })
                 .collect();
             out += &format!(
-                "  {:<6} {:>5} MB  {}\n",
+                "  {:<8} {:>5} MB  {}\n",
                 row.level,
                 row.bytes.div_ceil(1 << 20),
                 cells.join("  ")

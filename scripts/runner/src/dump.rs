@@ -222,6 +222,17 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// drgn's version line (`drgn 0.3.0`), if its Python runs.
+    pub fn drgn_version(&self) -> Option<String> {
+        let out = Command::new(&self.python)
+            .args(["-c", "import drgn; print('drgn', drgn.__version__)"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
     /// Runs `vmcore-check.py` on `vmcore`.
     pub fn read(&self, vmcore: &Path) -> Result<DumpFacts, String> {
         let out = Command::new(&self.python)

@@ -249,6 +249,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
         (Some(Evidence::Read(facts)), Ok(m), Some(verifier)) if !opts.dump_levels.is_empty() => {
             let t = Instant::now();
             let mut rows = vec![conformance::own_level(
+                &opts.dump_level,
                 &decision.checks,
                 &facts.survey,
                 &vm_run_ref.lines,

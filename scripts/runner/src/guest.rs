@@ -35,7 +35,7 @@ use crate::{
         OnPanic,
         VmSpec, //
     },
-    vmcore_disk,
+    skew, vmcore_disk,
 };
 
 /// Guest memory; the kdump reservation comes out of it.
@@ -97,9 +97,20 @@ impl<'a> Guests<'a> {
                 words.push(format!("crashkernel={size}"));
             }
             // The run's level, then the conformance table's.
-            let mut levels = vec![protocol::DUMP_LEVEL.to_string()];
+            let mut levels = vec![opts.dump_level.clone()];
             levels.extend(opts.dump_levels.iter().cloned());
             words.push(format!("{}={}", key::DUMP_LEVEL, levels.join(",")));
+            // What the capture reports of VMCOREINFO, and the aliases of renamed entries.
+            words.push(format!(
+                "{}={}",
+                key::VMCOREINFO,
+                skew::vmcoreinfo_keys().join(",")
+            ));
+            words.push(format!(
+                "{}={}",
+                key::VMCOREINFO_ALIAS,
+                skew::aliases().join(",")
+            ));
         }
         if opts.suite == Suite::Lkdtm {
             words.push(format!("{}=1", key::LKDTM));
@@ -200,12 +211,13 @@ impl<'a> Guests<'a> {
         }
     }
 
-    /// Saves one guest per distinct command line of `runs`. Returns the guest's release.
-    pub fn save_templates(&mut self, runs: &[Run]) -> Option<String> {
+    /// Saves one guest per distinct command line of `runs`. Returns the console of the first
+    /// one saved (its boot: release, dump tools).
+    pub fn save_templates(&mut self, runs: &[Run]) -> Option<Vec<String>> {
         let opts = self.opts;
-        let mut release = None;
+        let mut boot = None;
         if !opts.snapshot {
-            return release;
+            return boot;
         }
         let dir = opts.out.join("snapshots");
         let _ = fs::create_dir_all(&dir);
@@ -227,7 +239,7 @@ impl<'a> Guests<'a> {
             });
             match saved {
                 Ok(lines) => {
-                    release = release.or_else(|| protocol::guest_release(&lines));
+                    boot.get_or_insert(lines);
                     eprintln!(
                         "{}: saved a booted guest{} in {:.1} s: its runs start from it",
                         opts.arch.name(),
@@ -246,7 +258,7 @@ impl<'a> Guests<'a> {
                 ),
             }
         }
-        release
+        boot
     }
 
     /// Deletes the saved guests and the scratch directories, if empty.

@@ -31,6 +31,7 @@ mod qmp;
 mod results;
 mod run;
 mod selftest;
+mod skew;
 mod symbols;
 mod targets;
 mod title;

@@ -31,6 +31,11 @@ pub mod key {
     /// `pg_dump_level=L[,L...]`: the makedumpfile dump level the capture step uses; a list
     /// saves one dump per level (`elf`: unfiltered), in the disk's slots in that order.
     pub const DUMP_LEVEL: &str = "pg_dump_level";
+    /// `pg_vmcoreinfo=K[,K...]`: the VMCOREINFO entries the capture reports (`vmcoreinfo`).
+    pub const VMCOREINFO: &str = "pg_vmcoreinfo";
+    /// `pg_vmcoreinfo_alias=NEW:OLD[,...]`: renamed VMCOREINFO entries; a `+alias` dump level
+    /// hands makedumpfile the kernel's VMCOREINFO with OLD added where only NEW is there.
+    pub const VMCOREINFO_ALIAS: &str = "pg_vmcoreinfo_alias";
     /// `pg_lkdtm=1`: also load LKDTM (the benchmark's peer column).
     pub const LKDTM: &str = "pg_lkdtm";
 }
@@ -42,11 +47,12 @@ pub const FIRE: &str = "fire";
 /// `fire lkdtm:<LKDTM test name>`.
 pub const LKDTM_TARGET: &str = "lkdtm:";
 
-/// The makedumpfile dump level of kdump runs: zero, cache, private cache and free pages go
-/// (1 + 2 + 4 + 16). Kept: slab, kernel text and data, and user pages (bit 8), whose test
-/// makedumpfile 1.7.2 gets wrong on 7.x (it drops tail pages of slab allocations that drgn
-/// needs to walk the tasks).
-pub const DUMP_LEVEL: u32 = 23;
+/// The default makedumpfile dump level of kdump runs (`--dump-level`): the distributions'
+/// 31 (zero, cache, private cache, user and free pages go), with `+alias`: the tool reads the
+/// kernel's VMCOREINFO plus the old names of entries the kernel renamed (see
+/// [`crate::skew`]), without which makedumpfile up to 1.7.9 drops tail pages of slab
+/// allocations on 7.1+ at any level with the user-data bit.
+pub const DUMP_LEVEL: &str = "31+alias";
 
 /// The events the init reports, each on a line `panicgen-init: <event>[ <details>]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +78,14 @@ pub enum Event {
     CaptureBooted,
     /// `capture failed: <why>`.
     CaptureFailed,
-    /// `dump tools: <makedumpfile -v's first line>`: in the capture kernel.
+    /// `dump tools: <makedumpfile -v's first line>`: once the capture kernel is loaded, and
+    /// again in the capture kernel.
     DumpTools,
+    /// `vmcoreinfo alias: OLD=value ...`: the capture added these old names (`+alias` levels).
+    VmcoreinfoAlias,
+    /// `vmcoreinfo: OSRELEASE=... K=value ...`: the crashed kernel's VMCOREINFO entries the
+    /// runner asked for (those it has).
+    Vmcoreinfo,
     /// `vmcore saved: <format>`: the dump is on the disk.
     VmcoreSaved,
     /// The guest is about to reboot (QEMU exits: `-no-reboot`).
@@ -81,7 +93,8 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 15] = [
+    /// In matching order: an event whose words begin another's comes after it.
+    pub const ALL: [Event; 17] = [
         Event::Booted,
         Event::ModuleLoaded,
         Event::InsmodFailed,
@@ -95,6 +108,8 @@ impl Event {
         Event::CaptureBooted,
         Event::CaptureFailed,
         Event::DumpTools,
+        Event::VmcoreinfoAlias,
+        Event::Vmcoreinfo,
         Event::VmcoreSaved,
         Event::Done,
     ];
@@ -115,6 +130,8 @@ impl Event {
             Event::CaptureBooted => "capture kernel booted",
             Event::CaptureFailed => "capture failed",
             Event::DumpTools => "dump tools",
+            Event::VmcoreinfoAlias => "vmcoreinfo alias",
+            Event::Vmcoreinfo => "vmcoreinfo",
             Event::VmcoreSaved => "vmcore saved",
             Event::Done => "done",
         }
@@ -217,6 +234,8 @@ mod tests {
             key::KDUMP,
             key::WAIT,
             key::DUMP_LEVEL,
+            key::VMCOREINFO,
+            key::VMCOREINFO_ALIAS,
             key::LKDTM,
         ] {
             assert!(INIT.contains(&format!("${{{k}")), "init never reads {k}");
@@ -251,6 +270,14 @@ mod tests {
         assert_eq!(
             event("panicgen-init: capture failed: no /dev/vda"),
             Some((Event::CaptureFailed, "no /dev/vda"))
+        );
+        assert_eq!(
+            event("panicgen-init: vmcoreinfo alias: OFFSET(page.compound_head)=8"),
+            Some((Event::VmcoreinfoAlias, "OFFSET(page.compound_head)=8"))
+        );
+        assert_eq!(
+            event("panicgen-init: vmcoreinfo: OSRELEASE=7.3.4"),
+            Some((Event::Vmcoreinfo, "OSRELEASE=7.3.4"))
         );
         assert_eq!(event("panicgen-init: readying"), None);
         assert_eq!(event("panicgen: trigger BUG"), None);

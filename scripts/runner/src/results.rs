@@ -39,6 +39,10 @@ pub struct Results {
     /// Which slice of the matrix this is (absent: the whole matrix, or a merge of slices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// What the dump tools cannot read of this kernel, told before the crash (see
+    /// `skew.rs`): one line per tool.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dump_skew: Vec<String>,
     pub results: Vec<FaultResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selftest: Option<SelftestResult>,

@@ -6,7 +6,9 @@ use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
     cli::Options,
-    conformance, execute,
+    conformance,
+    dump::DumpMode,
+    execute,
     guest::{
         self,
         Guests, //
@@ -21,7 +23,7 @@ use crate::{
         Results,
         ShardInfo, //
     },
-    selftest,
+    selftest, skew,
 };
 
 /// Runs the matrix; `Ok(true)` when everything passed.
@@ -71,8 +73,22 @@ pub fn run(opts: Options) -> Result<bool, String> {
         }
     );
     let mut guests = Guests::new(&opts, accel);
-    let release = Mutex::new(guests.save_templates(&runs));
+    let boot = guests.save_templates(&runs).unwrap_or_default();
+    let release = Mutex::new(protocol::guest_release(&boot));
     let guests = guests;
+    // Before any crash: what the dump tools cannot read of this kernel.
+    let dump_skew = match (&opts.dump, &opts.verifier) {
+        (DumpMode::Kdump, Some(v)) => skew::report(
+            &boot,
+            v.drgn_version().as_deref(),
+            &opts.dump_level,
+            opts.kconfig.as_ref(),
+        ),
+        _ => Vec::new(),
+    };
+    for line in &dump_skew {
+        eprintln!("{arch}: dump-tool skew: {line}");
+    }
     let progress = Progress::new(arch, total);
     let note_release = |lines: &[String]| {
         let mut r = release.lock().unwrap_or_else(|e| e.into_inner());
@@ -117,6 +133,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
             count: s.count,
             matrix_runs: matrix.len(),
         }),
+        dump_skew,
         results,
         selftest,
     };
