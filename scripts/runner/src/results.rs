@@ -473,6 +473,7 @@ pub mod tests {
             rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
             accel: "tcg".into(),
             shard: None,
+            dump_skew: Vec::new(),
             results: vec![
                 fault("BUG", "process", Verdict::Pass, None, ""),
                 fault(
