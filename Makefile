@@ -10,6 +10,7 @@
 #                 panicgen's debug kernel and Debian's stock kernel
 #   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
 #                 each read by drgn: the level x check table (ARCH=, TARGET=)
+#   make dump-levels-doc  Documentation/dump-levels.rst and the README's table from them
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
@@ -47,7 +48,7 @@ endif
 MODULE_ARCH ?= $(ARCH)
 
 .PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
-	dump-levels
+	dump-levels dump-levels-doc
 
 all: modules
 
@@ -81,6 +82,9 @@ dump-levels:
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TARGET PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) \
 		KDIR=$(KDIR) scripts/dump-levels.sh $(ARCH)
 
+dump-levels-doc:
+	scripts/dump-levels-doc.sh
+
 test-host:
 	scripts/check.sh --host-only
 
@@ -98,4 +102,4 @@ docs:
 	scripts/runner.sh docs --targets >Documentation/targets.rst
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile

@@ -145,7 +145,10 @@ if [ "${1:-}" != --host-only ]; then
 		rm -rf "$out"
 		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$arch" \
 			"$out" --dump kdump --keep-vmcores failed --contexts process,hardirq || true
+		step "debian $arch dump levels (the runner's level loses nothing)" \
+			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
 	done
+	step "Documentation/dump-levels.rst and the README's table" "$S/dump-levels-doc.sh" || true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true

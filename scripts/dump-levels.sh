@@ -11,7 +11,8 @@
 #
 # Usage: dump-levels.sh ARCH
 # Environment: PANICGEN_TARGET (debug (default), debian, user), PANICGEN_OUT,
-# PANICGEN_DUMP_LEVELS (default elf,0,1,17,31)
+# PANICGEN_DUMP_LEVELS (default elf,0,1,17,23,31), PANICGEN_DUMP_LEVEL (the run's
+# own level: the runner's default, 31+alias)
 
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +25,8 @@ rm -rf "$out"
 # seconds to write under emulation.
 "$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$karch" --kernel "$IMAGE" \
 	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$VMLINUX" --module "$MODULE" \
-	--kconfig "$KCONFIG" --dump kdump --dump-levels "${PANICGEN_DUMP_LEVELS:-elf,0,1,17,31}" \
+	--kconfig "$KCONFIG" --dump kdump --dump-levels "${PANICGEN_DUMP_LEVELS:-elf,0,1,17,23,31}" \
+	${PANICGEN_DUMP_LEVEL:+--dump-level "$PANICGEN_DUMP_LEVEL"} \
 	--keep-vmcores failed --timeout 400 --no-selftest --contexts process,hardirq BUG ||
 	die "$karch: the dump-level runs did not pass (results: $out/results.json)"
 python3 - "$out/results.json" <<'PY' || die "$karch: a dump at the runner's own level lost what the checks need (above)"

@@ -79,6 +79,15 @@ pub enum Command {
         #[arg(long)]
         targets: bool,
     },
+    /// Print the dump-level page (Documentation/dump-levels.rst) from the skew catalog and
+    /// the results of `make dump-levels`.
+    LevelsDoc {
+        /// Also rewrite this README's generated dump-level table.
+        #[arg(long)]
+        readme: Option<PathBuf>,
+        /// results.json files of dump-levels runs, in the tables' order.
+        files: Vec<PathBuf>,
+    },
     /// Print the snapshot of a kernel's options that the catalog names
     /// (scripts/kconfig/targets/<target>-<arch>.options).
     Options {

@@ -21,6 +21,7 @@ mod execute;
 mod guest;
 mod junit;
 mod kconfig;
+mod levels_doc;
 mod ktap;
 mod merge;
 mod peers;
@@ -103,6 +104,21 @@ fn main() -> ExitCode {
                 true
             })
         }
+        Command::LevelsDoc { readme, files } => files
+            .iter()
+            .map(|f| Results::read(f))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|sets| {
+                if let Some(path) = readme {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let new = levels_doc::splice_readme(&text, &levels_doc::readme_table(&sets))?;
+                    std::fs::write(&path, new)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                print!("{}", levels_doc::rst(&sets));
+                Ok(true)
+            }),
         Command::Options { kconfig } => kconfig::KernelConfig::read(&kconfig).map(|k| {
             print!("{}", targets::snapshot(&k));
             true
