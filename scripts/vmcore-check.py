@@ -147,8 +147,16 @@ def main(argv):
         "release": release,
         "dmesg": [r.text.decode(errors="replace") for r in get_printk_records(prog)],
     }
-    crashed = prog.crashed_thread()
-    result["crashed"] = thread_info(prog, crashed)
+    # A filter can lose the crashed thread's task_struct: that is a result (the stack
+    # check fails on it), and the rest of the dump is still read.
+    try:
+        crashed = prog.crashed_thread()
+        crashed_tid = crashed.tid
+        result["crashed"] = thread_info(prog, crashed)
+    except (drgn.FaultError, LookupError, ValueError) as e:
+        crashed_tid = None
+        result["crashed"] = {"pid": 0, "comm": "", "cpu": -1, "frames": [],
+                             "error": f"cannot read the crashed thread: {e}"}
     tasks = []
     survey = {"tasks": 0, "unwound": 0, "errors": {}, "task_list": ""}
     try:
@@ -160,7 +168,7 @@ def main(argv):
                 survey["unwound"] += 1
             else:
                 survey["errors"][info["error"]] = survey["errors"].get(info["error"], 0) + 1
-            if pid != crashed.tid and info and any("panicgen" in f["symbol"] for f in info["frames"]):
+            if pid != crashed_tid and info and any("panicgen" in f["symbol"] for f in info["frames"]):
                 tasks.append(info)
     except (drgn.FaultError, LookupError, ValueError) as e:
         survey["task_list"] = str(e)

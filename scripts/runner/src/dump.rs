@@ -175,12 +175,16 @@ pub struct Survey {
     pub task_list: String,
 }
 
+/// A thread of the dump and its stack.
+#[derive(Default)]
 pub struct Thread {
     pub pid: i64,
     pub comm: String,
     pub crashed: bool,
     /// Innermost first.
     pub frames: Vec<Frame>,
+    /// Why drgn could not unwind (all) of it, if it could not.
+    pub error: String,
 }
 
 /// One frame of a stack.
@@ -290,6 +294,7 @@ fn parse_thread(v: &Value, crashed: bool) -> Thread {
         comm: v["comm"].as_str().unwrap_or("").to_string(),
         crashed,
         frames,
+        error: v["error"].as_str().unwrap_or("").to_string(),
     }
 }
 

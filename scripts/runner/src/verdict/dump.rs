@@ -151,7 +151,9 @@ fn stack(fault: &Fault, threads: &[Thread]) -> Check {
             sites[0],
             crashed.comm,
             crashed.pid,
-            if top.is_empty() {
+            if top.is_empty() && !crashed.error.is_empty() {
+                crashed.error.clone()
+            } else if top.is_empty() {
                 "no frames".to_string()
             } else {
                 top.join(" < ")
@@ -258,6 +260,7 @@ pub mod tests {
                 comm: "sh".into(),
                 crashed: true,
                 frames: frames.iter().map(|s| Frame::named(s)).collect(),
+                ..Thread::default()
             }],
             survey: Default::default(),
         })
@@ -319,12 +322,14 @@ pub mod tests {
                 comm: "khungtaskd".into(),
                 crashed: true,
                 frames: vec![Frame::named("watchdog")],
+                ..Thread::default()
             },
             Thread {
                 pid: 61,
                 comm: "sh".into(),
                 crashed: false,
                 frames: vec![Frame::named("panicgen_main::faults::hangs::hung_task")],
+                ..Thread::default()
             },
         ];
         assert!(stack(fault, &threads).ok);
@@ -362,6 +367,7 @@ pub mod tests {
             comm: "init".into(),
             crashed: true,
             frames,
+            ..Thread::default()
         }
     }
 
