@@ -112,16 +112,25 @@ fn row(
     }
 }
 
-/// The row of the run's own dump (at `level`, the runner's), from its checks and survey.
+/// The row of the run's own dump (at `level`, the runner's, or `level (elf)` where the
+/// capture saved it unfiltered: see the first header of `disk`), from its checks and survey.
 pub fn own_level(
     level: &str,
+    disk: &Path,
     checks: &[verdict::dump::Check],
     survey: &Survey,
     console: &[String],
     bytes: u64,
 ) -> LevelResult {
+    let saved = vmcore_disk::headers(disk).ok().and_then(|h| h.into_iter().next());
+    let level = match saved {
+        Some(h) if h.format == protocol::disk::ELF && level != protocol::disk::ELF => {
+            format!("{level} (elf)")
+        }
+        _ => level.to_string(),
+    };
     row(
-        level,
+        &level,
         &tool(console),
         bytes,
         checks,
@@ -146,7 +155,7 @@ pub fn table(results: &Results) -> String {
     for r in results.results.iter().filter(|r| !r.conformance.is_empty()) {
         let tool = &r.conformance[0].tool;
         out += &format!(
-            "\ndump levels of {} {} on {} ({}):\n  {:<6} {:>8}  {}\n",
+            "\ndump levels of {} {} on {} ({}):\n  {:<14} {:>8}  {}\n",
             results.arch,
             r.name(),
             results.kernel,
@@ -161,18 +170,22 @@ pub fn table(results: &Results) -> String {
         );
         let mut lost = Vec::new();
         for row in &r.conformance {
+            // A level without a dump says so once, not once per check.
+            let no_dump = row.bytes == 0;
             let cells: Vec<String> = names
                 .iter()
                 .map(|n| {
                     let ok = row.checks.get(*n).is_some_and(|c| c.ok);
                     if let (false, Some(c)) = (ok, row.checks.get(*n)) {
-                        lost.push(format!("  -d {} {n}: {}", row.level, c.detail));
+                        if !no_dump || *n == names[0] {
+                            lost.push(format!("  -d {} {n}: {}", row.level, c.detail));
+                        }
                     }
                     format!("{:^w$}", if ok { "✓" } else { "✗" }, w = n.len())
                 })
                 .collect();
             out += &format!(
-                "  {:<8} {:>5} MB  {}\n",
+                "  {:<14} {:>5} MB  {}\n",
                 row.level,
                 row.bytes.div_ceil(1 << 20),
                 cells.join("  ")

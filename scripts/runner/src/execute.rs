@@ -250,6 +250,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
             let t = Instant::now();
             let mut rows = vec![conformance::own_level(
                 &opts.dump_level,
+                &disk,
                 &decision.checks,
                 &facts.survey,
                 &vm_run_ref.lines,

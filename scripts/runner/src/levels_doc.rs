@@ -36,10 +36,12 @@ fn by_level(r: &Results) -> Vec<(String, Vec<&LevelResult>)> {
     let mut order: Vec<String> = Vec::new();
     let mut rows: BTreeMap<String, Vec<&LevelResult>> = BTreeMap::new();
     for row in r.results.iter().flat_map(|f| &f.conformance) {
-        if !rows.contains_key(&row.level) {
-            order.push(row.level.clone());
+        // `31+alias (elf)`: the run's level, saved unfiltered; its row is the level's.
+        let level = base(&row.level).to_string();
+        if !rows.contains_key(&level) {
+            order.push(level.clone());
         }
-        rows.entry(row.level.clone()).or_default().push(row);
+        rows.entry(level).or_default().push(row);
     }
     order
         .into_iter()
@@ -48,6 +50,11 @@ fn by_level(r: &Results) -> Vec<(String, Vec<&LevelResult>)> {
             (l, v)
         })
         .collect()
+}
+
+/// A row's level without the note that the capture saved it unfiltered.
+fn base(level: &str) -> &str {
+    level.split(" (").next().unwrap_or(level)
 }
 
 /// One cell: ✓ when every run kept every check at that level, else the checks lost.
@@ -73,9 +80,9 @@ fn verdict(rows: &[&LevelResult]) -> String {
 fn meaning(level: &str) -> &'static str {
     match level {
         "elf" => "unfiltered `/proc/vmcore`",
-        "31+alias" => "the distros' level, with the VMCOREINFO aliases (panicgen's default)",
-        "31" => "the distros' level",
-        "23" => "all but user pages",
+        "31+alias" => "31 with the VMCOREINFO aliases (panicgen's default)",
+        "31" => "zero, cache, user and free pages out: the distros' level",
+        "23" => "zero, cache and free pages out",
         "0" => "nothing filtered (compressed)",
         "1" => "zero pages out",
         "17" => "zero and free pages out",
@@ -108,7 +115,14 @@ pub fn readme_table(sets: &[Results]) -> String {
                     .find(|(l, _)| *l == name)
                     .map(|(_, rows)| {
                         let mb = rows.first().map_or(0, |r| r.bytes.div_ceil(1 << 20));
-                        format!("{} ({mb} MB)", verdict(rows))
+                        let elf = rows.iter().any(|r| base(&r.level) != r.level);
+                        match verdict(rows) {
+                            v if rows.iter().all(|r| r.bytes == 0) => {
+                                format!("{v}: makedumpfile failed")
+                            }
+                            v if elf => format!("{v} (unfiltered: makedumpfile failed, {mb} MB)"),
+                            v => format!("{v} ({mb} MB)"),
+                        }
                     })
                     .unwrap_or_else(|| "–".into())
             })
@@ -225,7 +239,7 @@ pub fn rst(sets: &[Results]) -> String {
         for line in &r.dump_skew {
             out += &format!("Told before the crash: ``{line}``\n\n");
         }
-        out += "::\n";
+        out += "::\n\n";
         for line in conformance::table(r).lines().filter(|l| !l.is_empty()) {
             out += &format!("    {line}\n");
         }

@@ -74,9 +74,11 @@ pub const SKEWS: &[Skew] = &[
         level_bits: 8,
         lost: "the first tail page of compound (slab) allocations goes as user data, and \
                with it task stacks and the task list",
-        evidence: "debug kernels, x86_64 and arm64, BUG in process and hardirq context: \
-                   -d 31 loses tasks and task_list (Excluded page), -d 31+alias keeps every \
-                   check",
+        evidence: "BUG in process and hardirq context on the debug kernels (makedumpfile \
+                   1.7.2) and Debian amd64 (1.7.6): -d 31 loses tasks and task_list \
+                   (Excluded page), on x86_64 the crashed stack too; -d 31+alias keeps every \
+                   check. The same unfiltered dump filtered offline with -i, with and without \
+                   the alias: only the alias keeps the pages",
     },
     Skew {
         tool: "makedumpfile",
@@ -195,7 +197,9 @@ pub fn line(
             s.change,
             s.fix,
             s.lost,
-            if spoils(s, level) {
+            if spoils(s, level) && s.level_bits == 31 {
+                "unfiltered (ELF) instead"
+            } else if spoils(s, level) {
                 "lost"
             } else if s.alias.is_some() && aliased(level) {
                 "mended by the VMCOREINFO alias"
@@ -294,6 +298,8 @@ mod tests {
         let found = find("makedumpfile", (1, 7, 6), (7, 3), Some(&lpa2));
         assert_eq!(found.len(), 2);
         assert!(spoils(found[1], "23") && spoils(found[1], "31+alias"));
+        let line = line("makedumpfile", (1, 7, 6), "7.3.4", "31+alias", Some(&lpa2)).unwrap();
+        assert!(line.ends_with("at level 31+alias: unfiltered (ELF) instead"), "{line}");
         assert!(!spoils(found[1], "elf"));
         let plain = KernelConfig::parse("CONFIG_ARM64_VA_BITS_48=y\n");
         assert_eq!(find("makedumpfile", (1, 7, 6), (7, 3), Some(&plain)).len(), 1);
