@@ -24,12 +24,13 @@ use crate::{
         CRASHKERNEL_SIZE, //
     },
     kconfig::KernelConfig,
-    peers, protocol,
+    peers,
     plan::{
         self,
         Costs,
         Shard, //
     },
+    protocol,
     results::Results,
     vm::Accel,
     vmcore_disk,

@@ -122,20 +122,16 @@ pub fn own_level(
     console: &[String],
     bytes: u64,
 ) -> LevelResult {
-    let saved = vmcore_disk::headers(disk).ok().and_then(|h| h.into_iter().next());
+    let saved = vmcore_disk::headers(disk)
+        .ok()
+        .and_then(|h| h.into_iter().next());
     let level = match saved {
         Some(h) if h.format == protocol::disk::ELF && level != protocol::disk::ELF => {
             format!("{level} (elf)")
         }
         _ => level.to_string(),
     };
-    row(
-        &level,
-        &tool(console),
-        bytes,
-        checks,
-        Some(survey),
-    )
+    row(&level, &tool(console), bytes, checks, Some(survey))
 }
 
 /// The capture kernel's dump tool, as its console names it.

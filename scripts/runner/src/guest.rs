@@ -28,6 +28,7 @@ use crate::{
         key,
         Event, //
     },
+    skew,
     vm::{
         self,
         Accel,
@@ -35,7 +36,7 @@ use crate::{
         OnPanic,
         VmSpec, //
     },
-    skew, vmcore_disk,
+    vmcore_disk,
 };
 
 /// Guest memory; the kdump reservation comes out of it.

@@ -31,8 +31,11 @@ fn column(r: &Results) -> String {
     format!("{target} {}", r.arch)
 }
 
+/// A level and its rows, one per run.
+type Level<'a> = (String, Vec<&'a LevelResult>);
+
 /// Every level's rows of every run of `r`, by level, in the order of the first run.
-fn by_level(r: &Results) -> Vec<(String, Vec<&LevelResult>)> {
+fn by_level(r: &Results) -> Vec<Level<'_>> {
     let mut order: Vec<String> = Vec::new();
     let mut rows: BTreeMap<String, Vec<&LevelResult>> = BTreeMap::new();
     for row in r.results.iter().flat_map(|f| &f.conformance) {
@@ -61,7 +64,12 @@ fn base(level: &str) -> &str {
 fn verdict(rows: &[&LevelResult]) -> String {
     let mut lost: Vec<&str> = rows
         .iter()
-        .flat_map(|r| r.checks.iter().filter(|(_, c)| !c.ok).map(|(n, _)| n.as_str()))
+        .flat_map(|r| {
+            r.checks
+                .iter()
+                .filter(|(_, c)| !c.ok)
+                .map(|(n, _)| n.as_str())
+        })
         .collect();
     lost.sort_unstable();
     lost.dedup();
@@ -92,10 +100,9 @@ fn meaning(level: &str) -> &'static str {
 
 /// The README's table: a row per level, a column per kernel and arch.
 pub fn readme_table(sets: &[Results]) -> String {
-    let levels: Vec<(&Results, Vec<(String, Vec<&LevelResult>)>)> =
-        sets.iter().map(|r| (r, by_level(r))).collect();
+    let levels: Vec<Vec<Level>> = sets.iter().map(by_level).collect();
     let mut names: Vec<String> = Vec::new();
-    for (_, ls) in &levels {
+    for ls in &levels {
         for (l, _) in ls {
             if !names.contains(l) {
                 names.push(l.clone());
@@ -110,7 +117,7 @@ pub fn readme_table(sets: &[Results]) -> String {
     for name in names {
         let cells: Vec<String> = levels
             .iter()
-            .map(|(_, ls)| {
+            .map(|ls| {
                 ls.iter()
                     .find(|(l, _)| *l == name)
                     .map(|(_, rows)| {
@@ -220,7 +227,8 @@ pub fn rst(sets: &[Results]) -> String {
             },
             s.lost,
             match s.alias {
-                Some((new, old)) => format!("``+alias`` levels add ``{old}`` with ``{new}``'s value"),
+                Some((new, old)) =>
+                    format!("``+alias`` levels add ``{old}`` with ``{new}``'s value"),
                 None => "none: the capture saves the dump unfiltered (ELF)".into(),
             },
             s.evidence

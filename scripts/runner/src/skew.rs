@@ -110,7 +110,11 @@ fn parse_version(v: &str) -> Option<Version> {
     let mut parts = v
         .split(|c: char| !c.is_ascii_digit())
         .map(|p| p.parse().ok());
-    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 /// A kernel release's series: `7.3.4+deb13-amd64` is 7.3.
@@ -278,7 +282,11 @@ mod tests {
     #[test]
     fn the_compound_info_rename_spoils_levels_with_the_user_data_bit() {
         let found = find("makedumpfile", (1, 7, 2), (7, 3), None);
-        assert_eq!(found.len(), 1, "options unknown: the 52-bit VA skew is left out");
+        assert_eq!(
+            found.len(),
+            1,
+            "options unknown: the 52-bit VA skew is left out"
+        );
         let s = found[0];
         assert!(spoils(s, "31") && spoils(s, "8") && spoils(s, "15"));
         assert!(!spoils(s, "23") && !spoils(s, "1") && !spoils(s, "elf"));
@@ -288,7 +296,10 @@ mod tests {
         assert!(line.starts_with("makedumpfile 1.7.2 vs 7.3.4: declares kernels up to 6.0"));
         assert!(line.contains("at level 31: lost"), "{line}");
         let mended = super::line("makedumpfile", (1, 7, 2), "7.3.4", "31+alias", None).unwrap();
-        assert!(mended.ends_with("mended by the VMCOREINFO alias"), "{mended}");
+        assert!(
+            mended.ends_with("mended by the VMCOREINFO alias"),
+            "{mended}"
+        );
     }
 
     #[test]
@@ -299,10 +310,16 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert!(spoils(found[1], "23") && spoils(found[1], "31+alias"));
         let line = line("makedumpfile", (1, 7, 6), "7.3.4", "31+alias", Some(&lpa2)).unwrap();
-        assert!(line.ends_with("at level 31+alias: unfiltered (ELF) instead"), "{line}");
+        assert!(
+            line.ends_with("at level 31+alias: unfiltered (ELF) instead"),
+            "{line}"
+        );
         assert!(!spoils(found[1], "elf"));
         let plain = KernelConfig::parse("CONFIG_ARM64_VA_BITS_48=y\n");
-        assert_eq!(find("makedumpfile", (1, 7, 6), (7, 3), Some(&plain)).len(), 1);
+        assert_eq!(
+            find("makedumpfile", (1, 7, 6), (7, 3), Some(&plain)).len(),
+            1
+        );
     }
 
     #[test]
@@ -325,7 +342,11 @@ mod tests {
         let lines = report(&boot, Some("drgn 0.2.0"), "23", None);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].starts_with("makedumpfile 1.7.2 vs 7.3.4"));
-        assert!(lines[0].ends_with("at level 23: not affected"), "{}", lines[0]);
+        assert!(
+            lines[0].ends_with("at level 23: not affected"),
+            "{}",
+            lines[0]
+        );
         assert_eq!(lines[1], "drgn 0.2.0 vs 7.3.4: declares kernels up to 7.1");
         assert!(report(&boot[1..], Some("drgn 0.2.0"), "23", None).is_empty());
     }
