@@ -10,7 +10,9 @@
 # Environment: PANICGEN_TARGET (debug (default), debian, or user with KERNEL= and
 # KDIR=: see scripts/prepare.sh), PANICGEN_OUT (default <checkout>/out),
 # PANICGEN_DUMP (none or kdump: capture and check a vmcore of every fatal run),
-# PANICGEN_RUNNER_ARGS (extra runner options, e.g. "--timeout 120 --accel tcg").
+# PANICGEN_DUMP_LEVEL (kdump: makedumpfile's level, default the runner's 31+alias),
+# PANICGEN_DUMP_LEVELS (kdump: also save each of these levels, each read by drgn: the
+# dump-level table), PANICGEN_RUNNER_ARGS (extra runner options, e.g. "--timeout 120").
 
 . "$(dirname "$0")/lib.sh"
 
@@ -23,4 +25,6 @@ rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
 exec "$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$karch" --kernel "$IMAGE" \
 	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$VMLINUX" --module "$MODULE" \
-	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" ${PANICGEN_RUNNER_ARGS:-} "$@"
+	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" \
+	${PANICGEN_DUMP_LEVEL:+--dump-level "$PANICGEN_DUMP_LEVEL"} \
+	${PANICGEN_DUMP_LEVELS:+--dump-levels "$PANICGEN_DUMP_LEVELS"} ${PANICGEN_RUNNER_ARGS:-} "$@"
