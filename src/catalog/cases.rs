@@ -64,6 +64,115 @@ pub(crate) fn parses_options() -> Outcome {
     Ok(())
 }
 
+/// `at=` takes a function or a named crash point, with `count=` and `timeout_ms=`.
+pub(crate) fn parses_at() -> Outcome {
+    let Ok(c) = parse(b"NULL_DEREF at=handle_irq_event count=3\n") else {
+        return Err("at= with count= did not parse");
+    };
+    let Some(at) = c.at else {
+        return Err("no at");
+    };
+    check!(
+        at.target == Target::Symbol("handle_irq_event"),
+        "symbol"
+    );
+    check!(
+        at.offset == 0 && at.count == 3 && at.timeout_ms == DEFAULT_TIMEOUT_MS,
+        "defaults"
+    );
+    let Ok(c) = parse(b"BUG at=vfs_read+0x1c timeout_ms=500 cpu=0 id=k1") else {
+        return Err("at= with an offset did not parse");
+    };
+    check!(
+        c.at.is_some_and(|a| a.offset == 0x1c && a.timeout_ms == 500 && a.count == 1),
+        "offset and timeout"
+    );
+    check!(c.cpu == Some(0) && c.id == Some("k1"), "cpu and id");
+    let Ok(c) = parse(b"BUG at=IRQ_HANDLER") else {
+        return Err("a crash point did not parse");
+    };
+    check!(
+        matches!(c.at, Some(At { target: Target::Point(p), .. }) if p.name == "IRQ_HANDLER"),
+        "crash point"
+    );
+    Ok(())
+}
+
+/// `at=` refusals that need nothing armed: bad values, options it excludes or needs, and
+/// faults that cannot run atomic.
+pub(crate) fn rejects_bad_at() -> Outcome {
+    let err = |input: &[u8]| parse(input).err();
+    let bad_at = Some(ParseError::BadValue("at"));
+    check!(err(b"BUG at=") == bad_at, "empty");
+    check!(err(b"BUG at=9lives") == bad_at, "leading digit");
+    check!(err(b"BUG at=a/b") == bad_at, "slash");
+    check!(err(b"BUG at=f+0x10000") == bad_at, "offset too large");
+    check!(err(b"BUG at=f+x") == bad_at, "offset not a number");
+    check!(err(b"BUG at=IRQ_HANDLER+4") == bad_at, "offset into a point");
+    check!(
+        err(b"BUG at=f count=0") == Some(ParseError::BadValue("count")),
+        "count 0"
+    );
+    check!(
+        err(b"BUG at=f timeout_ms=600001") == Some(ParseError::BadValue("timeout_ms")),
+        "timeout"
+    );
+    check!(
+        err(b"BUG count=2") == Some(ParseError::Needs("count", "at")),
+        "count without at"
+    );
+    check!(
+        err(b"BUG timeout_ms=5") == Some(ParseError::Needs("timeout_ms", "at")),
+        "timeout without at"
+    );
+    check!(
+        err(b"BUG at=f ctx=hardirq") == Some(ParseError::Excludes("at", "ctx")),
+        "ctx"
+    );
+    check!(
+        err(b"BUG delay_ms=5 at=f") == Some(ParseError::Excludes("at", "delay_ms")),
+        "delay"
+    );
+    check!(
+        err(b"HUNG_TASK at=schedule") == Some(ParseError::NotAtomic("HUNG_TASK")),
+        "sleeping fault"
+    );
+    Ok(())
+}
+
+/// Every crash point is well formed and parses.
+pub(crate) fn points_are_consistent() -> Outcome {
+    let mut buf = [0u8; MAX_COMMAND_LEN];
+    for (i, p) in POINTS.iter().enumerate() {
+        check!(
+            p.name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "point names are A-Z, 0-9 and _"
+        );
+        check!(
+            POINTS[i + 1..].iter().all(|q| q.name != p.name) && find(p.name).is_none(),
+            "point names are unique, and no fault's"
+        );
+        for arch in Arch::ALL {
+            let symbols = p.symbols(arch);
+            check!(!symbols.is_empty(), "a point has functions on each arch");
+            check!(
+                symbols.iter().all(|s| s.len() <= MAX_SYMBOL_LEN),
+                "functions fit at="
+            );
+        }
+        let parts = [b"BUG at=".as_slice(), p.name.as_bytes()];
+        let mut len = 0;
+        for part in parts {
+            buf[len..len + part.len()].copy_from_slice(part);
+            len += part.len();
+        }
+        check!(parse(&buf[..len]).is_ok(), "every point parses");
+    }
+    Ok(())
+}
+
 /// Malformed commands are refused with the right reason.
 pub(crate) fn rejects_bad_commands() -> Outcome {
     let err = |input: &[u8]| parse(input).err();
@@ -198,4 +307,7 @@ pub(crate) const ALL: &[Case] = &[
     ("rejects_bad_commands", rejects_bad_commands),
     ("catalog_is_consistent", catalog_is_consistent),
     ("contexts_follow_the_catalog", contexts_follow_the_catalog),
+    ("parses_at", parses_at),
+    ("rejects_bad_at", rejects_bad_at),
+    ("points_are_consistent", points_are_consistent),
 ];

@@ -7,7 +7,8 @@
 //! dispatch faults), and the host-side runner compiles the same files (to know what to fire and
 //! which kernel message proves each fault). Adding a fault is one [`Fault`] entry in [`FAULTS`]
 //! (`faults.rs`) plus its implementation in the module's `faults` directory. Here: the types;
-//! `command.rs`: the trigger's parser; `cases.rs`: the test cases shared with KUnit.
+//! `command.rs`: the trigger's parser; `points.rs`: the named crash points of `at=`;
+//! `cases.rs`: the test cases shared with KUnit.
 //!
 //! Expected messages are regular expressions in the common subset of POSIX ERE (busybox
 //! `grep -E` in the guest) and the Rust `regex` crate (the host runner): literal text,
@@ -367,8 +368,10 @@ impl Fault {
 pub(crate) mod cases;
 mod command;
 mod faults;
+mod points;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use command::*;
 pub(crate) use faults::FAULTS;
+pub(crate) use points::*;

@@ -22,11 +22,20 @@ impl Rng {
 }
 
 fn canonical(c: &Command<'_>) -> String {
-    let mut s = format!("{} ctx={}", c.fault.name, c.ctx.name());
+    let mut s = c.fault.name.to_string();
+    match c.at {
+        Some(at) => {
+            s += &match at.target {
+                Target::Symbol(f) => format!(" at={f}+{}", at.offset),
+                Target::Point(p) => format!(" at={}", p.name),
+            };
+            s += &format!(" count={} timeout_ms={}", at.count, at.timeout_ms);
+        }
+        None => s += &format!(" ctx={} delay_ms={}", c.ctx.name(), c.delay_ms),
+    }
     if let Some(cpu) = c.cpu {
         s += &format!(" cpu={cpu}");
     }
-    s += &format!(" delay_ms={}", c.delay_ms);
     if let Some(id) = c.id {
         s += &format!(" id={id}");
     }
@@ -78,10 +87,25 @@ fn reports_follow_the_kernel() {
 #[test]
 fn fuzz_parser() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_=0123456789 \t\nctxpudelaymsi-.:/\0\xff";
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_=0123456789 \t\nctxpudelaymsi-.:/+\0\xff";
     let (mut accepted, mut rejected) = (0, 0);
     for round in 0..200_000 {
-        let mut input: Vec<u8> = if round % 2 == 0 {
+        let mut input: Vec<u8> = if round % 3 == 2 {
+            let f = &FAULTS[rng.below(FAULTS.len())];
+            let target = match rng.below(3) {
+                0 => POINTS[rng.below(POINTS.len())].name.to_string(),
+                1 => format!("vfs_read+{}", rng.below(0x12000)),
+                _ => format!("handle_irq_event+0x{:x}", rng.below(0x12000)),
+            };
+            format!(
+                "{} at={target} count={} timeout_ms={} cpu={}",
+                f.name,
+                rng.below(5),
+                rng.below(700_000),
+                rng.below(4)
+            )
+            .into_bytes()
+        } else if round % 3 == 0 {
             (0..rng.below(MAX_COMMAND_LEN + 16))
                 .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect()
@@ -115,6 +139,10 @@ fn fuzz_parser() {
                 accepted += 1;
                 assert!(input.len() <= MAX_COMMAND_LEN);
                 assert!(c.fault.contexts.contains(c.ctx));
+                if let Some(at) = c.at {
+                    assert!(at.offset <= MAX_OFFSET && (1..=MAX_COUNT).contains(&at.count));
+                    assert!((1..=MAX_TIMEOUT_MS).contains(&at.timeout_ms));
+                }
                 assert!(c.delay_ms <= MAX_DELAY_MS);
                 assert!(c.id.is_none_or(valid_id));
                 let again = canonical(&c);
