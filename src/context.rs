@@ -90,7 +90,8 @@ pub(crate) fn defer(ctx: Context, index: usize, cpu: Option<u32>, delay_ms: u32)
     to_result(unsafe { ffi::panicgen_defer(ctx as u32, index, cpu, delay_ms) })
 }
 
-/// Fires `cmd` in its context: at once for the writer's contexts, later for deferred ones.
+/// Fires `cmd` in its context: at once for the writer's contexts, later for deferred ones and
+/// from the probed function for `at=`.
 pub(crate) fn run(cmd: &Command<'_>) -> Result {
     if let Some(cpu) = cmd.cpu {
         // SAFETY: Only reads the CPU masks.
@@ -103,6 +104,9 @@ pub(crate) fn run(cmd: &Command<'_>) -> Result {
         .iter()
         .position(|f| core::ptr::eq(f, cmd.fault))
         .ok_or(EINVAL)?;
+    if let Some(at) = &cmd.at {
+        return crate::point::arm(at, index, cmd.cpu);
+    }
     match cmd.ctx {
         Context::Process | Context::IrqOff | Context::PreemptOff => {
             if let Some(cpu) = cmd.cpu {

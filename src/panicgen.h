@@ -16,6 +16,11 @@
 #define PANICGEN_CTX_HARDIRQ 2
 #define PANICGEN_CTX_WORKQUEUE 3
 #define PANICGEN_CTX_KTHREAD 4
+#define PANICGEN_CTX_IRQOFF 5
+#define PANICGEN_CTX_PREEMPTOFF 6
+
+/* The longest function name at= takes (catalog::MAX_SYMBOL_LEN). */
+#define PANICGEN_AT_SYMBOL_MAX 64
 
 /* canary.c */
 void panicgen_stack_canary(void);
@@ -37,7 +42,22 @@ void panicgen_preempt_enable(void);
 void panicgen_irq_disable(void);
 void panicgen_irq_enable(void);
 
+/* kprobe.c */
+void panicgen_at_init(void);
+void panicgen_at_exit(void);
+int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeout_ms,
+		    s32 cpu, u32 fault);
+
 /* Rust (src/context.rs): fires catalog fault number @fault; @ctx is where it runs. */
 void panicgen_fire_deferred(u32 fault, u32 ctx);
+
+/*
+ * Rust (src/point.rs): hit @count of @symbol+@offset (@moved: past its ftrace call) on @cpu,
+ * in context @ctx: fires catalog fault number @fault if it can run there.
+ */
+void panicgen_fire_at(u32 fault, u32 ctx, const char *symbol, u32 offset, bool moved, u32 count,
+		      u32 cpu);
+/* Rust (src/point.rs): the probe on @symbol+@offset saw @hits hits in @timeout_ms, not enough. */
+void panicgen_at_expired(const char *symbol, u32 offset, u32 timeout_ms, u32 hits);
 
 #endif /* PANICGEN_H */

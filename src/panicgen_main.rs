@@ -7,6 +7,9 @@
 //! `/sys/kernel/debug/panicgen/faults` describes every fault: its contexts, whether it is fatal
 //! on this kernel as configured now, the options it needs and the kernel message that proves
 //! it on the running architecture. The faults are defined by [`catalog::FAULTS`].
+//! `NAME at=FUNCTION|POINT [count=N] [timeout_ms=T]` fires the fault from a kernel function
+//! instead, through a kprobe; `/sys/kernel/debug/panicgen/points` lists the named crash points
+//! ([`catalog::POINTS`]).
 
 use kernel::{
     bindings,
@@ -26,6 +29,7 @@ mod catalog;
 mod context;
 mod faults;
 mod kconfig;
+mod point;
 mod sysctl;
 
 use catalog::{
@@ -35,7 +39,8 @@ use catalog::{
     Fault,
     Kind,
     ParseError,
-    Report, //
+    Report,
+    Target, //
 };
 
 module! {
@@ -55,12 +60,16 @@ const ARCH: catalog::Arch = catalog::Arch::Arm64;
 #[pin_data]
 struct PanicGen {
     // Dropped in this order: the files first (no new triggers, writers done), then the
-    // deferred-context machinery (pending faults cancelled), then the directory.
+    // deferred-context machinery (pending faults cancelled), the crash-point probe (removed),
+    // then the directory.
     #[pin]
     _trigger: File<()>,
     #[pin]
     _faults: File<()>,
+    #[pin]
+    _points: File<()>,
     _contexts: context::Contexts,
+    _probe: point::Points,
     _dir: Dir,
 }
 
@@ -69,8 +78,10 @@ impl kernel::InPlaceModule for PanicGen {
         let dir = Dir::new(c"panicgen");
         try_pin_init!(Self {
             _contexts: context::Contexts::new(),
+            _probe: point::Points::new(),
             _trigger <- dir.read_write_callback_file(c"trigger", (), &list_names, &trigger_write),
             _faults <- dir.read_callback_file(c"faults", (), &describe_faults),
+            _points <- dir.read_callback_file(c"points", (), &describe_points),
             _dir: dir,
         })
     }
@@ -180,6 +191,30 @@ fn describe_faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// Reading `points`: one named crash point of `at=` per line as `key=value` fields: where its
+/// function runs, what makes a guest reach it, its functions on this architecture (the first
+/// one this kernel has is probed), the options `at=` needs, and `description=` to the end of
+/// the line.
+fn describe_points(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for point in catalog::POINTS {
+        write!(
+            f,
+            "name={} reach={} workload={} arch={} functions=",
+            point.name,
+            point.reach.name(),
+            point.workload.name(),
+            ARCH.name()
+        )?;
+        for (i, name) in point.symbols(ARCH).iter().enumerate() {
+            write!(f, "{}{name}", if i > 0 { "," } else { "" })?;
+        }
+        f.write_str(" needs=")?;
+        write_needs(f, catalog::AT_NEEDS, true)?;
+        writeln!(f, " description={}", point.description)?;
+    }
+    Ok(())
+}
+
 /// Writing `trigger`: parse the command and fire the fault.
 fn trigger_write(_: &(), reader: &mut UserSliceReader) -> Result {
     // SAFETY: `capable` may be called from any process context; it only reads the current
@@ -219,6 +254,18 @@ pub(crate) fn eopnotsupp() -> Error {
 
 /// Logs the trigger line the host runner and crash-dump checks key on.
 fn log_trigger(cmd: &Command<'_>) {
+    if let Some(at) = &cmd.at {
+        pr_info!(
+            "trigger {} at={} count={} timeout_ms={}{}{}\n",
+            cmd.fault.name,
+            AtValue(at),
+            at.count,
+            at.timeout_ms,
+            Opt("cpu", cmd.cpu),
+            Opt("id", cmd.id)
+        );
+        return;
+    }
     pr_info!(
         "trigger {} ctx={}{}{}{}\n",
         cmd.fault.name,
@@ -227,6 +274,21 @@ fn log_trigger(cmd: &Command<'_>) {
         Opt("delay_ms", (cmd.delay_ms > 0).then_some(cmd.delay_ms)),
         Opt("id", cmd.id)
     );
+}
+
+/// Formats as `at=`'s value: a crash point's name, or `function[+0xOFFSET]`.
+struct AtValue<'a>(&'a catalog::At<'a>);
+
+impl fmt::Display for AtValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.target {
+            Target::Point(point) => f.write_str(point.name),
+            Target::Symbol(name) if self.0.offset > 0 => {
+                write!(f, "{name}+{:#x}", self.0.offset)
+            }
+            Target::Symbol(name) => f.write_str(name),
+        }
+    }
 }
 
 /// Formats as ` key=value` when the option was given, else as nothing.
@@ -270,5 +332,20 @@ mod tests {
     #[test]
     fn contexts_follow_the_catalog() {
         assert_eq!(cases::contexts_follow_the_catalog(), Ok(()));
+    }
+
+    #[test]
+    fn parses_at() {
+        assert_eq!(cases::parses_at(), Ok(()));
+    }
+
+    #[test]
+    fn rejects_bad_at() {
+        assert_eq!(cases::rejects_bad_at(), Ok(()));
+    }
+
+    #[test]
+    fn points_are_consistent() {
+        assert_eq!(cases::points_are_consistent(), Ok(()));
     }
 }

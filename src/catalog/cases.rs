@@ -72,10 +72,7 @@ pub(crate) fn parses_at() -> Outcome {
     let Some(at) = c.at else {
         return Err("no at");
     };
-    check!(
-        at.target == Target::Symbol("handle_irq_event"),
-        "symbol"
-    );
+    check!(at.target == Target::Symbol("handle_irq_event"), "symbol");
     check!(
         at.offset == 0 && at.count == 3 && at.timeout_ms == DEFAULT_TIMEOUT_MS,
         "defaults"
@@ -108,7 +105,10 @@ pub(crate) fn rejects_bad_at() -> Outcome {
     check!(err(b"BUG at=a/b") == bad_at, "slash");
     check!(err(b"BUG at=f+0x10000") == bad_at, "offset too large");
     check!(err(b"BUG at=f+x") == bad_at, "offset not a number");
-    check!(err(b"BUG at=IRQ_HANDLER+4") == bad_at, "offset into a point");
+    check!(
+        err(b"BUG at=IRQ_HANDLER+4") == bad_at,
+        "offset into a point"
+    );
     check!(
         err(b"BUG at=f count=0") == Some(ParseError::BadValue("count")),
         "count 0"

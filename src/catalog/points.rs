@@ -16,6 +16,8 @@ pub(crate) enum Reach {
     Softirq,
     /// In a task (a process or a kernel thread).
     Task,
+    /// Anywhere: the function runs in tasks and in interrupts alike (the first hit wins).
+    Any,
 }
 
 impl Reach {
@@ -25,6 +27,7 @@ impl Reach {
             Reach::Hardirq => "hardirq",
             Reach::Softirq => "softirq",
             Reach::Task => "task",
+            Reach::Any => "any",
         }
     }
 }
@@ -77,6 +80,9 @@ impl CrashPoint {
     }
 }
 
+/// The kernel options `at=` needs.
+pub(crate) const AT_NEEDS: &[&str] = &["CONFIG_KPROBES"];
+
 /// The named crash points.
 pub(crate) const POINTS: &[CrashPoint] = &[
     CrashPoint {
@@ -99,10 +105,10 @@ pub(crate) const POINTS: &[CrashPoint] = &[
     },
     CrashPoint {
         name: "TIMER_ARM",
-        description: "arming a high-resolution timer",
+        description: "arming a high-resolution timer, from a task or an interrupt",
         x86_64: &["hrtimer_start_range_ns"],
         arm64: &["hrtimer_start_range_ns"],
-        reach: Reach::Task,
+        reach: Reach::Any,
         workload: Workload::Idle,
         lkdtm: "TIMERADD: hooks hrtimer_start, a static inline with no symbol",
     },

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Crash points (`at=`): a fault fired from a kernel function, through a kprobe that
+//! `src/kprobe.c` arms. Here: which function (a named point resolves to the first of its
+//! functions this kernel has), every refusal and its reason, and, on the chosen hit, whether the
+//! fault may run where the function runs and what the log says of it.
+
+use kernel::{
+    error::to_result,
+    ffi::{
+        c_char,
+        c_int, //
+    },
+    fmt,
+    prelude::*,
+    str::CStrExt, //
+};
+
+use crate::{
+    catalog::{
+        At,
+        Context,
+        Target,
+        FAULTS, //
+    },
+    faults, ARCH,
+};
+
+mod ffi {
+    use kernel::ffi::{
+        c_char,
+        c_int, //
+    };
+
+    // Implemented in src/kprobe.c; see src/panicgen.h.
+    unsafe extern "C" {
+        pub(super) fn panicgen_at_init();
+        pub(super) fn panicgen_at_exit();
+        pub(super) fn panicgen_at_arm(
+            name: *const c_char,
+            len: u32,
+            offset: u32,
+            count: u32,
+            timeout_ms: u32,
+            cpu: i32,
+            fault: u32,
+        ) -> c_int;
+    }
+}
+
+/// The crash-point probe; exists while the module is loaded.
+pub(crate) struct Points(());
+
+impl Points {
+    pub(crate) fn new() -> Self {
+        // SAFETY: Called once, at module init, before any trigger can arrive.
+        unsafe { ffi::panicgen_at_init() };
+        Points(())
+    }
+}
+
+impl Drop for Points {
+    fn drop(&mut self) {
+        // SAFETY: Called once, at module exit, after the trigger file is gone: removes the
+        // probe, if armed, and waits for its handler and work items.
+        unsafe { ffi::panicgen_at_exit() };
+    }
+}
+
+/// Why `at=` cannot be armed on `name`, for the log.
+fn refusal(e: Error) -> &'static str {
+    match e {
+        ENOENT => "no such function in this kernel (inlined, a static inline, or misspelled)",
+        EINVAL => "this function cannot be probed (kprobe blacklist, noinstr or notrace code)",
+        EILSEQ => "the offset is not on an instruction boundary",
+        EPERM => "a function of panicgen's own",
+        EBUSY => "an at= probe is already armed",
+        _ => "register_kprobe failed",
+    }
+}
+
+/// Arms one function.
+fn arm_symbol(name: &str, at: &At<'_>, cpu: i32, index: u32) -> Result {
+    let len = u32::try_from(name.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `name` is `len` readable bytes; kprobe.c copies them before it returns.
+    // `index` is a catalog index and `cpu` an online CPU or -1.
+    to_result(unsafe {
+        ffi::panicgen_at_arm(
+            name.as_ptr().cast(),
+            len,
+            at.offset,
+            at.count,
+            at.timeout_ms,
+            cpu,
+            index,
+        )
+    })
+}
+
+/// Arms `at` to fire catalog entry `index`: a function, or the first function of a named
+/// point that this kernel has. Every refusal is logged with its reason.
+pub(crate) fn arm(at: &At<'_>, index: usize, cpu: Option<u32>) -> Result {
+    let cpu = match cpu {
+        Some(c) => i32::try_from(c).map_err(|_| EINVAL)?,
+        None => -1,
+    };
+    let index = u32::try_from(index).map_err(|_| EINVAL)?;
+    let reject = |name: &str, e: Error| {
+        if e == crate::eopnotsupp() {
+            pr_warn!("trigger rejected: at= needs CONFIG_KPROBES, not set in this kernel\n");
+        } else {
+            pr_warn!(
+                "trigger rejected: at={}+{:#x}: {} ({:?})\n",
+                name,
+                at.offset,
+                refusal(e),
+                e
+            );
+        }
+        e
+    };
+    match at.target {
+        Target::Symbol(name) => arm_symbol(name, at, cpu, index).map_err(|e| reject(name, e)),
+        Target::Point(point) => {
+            let symbols = point.symbols(ARCH);
+            for name in symbols {
+                match arm_symbol(name, at, cpu, index) {
+                    Ok(()) => {
+                        pr_info!("at={}: armed on {}\n", point.name, name);
+                        return Ok(());
+                    }
+                    Err(ENOENT) => continue,
+                    Err(e) => return Err(reject(name, e)),
+                }
+            }
+            pr_warn!(
+                "trigger rejected: at={}: none of its functions is in this kernel ({})\n",
+                point.name,
+                List(symbols)
+            );
+            Err(ENOENT)
+        }
+    }
+}
+
+/// Formats as the names joined by `, `.
+struct List(&'static [&'static str]);
+
+impl fmt::Display for List {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            write!(f, "{}{name}", if i > 0 { ", " } else { "" })?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a probed function ran, as the log says it.
+fn reach(ctx: Context) -> &'static str {
+    match ctx {
+        Context::Hardirq => "hardirq",
+        Context::Softirq => "softirq",
+        _ => "task",
+    }
+}
+
+/// Reads the probed function's name that kprobe.c passes.
+///
+/// # Safety
+///
+/// `symbol` is a NUL-terminated string that lives while the probe does.
+unsafe fn symbol_name<'a>(symbol: *const c_char) -> &'a str {
+    // SAFETY: As the caller promises.
+    unsafe { CStr::from_char_ptr(symbol) }
+        .to_str()
+        .unwrap_or("?")
+}
+
+/// Called by `src/kprobe.c` on the chosen hit, in the probed function's context: fires catalog
+/// entry `fault` if it may run in `ctx`, else says why not.
+#[no_mangle]
+pub(crate) extern "C" fn panicgen_fire_at(
+    fault: u32,
+    ctx: u32,
+    symbol: *const c_char,
+    offset: u32,
+    moved: bool,
+    count: u32,
+    cpu: u32,
+) {
+    let (Some(fault), Some(&ctx)) = (FAULTS.get(fault as usize), Context::ALL.get(ctx as usize))
+    else {
+        return;
+    };
+    // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
+    let name = unsafe { symbol_name(symbol) };
+    let moved = if moved { " (past its ftrace call)" } else { "" };
+    if !fault.contexts.contains(ctx) {
+        pr_warn!(
+            "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}: {} cannot run there; not fired\n",
+            name,
+            offset,
+            moved,
+            count,
+            reach(ctx),
+            ctx.name(),
+            cpu,
+            fault.name
+        );
+        return;
+    }
+    pr_info!(
+        "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}: firing {}\n",
+        name,
+        offset,
+        moved,
+        count,
+        reach(ctx),
+        ctx.name(),
+        cpu,
+        fault.name
+    );
+    if let Err(e) = faults::fire(fault.id, ctx) {
+        pr_warn!("{} at {} failed: {:?}\n", fault.name, name, e);
+    }
+}
+
+/// Called by `src/kprobe.c` when the timeout came before the chosen hit.
+#[no_mangle]
+pub(crate) extern "C" fn panicgen_at_expired(
+    symbol: *const c_char,
+    offset: u32,
+    timeout_ms: u32,
+    hits: u32,
+) {
+    // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
+    let name = unsafe { symbol_name(symbol) };
+    pr_warn!(
+        "at {}+{:#x}: not reached in {} ms ({} hits); disarmed\n",
+        name,
+        offset,
+        timeout_ms,
+        hits
+    );
+}
+
+// The C side numbers contexts as the catalog orders them.
+const _: () = {
+    assert!(Context::IrqOff as c_int == 5);
+    assert!(Context::PreemptOff as c_int == 6);
+    assert!(crate::catalog::MAX_SYMBOL_LEN == 64);
+};
