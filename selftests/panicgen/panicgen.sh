@@ -7,7 +7,9 @@
 #
 # Usage: panicgen.sh [--inputs] [--allow-fatal] [FAULT...]
 #   --inputs       bad trigger input (unknown name, empty, 4 KiB of garbage,
-#                  no CAP_SYS_ADMIN) must be refused and the machine must stay up
+#                  no CAP_SYS_ADMIN, at= on a function that cannot be probed)
+#                  must be refused and the machine must stay up; at= fires WARN
+#                  from schedule, and a probe never reached times out
 #   FAULT...       fire each fault from a child process and look in the kernel
 #                  log for the lines panicgen's catalog expects on this arch.
 #                  Faults that are fatal on this kernel as configured now
@@ -118,6 +120,65 @@ test_inputs() {
 	fi
 }
 
+# at=: every refusal comes before anything is armed, with its errno and reason, and
+# the machine stays up; then a probe that fires WARN (not fatal on a test machine)
+# on the third hit of schedule, and one that times out.
+AT_TESTS=9
+test_at() {
+	kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
+	if [ "$kprobes" != CONFIG_KPROBES:y ]; then
+		for t in at_unknown_function at_inline_only at_blacklisted at_own_function \
+			at_sleeping_fault at_busy at_fires at_second_probe at_timeout; do
+			ktap_result skip "$t" "needs CONFIG_KPROBES, not set in this kernel"
+		done
+		return
+	fi
+	expect_refused at_unknown_function "No such file or directory" \
+		sh -c "echo 'BUG at=panicgen_no_such_function' >$TRIGGER"
+	# A static inline: no symbol to probe (LKDTM's TIMERADD hooks it).
+	expect_refused at_inline_only "No such file or directory" \
+		sh -c "echo 'BUG at=hrtimer_start' >$TRIGGER"
+	# NOKPROBE_SYMBOL in kernel/notifier.c.
+	expect_refused at_blacklisted "Invalid argument" \
+		sh -c "echo 'BUG at=atomic_notifier_call_chain' >$TRIGGER"
+	expect_refused at_own_function "Operation not permitted" \
+		sh -c "echo 'BUG at=panicgen_fire_at' >$TRIGGER"
+	expect_refused at_sleeping_fault "Invalid argument" \
+		sh -c "echo 'HUNG_TASK at=schedule' >$TRIGGER"
+	# Armed (an unreachable count), so a second probe is refused; it times out.
+	mark at_timeout
+	if ! echo "WARN at=schedule count=1000000 timeout_ms=2000" >"$TRIGGER" 2>"$out"; then
+		ktap_result fail at_busy "arming failed: $(cat "$out")"
+	else
+		expect_refused at_busy "Device or resource busy" \
+			sh -c "echo 'BUG at=schedule' >$TRIGGER"
+	fi
+	mark at_second_probe
+	if echo "WARN at=schedule count=3 id=at-second" >"$TRIGGER" 2>"$out"; then
+		ktap_result fail at_second_probe "armed while another probe was armed"
+	else
+		ktap_result ok at_second_probe
+	fi
+	sleep 3
+	if log_since_mark at_timeout | grep -q "at schedule+0x0: not reached in 2000 ms"; then
+		ktap_result ok at_timeout
+	else
+		ktap_result fail at_timeout "no 'not reached in 2000 ms' line"
+	fi
+	mark at_fires
+	if ! echo "WARN at=schedule count=3 id=at-fires" >"$TRIGGER" 2>"$out"; then
+		ktap_result fail at_fires "arming failed: $(cat "$out")"
+		return
+	fi
+	sleep 2
+	missing=$(first_missing at_fires "panicgen: at schedule\+0x0( \(past its ftrace call\))?: hit 3 in task .*: firing WARN && $(expect_of "$(catalog_line WARN)")")
+	if [ -n "$missing" ]; then
+		ktap_result fail at_fires "no line matches '$missing'"
+	else
+		ktap_result ok at_fires
+	fi
+}
+
 test_fault() {
 	name=$1
 	line=$(catalog_line "$name")
@@ -182,11 +243,14 @@ fi
 if [ -z "$faults" ] && [ -z "$inputs" ]; then
 	faults=$(sed -n 's/^name=\([^ ]*\) .* fatal=no .*/\1/p' "$DIR/faults")
 fi
-[ -n "$inputs" ] && planned=$((planned + 7))
+[ -n "$inputs" ] && planned=$((planned + 7 + AT_TESTS))
 for f in $faults; do planned=$((planned + 1)); done
 echo "1..$planned"
 
-[ -n "$inputs" ] && test_inputs
+if [ -n "$inputs" ]; then
+	test_inputs
+	test_at
+fi
 for f in $faults; do
 	test_fault "$f"
 done
