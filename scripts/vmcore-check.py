@@ -27,6 +27,7 @@ import json
 import sys
 
 import drgn
+from drgn.helpers.linux.kallsyms import load_module_kallsyms
 from drgn.helpers.linux.pid import for_each_task
 from drgn.helpers.linux.sched import task_cpu
 from drgn.helpers.linux.printk import get_printk_records
@@ -138,6 +139,12 @@ def main(argv):
         # Only the kernel's and panicgen's debug info matter; the stacks show
         # whether panicgen's resolved.
         sys.stderr.write(f"drgn: {e}\n")
+    # Modules without debug info here (a distribution kernel's virtio_blk) still name
+    # their functions: from the kallsyms each module keeps in memory.
+    try:
+        prog.register_symbol_finder("module_kallsyms", load_module_kallsyms(prog), enable_index=-1)
+    except Exception as e:  # noqa: BLE001 - the frames then show addresses
+        sys.stderr.write(f"drgn: no module kallsyms: {e}\n")
     try:
         release = prog["init_uts_ns"].name.release.string_().decode()
     except (LookupError, drgn.FaultError) as e:
