@@ -16,6 +16,7 @@ use crate::{
         self,
         Arch,
         Context,
+        CrashPoint,
         Fault, //
     },
     dump::{
@@ -179,6 +180,11 @@ pub struct RunArgs {
     /// table).
     #[arg(long, value_delimiter = ',', value_parser = parse_dump_level)]
     pub dump_levels: Vec<String>,
+    /// Instead of contexts: fire each fault at these named crash points (`all`: every one),
+    /// through `at=`, while the guest runs what reaches the point. Needs --dump kdump: the
+    /// workloads read the vmcore disk, and each dump must show the hooked function.
+    #[arg(long, value_delimiter = ',', value_parser = parse_point)]
+    pub points: Vec<String>,
     /// Boot every run instead of starting it from a saved booted guest.
     #[arg(long)]
     pub no_snapshot: bool,
@@ -221,6 +227,18 @@ fn parse_dump_level(v: &str) -> Result<String, String> {
     }
 }
 
+fn parse_point(v: &str) -> Result<String, String> {
+    if v == "all" || catalog::find_point(v).is_some() {
+        Ok(v.to_string())
+    } else {
+        let names: Vec<&str> = catalog::POINTS.iter().map(|p| p.name).collect();
+        Err(format!(
+            "unknown crash point '{v}' (all, or one of {})",
+            names.join(", ")
+        ))
+    }
+}
+
 fn parse_crashkernel(v: &str) -> Result<String, String> {
     match v {
         "none" => Ok(v.to_string()),
@@ -257,6 +275,8 @@ pub struct Options {
     pub verifier: Option<Verifier>,
     pub crashkernel: Option<String>,
     pub dump_contexts: Option<Vec<Context>>,
+    /// The crash points the faults fire at, instead of the contexts (empty: contexts).
+    pub points: Vec<&'static CrashPoint>,
     /// The run's dump level (kdump runs).
     pub dump_level: String,
     /// The conformance table's dump levels (kdump runs).
@@ -328,6 +348,21 @@ impl RunArgs {
                 return Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into())
             }
         };
+        if !self.points.is_empty() && self.dump != DumpMode::Kdump {
+            return Err(
+                "--points needs --dump kdump: the crash points' workloads read the \
+                        vmcore disk, and each dump must show the hooked function"
+                    .into(),
+            );
+        }
+        let points: Vec<&'static CrashPoint> = if self.points.iter().any(|p| p == "all") {
+            catalog::POINTS.iter().collect()
+        } else {
+            self.points
+                .iter()
+                .filter_map(|p| catalog::find_point(p))
+                .collect()
+        };
         if !self.dump_levels.is_empty() && self.dump != DumpMode::Kdump {
             return Err("--dump-levels needs --dump kdump (the capture kernel saves them)".into());
         }
@@ -375,6 +410,7 @@ impl RunArgs {
             verifier,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
+            points,
             dump_level: self.dump_level,
             dump_levels: self.dump_levels,
             snapshot: !self.no_snapshot,

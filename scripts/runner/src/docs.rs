@@ -7,8 +7,48 @@ use crate::catalog::{
     Context,
     Expect,
     Fault,
-    FAULTS, //
+    FAULTS,
+    POINTS, //
 };
+
+/// The crash points of `at=`, from the catalog (src/catalog/points.rs).
+fn points_rst() -> String {
+    let mut out = String::from(
+        "\nCrash points\n============\n\n\
+         ``NAME at=FUNCTION[+OFFSET] [count=N] [timeout_ms=T]`` (or ``at=POINT``) arms a kprobe\n\
+         on a kernel function and fires the fault from its handler on the N-th hit (default 1),\n\
+         in whatever context the kernel runs that function; ``cpu=`` counts only hits on that\n\
+         CPU, and ``ctx=`` and ``delay_ms=`` do not go with it. The probe is removed after it\n\
+         fired, after the timeout (default 10 s, with a ``not reached in T ms`` warning) and at\n\
+         unload. The module's line on the hit names the function, the context it ran in\n\
+         (``hardirq``, ``softirq`` or ``task``) and the CPU; a fault that cannot run there is\n\
+         not fired, with a warning. Refused before anything is armed, with an errno: a function\n\
+         the kernel does not have (``ENOENT``: inlined, a static inline or misspelled), one that\n\
+         cannot be probed (``EINVAL``: the kprobe blacklist, ``noinstr`` or ``notrace`` code),\n\
+         an offset off an instruction boundary (``EILSEQ``), panicgen's own functions\n\
+         (``EPERM``), a second probe while one is armed (``EBUSY``), a fault that must sleep or\n\
+         run in the writer (``EINVAL``), and any ``at=`` on a kernel without ``CONFIG_KPROBES``\n\
+         (``EOPNOTSUPP``). A run's dump proves it: its ``context`` check finds\n\
+         ``panicgen_fire_at`` and then the hooked function among the fault's callers.\n\n\
+         ``/sys/kernel/debug/panicgen/points`` lists the named points for the running kernel.\n\
+         Each stands for the first of its functions that the kernel has (LKDTM's fixed list,\n\
+         brought up to date):\n\n",
+    );
+    for p in POINTS {
+        out += &format!(
+            "- ``{}``: {}. Functions: {} (x86_64), {} (arm64); runs in {}; reached by: {}. \
+             LKDTM: {}.\n",
+            p.name,
+            p.description,
+            p.x86_64.join(", "),
+            p.arm64.join(", "),
+            p.reach.name(),
+            p.workload.name(),
+            p.lkdtm
+        );
+    }
+    out
+}
 
 /// The generated reStructuredText. `make docs` writes it; a unit test keeps the committed copy
 /// in step with the catalog.
@@ -64,6 +104,7 @@ pub fn faults_rst() -> String {
             }
         ));
     }
+    out.push_str(&points_rst());
     for fault in FAULTS {
         let title = format!("``{}``", fault.name);
         out += &format!("\n{title}\n{}\n\n", "-".repeat(title.len()));

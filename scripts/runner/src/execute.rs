@@ -60,6 +60,8 @@ fn run_id(arch: &str, name: &str, attempt: u32) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
+    // `id=` takes A-Z a-z 0-9 . _ : - (a crash point's run is NAME@POINT).
+    let name = name.replace('@', ":");
     let mut id = format!("{arch}.{name}.{attempt}.{:x}", std::process::id() ^ nanos);
     id.truncate(catalog::MAX_ID_LEN);
     id
@@ -92,7 +94,10 @@ pub fn run_fault(g: &Guests<'_>, run: Run) -> FaultResult {
 /// The rules for `run`'s fault on this arch.
 fn matcher(g: &Guests<'_>, run: &Run) -> Result<Matcher, &'static str> {
     match g.opts.suite {
-        Suite::Panicgen => Matcher::new(run.fault, run.ctx, g.opts.arch),
+        Suite::Panicgen => match run.point {
+            Some(p) => Matcher::new(run.fault, run.ctx, g.opts.arch).map(|m| m.at_point(p.reach)),
+            None => Matcher::new(run.fault, run.ctx, g.opts.arch),
+        },
         Suite::Lkdtm => {
             Matcher::with_trigger(run.fault, run.ctx, g.opts.arch, peers::TRIGGER_PREFIX)
         }
@@ -104,7 +109,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
     let opts = g.opts;
     let name = run.name();
     let console = opts.out.join("console").join(format!("{name}.log"));
-    let matcher = matcher(g, &run);
+    let mut matcher = matcher(g, &run);
     let (id, command) = match opts.suite {
         Suite::Panicgen => {
             let id = run_id(opts.arch.name(), &name, attempt);
@@ -160,6 +165,10 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
                 verdict_line = Some(lines.len() - 1);
             }
             match mode {
+                // A crash point refused, or not reached in its time: nothing more will come.
+                _ if verdict_line.is_none() && m.unreached(lines).is_some() => {
+                    Control::StopAfter(Duration::from_millis(200))
+                }
                 // The capture kernel ends a dump run: it syncs the disk, says so and reboots.
                 DumpMode::Kdump if protocol::last_is(lines, Event::VmcoreSaved) => {
                     Control::StopAfter(Duration::from_millis(100))
@@ -193,6 +202,9 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
             }
         })),
     };
+    if let (Ok(m), Some(r)) = (&mut matcher, &vm_run) {
+        m.read_function(&r.lines);
+    }
     let mut phases = vm_run
         .as_ref()
         .map(|r| console_phases(r, verdict_line))
@@ -273,7 +285,7 @@ fn attempt_run(g: &Guests<'_>, run: Run, attempt: u32) -> (FaultResult, Decision
     let _ = fs::remove_file(&disk);
     let mut result = FaultResult {
         fault: run.fault.name.to_string(),
-        context: run.ctx.name().to_string(),
+        context: run.context_name(),
         verdict: decision.verdict(),
         cause: decision.cause,
         expected: matcher.as_ref().map(Matcher::expected).unwrap_or_default(),

@@ -8,37 +8,109 @@ use crate::{
     catalog::{
         self,
         Context,
+        CrashPoint,
         Fault,
-        Kind, //
+        Kind,
+        Reach, //
     },
     kconfig::KernelConfig,
 };
 
-/// One VM run of the matrix: a fault in a context.
+/// One VM run of the matrix: a fault in a context, or fired at a crash point (whose function
+/// runs in `ctx`).
 #[derive(Clone, Copy, Debug)]
 pub struct Run {
     pub fault: &'static Fault,
     pub ctx: Context,
+    pub point: Option<&'static CrashPoint>,
 }
 
-/// A run's name: `NAME` in process context, `NAME-ctx` elsewhere.
+/// How long a crash point's probe waits for its function (`timeout_ms=`).
+pub const POINT_TIMEOUT_MS: u32 = 20_000;
+
+/// A run's name: `NAME` in process context, `NAME-ctx` elsewhere, `NAME@POINT` at a crash
+/// point (its results' context is `@POINT`).
 pub fn run_name(fault: &str, ctx: &str) -> String {
     if ctx == Context::Process.name() {
         fault.to_string()
+    } else if ctx.starts_with('@') {
+        format!("{fault}{ctx}")
     } else {
         format!("{fault}-{ctx}")
     }
 }
 
+/// The context a crash point's function runs the fault in, as far as the expected messages
+/// go: a task's probe handler runs with preemption off.
+pub fn point_context(point: &CrashPoint) -> Context {
+    match point.reach {
+        Reach::Hardirq => Context::Hardirq,
+        Reach::Softirq => Context::Softirq,
+        Reach::Task => Context::PreemptOff,
+        // The strictest of them: a fault for anywhere must run in an interrupt too.
+        Reach::Any => Context::Hardirq,
+    }
+}
+
+/// Whether `fault` can run wherever `point`'s function runs.
+fn runs_at(fault: &Fault, point: &CrashPoint) -> bool {
+    match point.reach {
+        Reach::Any => catalog::ATOMIC.iter().all(|c| fault.contexts.contains(*c)),
+        _ => fault.contexts.contains(point_context(point)),
+    }
+}
+
 impl Run {
     pub fn name(&self) -> String {
-        run_name(self.fault.name, self.ctx.name())
+        run_name(self.fault.name, &self.context_name())
     }
 
-    /// What the guest writes to the trigger (the runner adds `id=`).
-    pub fn command(&self) -> String {
-        format!("{} ctx={}", self.fault.name, self.ctx.name())
+    /// The context as results name it: the context, or `@POINT`.
+    pub fn context_name(&self) -> String {
+        match self.point {
+            Some(p) => format!("@{}", p.name),
+            None => self.ctx.name().to_string(),
+        }
     }
+
+    /// What the guest writes to the trigger (the runner adds `id=`); for a crash point, with
+    /// the `workload=` the guest's init runs (and strips) after writing it.
+    pub fn command(&self) -> String {
+        match self.point {
+            Some(p) => format!(
+                "{} at={} timeout_ms={POINT_TIMEOUT_MS} workload={}",
+                self.fault.name,
+                p.name,
+                p.workload.name()
+            ),
+            None => format!("{} ctx={}", self.fault.name, self.ctx.name()),
+        }
+    }
+}
+
+/// The crash-point runs: every selected fault at every selected point, each as `kernel`
+/// shows it in the point's context. A fault that cannot run from a probed function is left
+/// out (the trigger refuses it).
+pub fn point_runs(
+    faults: &[&'static Fault],
+    points: &[&'static CrashPoint],
+    kernel: Option<&KernelConfig>,
+) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for &fault in faults {
+        for &point in points {
+            let ctx = point_context(point);
+            if runs_at(fault, point) {
+                let fault = kernel.map_or(fault, |k| k.resolve(fault, ctx));
+                runs.push(Run {
+                    fault,
+                    ctx,
+                    point: Some(point),
+                });
+            }
+        }
+    }
+    runs
 }
 
 /// The runs of the matrix: every selected fault in every selected context it allows, in
@@ -54,7 +126,11 @@ pub fn matrix(
         for ctx in fault.contexts.iter() {
             if contexts.is_none_or(|list| list.contains(&ctx)) {
                 let fault = kernel.map_or(fault, |k| k.resolve(fault, ctx));
-                runs.push(Run { fault, ctx });
+                runs.push(Run {
+                    fault,
+                    ctx,
+                    point: None,
+                });
             }
         }
     }
@@ -171,10 +247,23 @@ mod tests {
         let r = Run {
             fault: bug,
             ctx: Context::Hardirq,
+            point: None,
         };
         assert_eq!(r.name(), "BUG-hardirq");
         assert_eq!(r.command(), "BUG ctx=hardirq");
         assert_eq!(run_name("BUG", "process"), "BUG");
+        let irq = catalog::find_point("IRQ_HANDLER").unwrap();
+        let runs = point_runs(&[bug], &[irq], None);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].name(), "BUG@IRQ_HANDLER");
+        assert_eq!(runs[0].ctx, Context::Hardirq);
+        assert_eq!(
+            runs[0].command(),
+            "BUG at=IRQ_HANDLER timeout_ms=20000 workload=disk-read"
+        );
+        assert_eq!(run_name("BUG", "@IRQ_HANDLER"), "BUG@IRQ_HANDLER");
+        let hung = catalog::find("HUNG_TASK").unwrap();
+        assert!(point_runs(&[hung], &[irq], None).is_empty());
     }
 
     #[test]

@@ -41,11 +41,15 @@ pub fn run(opts: Options) -> Result<bool, String> {
     let arch = opts.arch.name();
     let started = Instant::now();
     let (accel, why) = guest::choose_accel(&opts);
-    let matrix = plan::matrix(
-        &opts.faults,
-        opts.contexts.as_deref(),
-        opts.kconfig.as_ref(),
-    );
+    let matrix = if opts.points.is_empty() {
+        plan::matrix(
+            &opts.faults,
+            opts.contexts.as_deref(),
+            opts.kconfig.as_ref(),
+        )
+    } else {
+        plan::point_runs(&opts.faults, &opts.points, opts.kconfig.as_ref())
+    };
     let runs = match opts.shard {
         Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
         None => matrix.clone(),

@@ -33,6 +33,7 @@ pub fn catalog_options() -> Vec<&'static str> {
                 .iter()
                 .chain(f.otherwise.iter().flat_map(|a| a.needs))
         })
+        .chain(crate::catalog::AT_NEEDS)
         .copied()
         .collect();
     all.sort_unstable();

@@ -16,7 +16,8 @@ use crate::{
         Context,
         Expect,
         Fault,
-        Kind, //
+        Kind,
+        Reach, //
     },
     protocol::{
         self,
@@ -60,7 +61,18 @@ pub struct Matcher {
     ctx: Context,
     trigger: Regex,
     expect: Vec<Regex>,
+    /// A crash-point run: the function the probe fired from, once the console names it.
+    at: Option<Option<String>>,
 }
+
+/// The module's line on the chosen hit of an `at=` probe: `at FUNCTION+0xOFF: hit N in
+/// REACH (ctx=...) on cpu C: firing NAME`.
+const AT_HIT: &str =
+    r"panicgen: at ([^ +]+)\+0x[0-9a-f]+( \(past its ftrace call\))?: hit [0-9]+ in ";
+
+/// The module's lines for an `at=` probe that never fired: refused before it was armed, or
+/// never reached.
+const AT_UNREACHED: [&str; 2] = ["panicgen: trigger rejected: at=", ": not reached in "];
 
 impl Matcher {
     /// `Err(why)` when the fault is unsupported on `arch`.
@@ -98,7 +110,45 @@ impl Matcher {
             ))
             .expect("escaped trigger pattern compiles"),
             expect,
+            at: None,
         })
+    }
+
+    /// This matcher for the fault fired at a crash point whose function runs in `reach`: the
+    /// module's hit line in that context comes first.
+    pub fn at_point(mut self, reach: Reach) -> Self {
+        let hit = match reach {
+            Reach::Any => format!("{AT_HIT}(hardirq|softirq|task) "),
+            _ => format!("{AT_HIT}{} ", reach.name()),
+        };
+        self.expect
+            .insert(0, Regex::new(&hit).expect("hit pattern compiles"));
+        self.at = Some(None);
+        self
+    }
+
+    /// Notes the function the probe fired from, from the console's hit line.
+    pub fn read_function(&mut self, lines: &[String]) {
+        if let Some(at) = &mut self.at {
+            let hit = Regex::new(AT_HIT).expect("hit pattern compiles");
+            *at = lines
+                .iter()
+                .find_map(|l| hit.captures(l).map(|c| c[1].to_string()));
+        }
+    }
+
+    /// For a crash-point run: `Some` function the probe fired from (`Some(None)`: unknown).
+    pub fn at_function(&self) -> Option<Option<&str>> {
+        self.at.as_ref().map(|f| f.as_deref())
+    }
+
+    /// For a crash-point run that never fired: the module's line that says why.
+    pub fn unreached<'a>(&self, lines: &'a [String]) -> Option<&'a str> {
+        self.at.as_ref()?;
+        lines
+            .iter()
+            .map(|l| strip_timestamp(l))
+            .find(|l| AT_UNREACHED.iter().any(|u| l.contains(u)))
     }
 
     /// The expected lines as one string, one pattern per line.
@@ -131,6 +181,11 @@ impl Matcher {
     /// The panic line a run must end with, if the fault panics the test guest.
     fn panic_line(&self) -> Option<Regex> {
         let pattern = match self.fault.kind {
+            // From a probe's handler: x86's int3 runs it as an NMI (an interrupt to die()),
+            // ftrace and arm64's brk in the probed function's own context.
+            Kind::Oops if self.at.is_some() => {
+                format!("{PANIC_LINE}: (.*: )?Fatal exception( in interrupt)?$")
+            }
             // die(): "Fatal exception", or "Fatal exception in interrupt" in interrupt context
             // (arm64 puts the oops' name before it).
             Kind::Oops if self.ctx.in_interrupt() => {

@@ -74,7 +74,10 @@ pub fn check(evidence: &Evidence, matcher: &Matcher, id: &str) -> Vec<Check> {
         },
     ));
     checks.push(stack(fault, &facts.threads));
-    checks.push(context(fault, matcher.context(), &facts.threads));
+    checks.push(match matcher.at_function() {
+        Some(function) => context_at(fault, function, &facts.threads),
+        None => context(fault, matcher.context(), &facts.threads),
+    });
     checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
         Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
         None => Check::new(
@@ -233,6 +236,56 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
         ),
     }
 }
+
+/// A crash-point run fired from the function the probe was on: in the stack of the thread
+/// that ran the fault, panicgen's probe handler (`panicgen_fire_at`) and then that function
+/// are among the fault's callers, whether the probe trapped into it (an interrupted frame) or
+/// was called from its entry (ftrace).
+fn context_at(fault: &Fault, function: Option<&str>, threads: &[Thread]) -> Check {
+    let Some(function) = function else {
+        return Check::new(
+            "context",
+            false,
+            "at: the console never said which function the probe fired from".into(),
+        );
+    };
+    let fail = |detail: String| Check::new("context", false, format!("at {function}: {detail}"));
+    let Some((t, at)) = site(fault, threads) else {
+        return fail(format!("no {} frame to start from", sites(fault)[0]));
+    };
+    let callers = &t.frames[at + 1..];
+    let mut rest = callers.iter().enumerate();
+    let handler = rest.find(|(_, f)| f.is(AT_HANDLER));
+    let hooked = rest.find(|(_, f)| f.is(function));
+    let shown = || {
+        let mut s: Vec<&str> = callers.iter().take(16).map(|f| f.name.as_str()).collect();
+        s.dedup();
+        s.join(" < ")
+    };
+    match (handler, hooked) {
+        (None, _) => fail(format!(
+            "no {AT_HANDLER} among the fault's callers: {}",
+            shown()
+        )),
+        (Some(_), None) => fail(format!(
+            "no {function} after {AT_HANDLER} among the fault's callers: {}",
+            shown()
+        )),
+        (Some(_), Some((_, f))) => Check::new(
+            "context",
+            true,
+            format!(
+                "at {function}: {AT_HANDLER} < ... < {function}{} in {} (pid {})",
+                if f.interrupted { " (trapped)" } else { "" },
+                t.comm,
+                t.pid
+            ),
+        ),
+    }
+}
+
+/// panicgen's function that the probe handler fires the fault from (src/point.rs).
+const AT_HANDLER: &str = "panicgen_fire_at";
 
 #[cfg(test)]
 pub mod tests {

@@ -161,6 +161,18 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         }
     };
     let judged = matcher.judge(facts.console, facts.end);
+    // A crash point the kernel cannot reach (no such function here, or never hit in time)
+    // is a skip with the module's reason, never a pass.
+    if !judged.passed() {
+        if let Some(why) = matcher.unreached(facts.console) {
+            return Decision {
+                cause: Some(Cause::Unsupported),
+                observed: String::new(),
+                reason: why.to_string(),
+                checks: Vec::new(),
+            };
+        }
+    }
     let mut d = Decision {
         cause: judged.cause,
         observed: judged.observed,
