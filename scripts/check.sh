@@ -125,6 +125,11 @@ if [ "${1:-}" != --host-only ]; then
 		rm -rf "$out-qmp"
 		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
+		# BUG and NULL_DEREF fired from every named crash point (at=), each dump
+		# showing the hooked function.
+		rm -rf "$out-points"
+		step "$arch crash points" vm_matrix "$arch" "$out-points" --dump kdump --no-selftest \
+			--keep-vmcores failed --points all BUG NULL_DEREF || true
 		# One capture at every makedumpfile level that matters, each read by drgn.
 		step "$arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debug "$S/dump-levels.sh" "$arch" || true
@@ -145,6 +150,9 @@ if [ "${1:-}" != --host-only ]; then
 		rm -rf "$out"
 		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$arch" \
 			"$out" --dump kdump --keep-vmcores failed --contexts process,hardirq || true
+		rm -rf "$out-points"
+		step "debian $arch crash points" vm_matrix "$arch" "$out-points" --dump kdump \
+			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
 	done

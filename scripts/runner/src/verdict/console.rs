@@ -521,4 +521,48 @@ mod tests {
         assert_eq!(verdict(&j), Verdict::Pass);
         assert_eq!(j.observed, "WARNING: possible recursive locking detected");
     }
+
+    #[test]
+    fn a_crash_point_run_wants_the_hit_line_and_knows_when_it_was_not_reached() {
+        let bug = crate::catalog::find("BUG").unwrap();
+        let mut m = Matcher::new(bug, Context::Hardirq, Arch::X86_64)
+            .unwrap()
+            .at_point(Reach::Hardirq);
+        let hit = |reach: &str| {
+            vec![
+                "[ 1.0] panicgen: trigger BUG at=IRQ_HANDLER count=1 timeout_ms=20000 id=r1"
+                    .to_string(),
+                "[ 1.1] panicgen: at=IRQ_HANDLER: armed on handle_irq_event".into(),
+                format!(
+                    "[ 1.2] panicgen: at handle_irq_event+0x0: hit 1 in {reach} (ctx={reach}) \
+                     on cpu 0: firing BUG"
+                ),
+                "[ 1.3] kernel BUG at src/faults/bugs.rs:55!".into(),
+                "[ 1.4] Oops: invalid opcode: 0000 [#1] SMP".into(),
+                "[ 1.5] Kernel panic - not syncing: Fatal exception in interrupt".into(),
+            ]
+        };
+        assert!(m.judge(&hit("hardirq"), &End::Exited(None)).passed());
+        assert!(!m.judge(&hit("softirq"), &End::Exited(None)).passed());
+        m.read_function(&hit("hardirq"));
+        assert_eq!(m.at_function(), Some(Some("handle_irq_event")));
+        let unreached = vec![
+            "[ 1.0] panicgen: trigger BUG at=IRQ_HANDLER count=1 timeout_ms=20000 id=r1"
+                .to_string(),
+            "[21.0] panicgen: at handle_irq_event+0x0: not reached in 20000 ms (0 hits); disarmed"
+                .into(),
+        ];
+        assert!(m
+            .unreached(&unreached)
+            .unwrap()
+            .contains("not reached in 20000 ms"));
+        assert_eq!(m.unreached(&hit("hardirq")), None);
+        let plain = Matcher::new(bug, Context::Hardirq, Arch::X86_64).unwrap();
+        assert_eq!(
+            plain.unreached(&unreached),
+            None,
+            "only crash-point runs skip so"
+        );
+        assert_eq!(plain.at_function(), None);
+    }
 }

@@ -526,4 +526,42 @@ pub mod tests {
         assert!(is_site("panicgen_main::faults::memory::stack_canary", &s));
         assert!(!is_site("panicgen_stack_canary_strong", &s));
     }
+
+    #[test]
+    fn a_crash_point_dump_shows_the_hooked_function() {
+        let bug = catalog::find("BUG").unwrap();
+        // x86's int3: the probed function is the trapped frame.
+        let trapped = thread(
+            "panic < oops_end < asm_exc_invalid_op < panicgen_main::faults::bugs::bug[I] < \
+             panicgen_main::faults::fire < panicgen_fire_at < pre_handler < kprobe_int3_handler < \
+             asm_exc_int3 < handle_irq_event[I] < handle_edge_irq < common_interrupt",
+        );
+        let c = context_at(
+            bug,
+            Some("handle_irq_event"),
+            std::slice::from_ref(&trapped),
+        );
+        assert!(c.ok, "{c:?}");
+        assert!(c.detail.contains("(trapped)"), "{c:?}");
+        // A dump whose stack never reaches the function (drgn could not unwind an ftrace
+        // trampoline), or a function the probe was not on, fails.
+        let cut = thread(
+            "panic < asm_exc_invalid_op < panicgen_main::faults::bugs::bug[I] < \
+             panicgen_main::faults::fire < panicgen_fire_at < pre_handler < \
+             kprobe_ftrace_handler < 0xffffffffc080f0da",
+        );
+        let c = context_at(bug, Some("submit_bio"), std::slice::from_ref(&cut));
+        assert!(
+            !c.ok && c.detail.contains("no submit_bio after panicgen_fire_at"),
+            "{c:?}"
+        );
+        assert!(!context_at(bug, Some("schedule"), std::slice::from_ref(&trapped)).ok);
+        // Without the probe handler, it was not fired from a probe.
+        let direct = thread(
+            "panic < panicgen_main::faults::bugs::bug[I] < panicgen_main::faults::fire < \
+             handle_irq_event",
+        );
+        assert!(!context_at(bug, Some("handle_irq_event"), std::slice::from_ref(&direct)).ok);
+        assert!(!context_at(bug, None, std::slice::from_ref(&trapped)).ok);
+    }
 }
