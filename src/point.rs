@@ -194,34 +194,52 @@ pub(crate) extern "C" fn panicgen_fire_at(
     };
     // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
     let name = unsafe { symbol_name(symbol) };
-    let moved = if moved { " (past its ftrace call)" } else { "" };
-    if !fault.contexts.contains(ctx) {
-        pr_warn!(
-            "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}: {} cannot run there; not fired\n",
-            name,
-            offset,
-            moved,
-            count,
-            reach(ctx),
-            ctx.name(),
-            cpu,
-            fault.name
-        );
-        return;
-    }
-    pr_info!(
-        "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}: firing {}\n",
+    let hit = Hit {
         name,
         offset,
         moved,
         count,
-        reach(ctx),
-        ctx.name(),
+        ctx,
         cpu,
-        fault.name
-    );
+    };
+    if !fault.contexts.contains(ctx) {
+        pr_warn!("{}: {} cannot run there; not fired\n", hit, fault.name);
+        return;
+    }
+    pr_info!("{}: firing {}\n", hit, fault.name);
     if let Err(e) = faults::fire(fault.id, ctx) {
         pr_warn!("{} at {} failed: {:?}\n", fault.name, name, e);
+    }
+}
+
+/// Formats a probe's chosen hit: `at NAME+0xOFF[ (past its ftrace call)]: hit N in REACH
+/// (ctx=CTX) on cpu C`.
+struct Hit<'a> {
+    name: &'a str,
+    offset: u32,
+    moved: bool,
+    count: u32,
+    ctx: Context,
+    cpu: u32,
+}
+
+impl fmt::Display for Hit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}",
+            self.name,
+            self.offset,
+            if self.moved {
+                " (past its ftrace call)"
+            } else {
+                ""
+            },
+            self.count,
+            reach(self.ctx),
+            self.ctx.name(),
+            self.cpu
+        )
     }
 }
 
