@@ -123,12 +123,13 @@ test_inputs() {
 # at=: every refusal comes before anything is armed, with its errno and reason, and
 # the machine stays up; then a probe that fires WARN (not fatal on a test machine)
 # on the third hit of schedule, and one that times out.
-AT_TESTS=9
+AT_TESTS=10
 test_at() {
 	kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 	if [ "$kprobes" != CONFIG_KPROBES:y ]; then
 		for t in at_unknown_function at_inline_only at_blacklisted at_own_function \
-			at_sleeping_fault at_busy at_fires at_second_probe at_timeout; do
+			at_sleeping_fault at_busy at_fires at_second_probe at_timeout \
+			at_refused_where_reached; do
 			ktap_result skip "$t" "needs CONFIG_KPROBES, not set in this kernel"
 		done
 		return
@@ -164,6 +165,19 @@ test_at() {
 		ktap_result ok at_timeout
 	else
 		ktap_result fail at_timeout "no 'not reached in 2000 ms' line"
+	fi
+	# Armed, but reached in a softirq, where a task-only fault cannot run: not fired.
+	mark at_refused_where_reached
+	if ! echo "SLEEP_IN_ATOMIC at=call_timer_fn timeout_ms=5000" >"$TRIGGER" 2>"$out"; then
+		ktap_result fail at_refused_where_reached "arming failed: $(cat "$out")"
+	else
+		sleep 3
+		if log_since_mark at_refused_where_reached |
+			grep -qE "panicgen: at call_timer_fn\+0x0( \(past its ftrace call\))?: hit 1 in softirq .*: SLEEP_IN_ATOMIC cannot run there; not fired"; then
+			ktap_result ok at_refused_where_reached
+		else
+			ktap_result fail at_refused_where_reached "no 'cannot run there; not fired' line"
+		fi
 	fi
 	mark at_fires
 	if ! echo "WARN at=schedule count=3 id=at-fires" >"$TRIGGER" 2>"$out"; then
