@@ -12,6 +12,7 @@
 #   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
 #                 each read by drgn: the level x check table (ARCH=, TARGET=)
 #   make dump-levels-doc  Documentation/dump-levels.rst and the README's table from them
+#   make points-doc  Documentation/crash-points.rst from make check's crash-point runs
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
@@ -49,7 +50,7 @@ endif
 MODULE_ARCH ?= $(ARCH)
 
 .PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
-	dump-levels dump-levels-doc
+	dump-levels dump-levels-doc points-doc
 
 all: modules
 
@@ -86,6 +87,9 @@ dump-levels:
 dump-levels-doc:
 	scripts/dump-levels-doc.sh
 
+points-doc:
+	scripts/points-doc.sh
+
 test-host:
 	scripts/check.sh --host-only
 
@@ -103,4 +107,4 @@ docs:
 	scripts/runner.sh docs --targets >Documentation/targets.rst
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile

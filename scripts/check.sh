@@ -157,6 +157,7 @@ if [ "${1:-}" != --host-only ]; then
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
 	done
 	step "Documentation/dump-levels.rst and the README's table" "$S/dump-levels-doc.sh" || true
+	step "Documentation/crash-points.rst" "$S/points-doc.sh" || true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true

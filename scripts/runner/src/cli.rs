@@ -90,6 +90,12 @@ pub enum Command {
         /// results.json files of dump-levels runs, in the tables' order.
         files: Vec<PathBuf>,
     },
+    /// Print the crash-point page (Documentation/crash-points.rst) from the catalog and the
+    /// results of `--points` runs.
+    PointsDoc {
+        /// results.json files of crash-point runs, in the page's order.
+        files: Vec<PathBuf>,
+    },
     /// Print the snapshot of a kernel's options that the catalog names
     /// (scripts/kconfig/targets/<target>-<arch>.options).
     Options {

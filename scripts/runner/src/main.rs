@@ -26,6 +26,7 @@ mod levels_doc;
 mod merge;
 mod peers;
 mod plan;
+mod points_doc;
 mod pool;
 mod protocol;
 mod qmp;
@@ -118,6 +119,14 @@ fn main() -> ExitCode {
                 }
                 print!("{}", levels_doc::rst(&sets));
                 Ok(true)
+            }),
+        Command::PointsDoc { files } => files
+            .iter()
+            .map(|f| Results::read(f))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|sets| {
+                print!("{}", points_doc::rst(&sets));
+                true
             }),
         Command::Options { kconfig } => kconfig::KernelConfig::read(&kconfig).map(|k| {
             print!("{}", targets::snapshot(&k));
