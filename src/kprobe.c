@@ -75,6 +75,15 @@ static int pre_handler(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Unused, on purpose: a probe with a post handler is never turned into a jump
+ * (OPTPROBES), whose detour buffer crash-dump unwinders (drgn) cannot step
+ * through; it stays a trap, and the dump shows the probed function.
+ */
+static void post_handler(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+}
+
 static void remove(void)
 {
 	mutex_lock(&lock);
@@ -136,6 +145,7 @@ int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeou
 	probe.symbol_name = symbol;
 	probe.offset = offset;
 	probe.pre_handler = pre_handler;
+	probe.post_handler = post_handler;
 	at_count = count;
 	at_offset = offset;
 	at_fault = fault;
@@ -164,6 +174,7 @@ int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeou
 		memset(&probe, 0, sizeof(probe));
 		probe.addr = next;
 		probe.pre_handler = pre_handler;
+		probe.post_handler = post_handler;
 		ret = register_kprobe(&probe);
 		moved = !ret;
 	}

@@ -39,6 +39,9 @@ pub(crate) enum Workload {
     Idle,
     /// A read from the virtio disk that bypasses the page cache.
     DiskRead,
+    /// Buffered reads of the whole virtio disk: the page cache outgrows free memory, and the
+    /// kernel reclaims it.
+    CacheFill,
 }
 
 impl Workload {
@@ -47,6 +50,7 @@ impl Workload {
         match self {
             Workload::Idle => "idle",
             Workload::DiskRead => "disk-read",
+            Workload::CacheFill => "cache-fill",
         }
     }
 }
@@ -92,7 +96,8 @@ pub(crate) const POINTS: &[CrashPoint] = &[
         arm64: &["handle_irq_event"],
         reach: Reach::Hardirq,
         workload: Workload::DiskRead,
-        lkdtm: "INT_HARDWARE_ENTRY: hooks do_IRQ, gone on x86 since 5.8 and never on arm64",
+        lkdtm: "INT_HARDWARE_ENTRY: hooks do_IRQ, gone on x86 since 5.8 and never on arm64 \
+                (its INT_HW_IRQ_EN hooks handle_irq_event, as this one does)",
     },
     CrashPoint {
         name: "TIMER_SOFTIRQ",
@@ -101,7 +106,8 @@ pub(crate) const POINTS: &[CrashPoint] = &[
         arm64: &["call_timer_fn", "run_timer_softirq"],
         reach: Reach::Softirq,
         workload: Workload::Idle,
-        lkdtm: "INT_TASKLET_ENTRY: hooks tasklet_action, a static function on current kernels",
+        lkdtm: "INT_TASKLET_ENTRY: hooks tasklet_action, which only tasklets reach, and tasklets \
+                are on their way out",
     },
     CrashPoint {
         name: "TIMER_ARM",
@@ -119,7 +125,8 @@ pub(crate) const POINTS: &[CrashPoint] = &[
         arm64: &["submit_bio"],
         reach: Reach::Task,
         workload: Workload::DiskRead,
-        lkdtm: "FS_SUBMIT_BH: hooks submit_bh, which only buffer-head I/O reaches",
+        lkdtm: "FS_SUBMIT_BH: hooks submit_bh, which only buffer-head I/O reaches (no symbol on \
+                panicgen's debug kernels)",
     },
     CrashPoint {
         name: "BLOCK_QUEUE_RQ",
@@ -129,6 +136,17 @@ pub(crate) const POINTS: &[CrashPoint] = &[
         reach: Reach::Task,
         workload: Workload::DiskRead,
         lkdtm: "SCSI_QUEUE_RQ: hooks scsi_queue_rq, which a virtio-blk guest never reaches",
+    },
+    CrashPoint {
+        name: "RECLAIM",
+        description:
+            "reclaiming memory: a list of folios shrunk, by kswapd or a task short of memory",
+        x86_64: &["shrink_folio_list"],
+        arm64: &["shrink_folio_list"],
+        reach: Reach::Task,
+        workload: Workload::CacheFill,
+        lkdtm: "MEM_SWAPOUT: hooks shrink_inactive_list, inlined into its caller on panicgen's \
+                debug kernels (no symbol to probe)",
     },
     CrashPoint {
         name: "SCHEDULE",
