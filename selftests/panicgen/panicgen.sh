@@ -123,13 +123,13 @@ test_inputs() {
 # at=: every refusal comes before anything is armed, with its errno and reason, and
 # the machine stays up; then a probe that fires WARN (not fatal on a test machine)
 # on the third hit of schedule, and one that times out.
-AT_TESTS=10
+AT_TESTS=11
 test_at() {
 	kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 	if [ "$kprobes" != CONFIG_KPROBES:y ]; then
 		for t in at_unknown_function at_inline_only at_blacklisted at_own_function \
 			at_sleeping_fault at_busy at_fires at_second_probe at_timeout \
-			at_refused_where_reached; do
+			at_refused_where_reached at_noinstr; do
 			ktap_result skip "$t" "needs CONFIG_KPROBES, not set in this kernel"
 		done
 		return
@@ -142,6 +142,13 @@ test_at() {
 	# NOKPROBE_SYMBOL in kernel/notifier.c.
 	expect_refused at_blacklisted "Invalid argument" \
 		sh -c "echo 'BUG at=atomic_notifier_call_chain' >$TRIGGER"
+	# noinstr entry code: the page-fault entry on x86_64, the EL1 exception entry on arm64.
+	case $(uname -m) in
+	x86_64) noinstr=exc_page_fault ;;
+	*) noinstr=el1h_64_sync_handler ;;
+	esac
+	expect_refused at_noinstr "Invalid argument" \
+		sh -c "echo 'BUG at=$noinstr' >$TRIGGER"
 	expect_refused at_own_function "Operation not permitted" \
 		sh -c "echo 'BUG at=panicgen_fire_at' >$TRIGGER"
 	expect_refused at_sleeping_fault "Invalid argument" \
