@@ -7,13 +7,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-files=()
-for target in debug debian; do
-	for arch in x86_64 arm64; do
-		f="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$target/$arch-levels/results.json"
-		[ -f "$f" ] && files+=("$f")
-	done
-done
+mapfile -t files < <(result_sets -levels)
 [ ${#files[@]} -gt 0 ] || die "no dump-level results: run 'make dump-levels' first"
 page="$PANICGEN_ROOT/Documentation/dump-levels.rst"
 "$PANICGEN_ROOT/scripts/runner.sh" levels-doc --readme "$PANICGEN_ROOT/README.md" "${files[@]}" >"$page.tmp" ||

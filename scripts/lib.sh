@@ -85,3 +85,16 @@ system_mirror() {
 	[ -n "$uri" ] || die "no Debian mirror for '$codename' in /etc/apt; configure one and run 'apt-get update'"
 	echo "$codename $uri"
 }
+
+# The results.json of make check's runs in out/<target>/<arch>$1 that exist, in the
+# generated pages' order: debug, then debian; x86_64, then arm64.
+result_sets() { # out-dir-suffix
+	local target arch f
+	for target in debug debian; do
+		for arch in x86_64 arm64; do
+			f="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$target/$arch$1/results.json"
+			[ -f "$f" ] && echo "$f"
+		done
+	done
+	return 0
+}

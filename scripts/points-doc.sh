@@ -7,13 +7,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-files=()
-for target in debug debian; do
-	for arch in x86_64 arm64; do
-		f="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$target/$arch-points/results.json"
-		[ -f "$f" ] && files+=("$f")
-	done
-done
+mapfile -t files < <(result_sets -points)
 [ ${#files[@]} -gt 0 ] || die "no crash-point results: run 'make check' (or the runner with --points) first"
 page="$PANICGEN_ROOT/Documentation/crash-points.rst"
 "$PANICGEN_ROOT/scripts/runner.sh" points-doc "${files[@]}" >"$page.tmp" || die "points-doc failed"

@@ -120,6 +120,27 @@ test_inputs() {
 	fi
 }
 
+# The module's line on a probe's chosen hit, up to the function and after it.
+AT_HIT="panicgen: at"
+AT_OFFSET='\+0x0( \(past its ftrace call\))?'
+
+# Arm a probe with COMMAND, wait SECONDS, then the " && "-joined PATTERNS must
+# have matched, in order, in the kernel log since.
+expect_probe() { # test-name command seconds patterns
+	mark "$1"
+	if ! echo "$2" >"$TRIGGER" 2>"$out"; then
+		ktap_result fail "$1" "arming failed: $(cat "$out")"
+		return
+	fi
+	sleep "$3"
+	missing=$(first_missing "$1" "$4")
+	if [ -n "$missing" ]; then
+		ktap_result fail "$1" "no line matches '$missing'"
+	else
+		ktap_result ok "$1"
+	fi
+}
+
 # at=: every refusal comes before anything is armed, with its errno and reason, and
 # the machine stays up; then a probe that fires WARN (not fatal on a test machine)
 # on the third hit of schedule, and one that times out.
@@ -174,30 +195,10 @@ test_at() {
 		ktap_result fail at_timeout "no 'not reached in 2000 ms' line"
 	fi
 	# Armed, but reached in a softirq, where a task-only fault cannot run: not fired.
-	mark at_refused_where_reached
-	if ! echo "SLEEP_IN_ATOMIC at=call_timer_fn timeout_ms=5000" >"$TRIGGER" 2>"$out"; then
-		ktap_result fail at_refused_where_reached "arming failed: $(cat "$out")"
-	else
-		sleep 3
-		if log_since_mark at_refused_where_reached |
-			grep -qE "panicgen: at call_timer_fn\+0x0( \(past its ftrace call\))?: hit 1 in softirq .*: SLEEP_IN_ATOMIC cannot run there; not fired"; then
-			ktap_result ok at_refused_where_reached
-		else
-			ktap_result fail at_refused_where_reached "no 'cannot run there; not fired' line"
-		fi
-	fi
-	mark at_fires
-	if ! echo "WARN at=schedule count=3 id=at-fires" >"$TRIGGER" 2>"$out"; then
-		ktap_result fail at_fires "arming failed: $(cat "$out")"
-		return
-	fi
-	sleep 2
-	missing=$(first_missing at_fires "panicgen: at schedule\+0x0( \(past its ftrace call\))?: hit 3 in task .*: firing WARN && $(expect_of "$(catalog_line WARN)")")
-	if [ -n "$missing" ]; then
-		ktap_result fail at_fires "no line matches '$missing'"
-	else
-		ktap_result ok at_fires
-	fi
+	expect_probe at_refused_where_reached "SLEEP_IN_ATOMIC at=call_timer_fn timeout_ms=5000" 3 \
+		"$AT_HIT call_timer_fn$AT_OFFSET: hit 1 in softirq .*: SLEEP_IN_ATOMIC cannot run there; not fired"
+	expect_probe at_fires "WARN at=schedule count=3 id=at-fires" 2 \
+		"$AT_HIT schedule$AT_OFFSET: hit 3 in task .*: firing WARN && $(expect_of "$(catalog_line WARN)")"
 }
 
 test_fault() {
