@@ -115,9 +115,13 @@ void panicgen_at_init(void)
 void panicgen_at_exit(void)
 {
 	atomic_set(&done, 1);
+	/*
+	 * First the probe: once unregister_kprobe() has returned, no handler runs,
+	 * so none can queue the removal work again; then the work items.
+	 */
+	remove();
 	cancel_work_sync(&remove_work);
 	cancel_delayed_work_sync(&timeout_work);
-	remove();
 }
 
 int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeout_ms,
