@@ -9,16 +9,15 @@ use crate::{
         POINTS, //
     },
     results::Results,
-    verdict::Verdict,
+    verdict::{
+        self,
+        Verdict, //
+    },
 };
 
-/// The function and context a run's hit line names: `at FUNCTION+0x0...: hit N in REACH`.
+/// The function and context a run's hit line names.
 fn reached(observed: &str) -> Option<(&str, &str)> {
-    let line = observed.lines().find(|l| l.contains("panicgen: at "))?;
-    let rest = &line[line.find("panicgen: at ")? + "panicgen: at ".len()..];
-    let function = rest.split('+').next()?;
-    let reach = rest.split(" in ").nth(1)?.split_whitespace().next()?;
-    Some((function, reach))
+    observed.lines().find_map(verdict::at_hit)
 }
 
 /// One cell: what the point's runs on one kernel found.

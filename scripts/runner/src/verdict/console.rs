@@ -70,6 +70,13 @@ pub struct Matcher {
 const AT_HIT: &str =
     r"panicgen: at ([^ +]+)\+0x[0-9a-f]+( \(past its ftrace call\))?: hit [0-9]+ in ";
 
+/// The function and the context (`hardirq`, `softirq`, `task`) of a module's hit line.
+pub fn at_hit(line: &str) -> Option<(&str, &str)> {
+    let re = Regex::new(&format!("{AT_HIT}([a-z]+) ")).expect("hit pattern compiles");
+    let c = re.captures(line)?;
+    Some((c.get(1)?.as_str(), c.get(3)?.as_str()))
+}
+
 /// The module's lines for an `at=` probe that never fired: refused before it was armed, or
 /// never reached.
 const AT_UNREACHED: [&str; 2] = ["panicgen: trigger rejected: at=", ": not reached in "];
@@ -130,10 +137,9 @@ impl Matcher {
     /// Notes the function the probe fired from, from the console's hit line.
     pub fn read_function(&mut self, lines: &[String]) {
         if let Some(at) = &mut self.at {
-            let hit = Regex::new(AT_HIT).expect("hit pattern compiles");
             *at = lines
                 .iter()
-                .find_map(|l| hit.captures(l).map(|c| c[1].to_string()));
+                .find_map(|l| at_hit(l).map(|(f, _)| f.to_string()));
         }
     }
 

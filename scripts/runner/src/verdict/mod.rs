@@ -18,7 +18,10 @@ use serde::{
     Serialize, //
 };
 
-pub use console::Matcher;
+pub use console::{
+    at_hit,
+    Matcher, //
+};
 
 use crate::{
     dump::Evidence,
