@@ -20,6 +20,7 @@ use crate::{
     catalog::{
         At,
         Context,
+        Reach,
         Target,
         FAULTS, //
     },
@@ -155,15 +156,6 @@ impl fmt::Display for List {
     }
 }
 
-/// Where a probed function ran, as the log says it.
-fn reach(ctx: Context) -> &'static str {
-    match ctx {
-        Context::Hardirq => "hardirq",
-        Context::Softirq => "softirq",
-        _ => "task",
-    }
-}
-
 /// Reads the probed function's name that kprobe.c passes.
 ///
 /// # Safety
@@ -236,7 +228,7 @@ impl fmt::Display for Hit<'_> {
                 ""
             },
             self.count,
-            reach(self.ctx),
+            Reach::of(self.ctx).name(),
             self.ctx.name(),
             self.cpu
         )

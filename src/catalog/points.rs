@@ -5,7 +5,10 @@
 //! arch (the first one the running kernel has wins), with where it runs and what makes a guest
 //! reach it: LKDTM's fixed list, brought up to date.
 
-use super::Arch;
+use super::{
+    Arch,
+    Context, //
+};
 
 /// Where a crash point's function runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +24,16 @@ pub(crate) enum Reach {
 }
 
 impl Reach {
+    /// Where a function ran, as the module's hit line and the listings say it: a task with
+    /// interrupts or preemption off is a task.
+    pub(crate) const fn of(ctx: Context) -> Reach {
+        match ctx {
+            Context::Hardirq => Reach::Hardirq,
+            Context::Softirq => Reach::Softirq,
+            _ => Reach::Task,
+        }
+    }
+
     /// The name in listings.
     pub(crate) const fn name(self) -> &'static str {
         match self {
