@@ -7,13 +7,13 @@ use crate::catalog::{
     Context,
     Expect,
     Fault,
-    FAULTS,
-    POINTS, //
+    FAULTS, //
 };
 
-/// The crash points of `at=`, from the catalog (src/catalog/points.rs).
+/// The syntax and refusals of `at=`; the crash points themselves are in
+/// Documentation/crash-points.rst.
 fn points_rst() -> String {
-    let mut out = String::from(
+    String::from(
         "\nCrash points\n============\n\n\
          ``NAME at=FUNCTION[+OFFSET] [count=N] [timeout_ms=T]`` (or ``at=POINT``) arms a kprobe\n\
          on a kernel function and fires the fault from its handler on the N-th hit (default 1),\n\
@@ -30,24 +30,11 @@ fn points_rst() -> String {
          run in the writer (``EINVAL``), and any ``at=`` on a kernel without ``CONFIG_KPROBES``\n\
          (``EOPNOTSUPP``). A run's dump proves it: its ``context`` check finds\n\
          ``panicgen_fire_at`` and then the hooked function among the fault's callers.\n\n\
-         ``/sys/kernel/debug/panicgen/points`` lists the named points for the running kernel.\n\
-         Each stands for the first of its functions that the kernel has (LKDTM's fixed list,\n\
-         brought up to date):\n\n",
-    );
-    for p in POINTS {
-        out += &format!(
-            "- ``{}``: {}. Functions: {} (x86_64), {} (arm64); runs in {}; reached by: {}. \
-             LKDTM: {}.\n",
-            p.name,
-            p.description,
-            p.x86_64.join(", "),
-            p.arm64.join(", "),
-            p.reach.name(),
-            p.workload.name(),
-            p.lkdtm
-        );
-    }
-    out
+         ``/sys/kernel/debug/panicgen/points`` lists the named points for the running kernel;\n\
+         each stands for the first of its functions that the kernel has (LKDTM's fixed list,\n\
+         brought up to date). Documentation/crash-points.rst has them, with what each reached on\n\
+         each kernel target.\n",
+    )
 }
 
 /// The generated reStructuredText. `make docs` writes it; a unit test keeps the committed copy
