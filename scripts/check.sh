@@ -29,6 +29,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
+not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary)
 counted=0
 mkdir -p "$PANICGEN_CACHE"
 
@@ -79,7 +80,9 @@ vm_matrix() { # arch out runner-args...
 	"$S/runner.sh" run --target "$TARGET" --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" \
 		--out "$out" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
-	counts=$("$S/runner.sh" summary "$out/results.json") || status=1
+	counts=$("$S/runner.sh" summary "$out/results.json" 2>"$out/not-passed.txt") || status=1
+	cat "$out/not-passed.txt" >&2
+	mapfile -t -O "${#not_passed[@]}" not_passed <"$out/not-passed.txt"
 	read -r p f s <<<"$counts"
 	[ -n "${s:-}" ] || return 1
 	passed=$((passed + p))
@@ -164,6 +167,9 @@ else
 fi
 
 msg "check finished in $((SECONDS - start)) s"
-[ "$failed" -eq 0 ] || msg "FAILED: ${failures[*]} (the output above says what each needs)"
+if [ "$failed" -ne 0 ]; then
+	msg "FAILED: ${failures[*]} (the output above says what each needs)"
+	[ ${#not_passed[@]} -eq 0 ] || printf '  not passed: %s\n' "${not_passed[@]}" >&2
+fi
 echo "check: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

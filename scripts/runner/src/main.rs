@@ -54,7 +54,8 @@ use results::{
     Results, //
 };
 
-/// `summary`: prints `<passed> <failed> <skipped>` over the files; succeeds when nothing
+/// `summary`: prints `<passed> <failed> <skipped>` over the files, and on stderr one line
+/// per run that did not pass (a recap for the end of a long log); succeeds when nothing
 /// failed (a selftest or KUnit suite that did not pass is a failure too).
 fn summary(files: &[std::path::PathBuf]) -> Result<bool, String> {
     let mut total = Counts::default();
@@ -64,6 +65,28 @@ fn summary(files: &[std::path::PathBuf]) -> Result<bool, String> {
         if r.results.is_empty() {
             return Err(format!("{} holds no fault results", f.display()));
         }
+        let target = &r.target;
+        for res in r.results.iter().filter(|res| !res.acceptable()) {
+            eprintln!(
+                "{target} {} {}: {}: {}",
+                r.arch,
+                res.name(),
+                res.verdict.name(),
+                first_words(&res.reason)
+            );
+        }
+        if let Some(s) = r
+            .selftest
+            .as_ref()
+            .filter(|s| s.verdict != verdict::Verdict::Pass)
+        {
+            eprintln!(
+                "{target} {} selftest: {}: {}",
+                r.arch,
+                s.verdict.name(),
+                first_words(&s.reason)
+            );
+        }
         let c = r.counts();
         total.passed += c.passed;
         total.failed += c.failed;
@@ -72,6 +95,15 @@ fn summary(files: &[std::path::PathBuf]) -> Result<bool, String> {
     }
     println!("{} {} {}", total.passed, total.failed, total.skipped);
     Ok(all && total.failed == 0)
+}
+
+/// The start of a reason, for a one-line recap (the results and the console say the rest).
+fn first_words(reason: &str) -> String {
+    let line = reason.lines().next().unwrap_or_default();
+    match line.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &line[..i]),
+        None => line.to_string(),
+    }
 }
 
 fn main() -> ExitCode {

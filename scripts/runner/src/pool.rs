@@ -79,7 +79,8 @@ impl Progress {
             self.arch,
             verdict.name()
         );
-        if verdict != Verdict::Pass && !reason.is_empty() {
+        // A pass has a reason only when it needs one (judged on the vmcore's log).
+        if !reason.is_empty() {
             eprintln!("    {reason}");
         }
     }

@@ -189,6 +189,9 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         return d;
     };
     d.checks = dump::check(evidence, matcher, facts.id);
+    if let Some(cut) = console_cut(&d, evidence, matcher) {
+        return cut;
+    }
     if d.cause.is_some() {
         // The console already says why; the checks are reported as they are.
         return d;
@@ -217,6 +220,35 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     d.reason = reason;
     d
 }
+
+/// The console lost the run's last lines, and the dump of this very run has them all: a
+/// pass, judged on the kernel's own log. At the hand-over to the capture kernel the serial
+/// console can be cut short (the panic CPU kexecs before every pending line is printed),
+/// while the log buffer in the dump holds every line the kernel wrote. The dump's checks
+/// (the same matcher, the trigger's id, the stack and the context) must all have passed;
+/// anything else stays the console's verdict.
+fn console_cut(d: &Decision, evidence: &Evidence, matcher: &Matcher) -> Option<Decision> {
+    if !matches!(d.cause, Some(Cause::NoMessage | Cause::NoPanic)) {
+        return None;
+    }
+    let Evidence::Read(facts) = evidence else {
+        return None;
+    };
+    if d.checks.is_empty() || !d.checks.iter().all(|c| c.ok) {
+        return None;
+    }
+    let in_dump = matcher.judge(&facts.dmesg, &End::Exited(None));
+    Some(Decision {
+        cause: None,
+        observed: in_dump.observed,
+        reason: format!("{CONSOLE_CUT}; {}", d.reason),
+        checks: d.checks.clone(),
+    })
+}
+
+/// What a pass judged on the dump's log says (its `reason`).
+pub const CONSOLE_CUT: &str =
+    "judged on the vmcore's log: the console was cut short at the hand-over to the capture kernel";
 
 /// How far the capture got in a console that ran out of time after the panic: its init
 /// ran, or its kernel started (it prints from its early console on) and its last line, or
@@ -413,14 +445,80 @@ mod tests {
         let d = decide_with(BUG_KDUMP, End::Stopped, Some(&other));
         assert_eq!(d.cause, Some(Cause::VmcoreCheck));
         assert!(d.reason.contains("trigger_id"), "{}", d.reason);
-        // A console failure stays the console's, with the checks reported as they are.
+        // A console failure stays the console's when a dump check fails, with the checks
+        // reported as they are.
         let d = decide_with(
             "[ 1.0] panicgen: trigger BUG ctx=process id=r1\n",
             End::Stopped,
-            Some(&good_dump()),
+            Some(&other),
         );
         assert_eq!(d.cause, Some(Cause::NoMessage));
         assert_eq!(d.checks.len(), dump::CHECKS.len());
+    }
+
+    #[test]
+    fn a_console_cut_at_the_hand_over_is_judged_on_the_dump() {
+        // Recorded on x86_64 (NULL_READ, warm make check of e096a0f): the panic line is in
+        // the dump's log but never reached the serial console before kexec.
+        let cut = BUG_KDUMP.replace(
+            "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+            "",
+        );
+        let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        assert!(d.reason.starts_with(CONSOLE_CUT), "{}", d.reason);
+        assert!(d.reason.contains("no panic line"), "{}", d.reason);
+        assert_eq!(d.observed, "kernel BUG at src/faults/bugs.rs:48!");
+        // The message lost as well: the same.
+        let cut = BUG_KDUMP.lines().take(3).collect::<Vec<_>>().join("\n");
+        let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    }
+
+    #[test]
+    fn a_console_cut_needs_a_dump_that_shows_it_all() {
+        let cut = BUG_KDUMP.replace(
+            "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+            "",
+        );
+        // No dump asked for: the console's verdict.
+        let d = decide_with(&cut, End::Stopped, None);
+        assert_eq!(d.cause, Some(Cause::NoPanic));
+        // The dump's log has no panic line either: the kernel never panicked.
+        let no_panic = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r1",
+                "kernel BUG at src/faults/bugs.rs:48!",
+            ],
+            &["panicgen_main::faults::bugs::bug", "ksys_write"],
+        );
+        let d = decide_with(&cut, End::Stopped, Some(&no_panic));
+        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
+        // Another run's dump.
+        let other = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r0",
+                "kernel BUG at src/faults/bugs.rs:48!",
+                "Kernel panic - not syncing: Fatal exception",
+            ],
+            &["panicgen_main::faults::bugs::bug", "ksys_write"],
+        );
+        let d = decide_with(&cut, End::Stopped, Some(&other));
+        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
+        // A stack that is not the fault's.
+        let wrong = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r1",
+                "kernel BUG at src/faults/bugs.rs:48!",
+                "Kernel panic - not syncing: Fatal exception",
+            ],
+            &["panicgen_main::faults::bugs::warn", "ksys_write"],
+        );
+        let d = decide_with(&cut, End::Stopped, Some(&wrong));
+        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
+        // The trigger line never reached the console: the infrastructure's error, retried.
+        let d = decide_with("", End::Stopped, Some(&good_dump()));
+        assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
     }
 
     #[test]
