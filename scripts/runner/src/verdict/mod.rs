@@ -484,38 +484,29 @@ mod tests {
         // No dump asked for: the console's verdict.
         let d = decide_with(&cut, End::Stopped, None);
         assert_eq!(d.cause, Some(Cause::NoPanic));
-        // The dump's log has no panic line either: the kernel never panicked.
-        let no_panic = read(
-            &[
-                "panicgen: trigger BUG ctx=process id=r1",
-                "kernel BUG at src/faults/bugs.rs:48!",
-            ],
-            &["panicgen_main::faults::bugs::bug", "ksys_write"],
-        );
-        let d = decide_with(&cut, End::Stopped, Some(&no_panic));
-        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
-        // Another run's dump.
-        let other = read(
-            &[
-                "panicgen: trigger BUG ctx=process id=r0",
-                "kernel BUG at src/faults/bugs.rs:48!",
-                "Kernel panic - not syncing: Fatal exception",
-            ],
-            &["panicgen_main::faults::bugs::bug", "ksys_write"],
-        );
-        let d = decide_with(&cut, End::Stopped, Some(&other));
-        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
-        // A stack that is not the fault's.
-        let wrong = read(
-            &[
-                "panicgen: trigger BUG ctx=process id=r1",
-                "kernel BUG at src/faults/bugs.rs:48!",
-                "Kernel panic - not syncing: Fatal exception",
-            ],
-            &["panicgen_main::faults::bugs::warn", "ksys_write"],
-        );
-        let d = decide_with(&cut, End::Stopped, Some(&wrong));
-        assert_eq!(d.cause, Some(Cause::NoPanic), "{d:?}");
+        // A BUG dump of run `id` whose log has the panic line or not, with `site` on the stack.
+        let dump = |id: &str, panics: bool, site: &str| {
+            let trigger = format!("panicgen: trigger BUG ctx=process id={id}");
+            let mut dmesg = vec![trigger.as_str(), "kernel BUG at src/faults/bugs.rs:48!"];
+            if panics {
+                dmesg.push("Kernel panic - not syncing: Fatal exception");
+            }
+            read(&dmesg, &[site, "ksys_write"])
+        };
+        let bug = "panicgen_main::faults::bugs::bug";
+        let d = decide_with(&cut, End::Stopped, Some(&dump("r1", true, bug)));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        for (why, wrong) in [
+            ("no panic in the dump's log either", dump("r1", false, bug)),
+            ("another run's dump", dump("r0", true, bug)),
+            (
+                "not the fault's stack",
+                dump("r1", true, "panicgen_main::faults::bugs::warn"),
+            ),
+        ] {
+            let d = decide_with(&cut, End::Stopped, Some(&wrong));
+            assert_eq!(d.cause, Some(Cause::NoPanic), "{why}: {d:?}");
+        }
         // The trigger line never reached the console: the infrastructure's error, retried.
         let d = decide_with("", End::Stopped, Some(&good_dump()));
         assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
