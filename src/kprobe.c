@@ -101,9 +101,15 @@ static void remove_fn(struct work_struct *w)
 
 static void timeout_fn(struct work_struct *w)
 {
-	if (!atomic_xchg(&done, 1))
-		panicgen_at_expired(symbol, at_offset, at_timeout_ms, atomic_read(&hits));
+	bool expired = !atomic_xchg(&done, 1);
+
+	/*
+	 * Removed before it is said: once the line is out, the next probe can be
+	 * armed. symbol[] stays as it is, as arming waits for this work first.
+	 */
 	remove();
+	if (expired)
+		panicgen_at_expired(symbol, at_offset, at_timeout_ms, atomic_read(&hits));
 }
 
 void panicgen_at_init(void)

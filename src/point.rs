@@ -160,7 +160,7 @@ impl fmt::Display for List {
 ///
 /// # Safety
 ///
-/// `symbol` is a NUL-terminated string that lives while the probe does.
+/// `symbol` is a NUL-terminated string that stays unchanged while the returned `str` is used.
 unsafe fn symbol_name<'a>(symbol: *const c_char) -> &'a str {
     // SAFETY: As the caller promises.
     unsafe { CStr::from_char_ptr(symbol) }
@@ -243,7 +243,8 @@ pub(crate) extern "C" fn panicgen_at_expired(
     timeout_ms: u32,
     hits: u32,
 ) {
-    // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
+    // SAFETY: kprobe.c passes its NUL-terminated copy of the name, which only the next
+    // arming rewrites, and arming first waits for the timeout work that calls this.
     let name = unsafe { symbol_name(symbol) };
     pr_warn!(
         "at {}+{:#x}: not reached in {} ms ({} hits); disarmed\n",
