@@ -5,11 +5,13 @@
 # and debugfs mounted. Prints KTAP; exits 0 when every test passed or was
 # skipped, 1 when one failed, 4 when none could run.
 #
-# Usage: panicgen.sh [--inputs] [--allow-fatal] [FAULT...]
+# Usage: panicgen.sh [--inputs] [--allow-fatal] [--unload] [FAULT...]
 #   --inputs       bad trigger input (unknown name, empty, 4 KiB of garbage,
 #                  no CAP_SYS_ADMIN, at= on a function that cannot be probed)
 #                  must be refused and the machine must stay up; at= fires WARN
 #                  from schedule, and a probe never reached times out
+#   --unload       last, unload panicgen while an at= probe is armed: the
+#                  probe must go with it, and the kernel report nothing
 #   FAULT...       fire each fault from a child process and look in the kernel
 #                  log for the lines panicgen's catalog expects on this arch.
 #                  Faults that are fatal on this kernel as configured now
@@ -167,7 +169,6 @@ expect_probe() { # test-name command seconds patterns
 # on the third hit of schedule, and one that times out.
 AT_TESTS=11
 test_at() {
-	kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 	if [ "$kprobes" != CONFIG_KPROBES:y ]; then
 		for t in at_unknown_function at_inline_only at_blacklisted at_own_function \
 			at_sleeping_fault at_busy at_fires at_second_probe at_timeout \
@@ -222,6 +223,40 @@ test_at() {
 		"$AT_HIT schedule$AT_OFFSET: hit 3 in task .*: firing WARN && $(expect_of "$(catalog_line WARN)")"
 }
 
+# rmmod with a probe armed on schedule: the module's exit removes the probe and
+# its work items; a probe left behind would call into freed module memory on
+# the next schedule, within the second waited.
+test_unload_armed() {
+	list=/sys/kernel/debug/kprobes/list
+	if [ "$kprobes" != CONFIG_KPROBES:y ]; then
+		ktap_result skip unload_armed "needs CONFIG_KPROBES, not set in this kernel"
+		return
+	fi
+	mark unload_armed
+	if ! arm "WARN at=schedule count=1000000 timeout_ms=60000"; then
+		ktap_result fail unload_armed "arming failed: $(cat "$out")"
+		return
+	fi
+	before=$(grep -c ' schedule+0x' "$list" 2>/dev/null)
+	if ! rmmod panicgen 2>"$out"; then
+		ktap_result fail unload_armed "rmmod failed: $(cat "$out")"
+		return
+	fi
+	sleep 1
+	after=$(grep -c ' schedule+0x' "$list" 2>/dev/null)
+	report=$(log_since_mark unload_armed | grep -E -m 1 'BUG:|Oops|WARNING:|Unable to handle')
+	[ -r "$list" ] && echo "# unload_armed: probes on schedule: ${before:-0} armed, ${after:-0} after rmmod"
+	if [ -d /sys/module/panicgen ]; then
+		ktap_result fail unload_armed "still loaded after rmmod"
+	elif [ -n "$report" ]; then
+		ktap_result fail unload_armed "the kernel reported: $report"
+	elif [ -r "$list" ] && { [ "${before:-0}" -ne 1 ] || [ "${after:-0}" -ne 0 ]; }; then
+		ktap_result fail unload_armed "probes on schedule in $list: $before armed, $after after rmmod"
+	else
+		ktap_result ok unload_armed
+	fi
+}
+
 test_fault() {
 	name=$1
 	line=$(catalog_line "$name")
@@ -268,12 +303,14 @@ test_fault() {
 
 inputs=""
 allow_fatal=""
+unload=""
 faults=""
 for arg; do
 	case $arg in
 	--inputs) inputs=1 ;;
 	--allow-fatal) allow_fatal=1 ;;
-	-*) echo "usage: $0 [--inputs] [--allow-fatal] [FAULT...]" >&2; exit 2 ;;
+	--unload) unload=1 ;;
+	-*) echo "usage: $0 [--inputs] [--allow-fatal] [--unload] [FAULT...]" >&2; exit 2 ;;
 	*) faults="$faults $arg" ;;
 	esac
 done
@@ -288,7 +325,9 @@ if [ -z "$faults" ] && [ -z "$inputs" ]; then
 fi
 [ -n "$inputs" ] && planned=$((planned + 7 + AT_TESTS))
 for f in $faults; do planned=$((planned + 1)); done
+[ -n "$unload" ] && planned=$((planned + 1))
 echo "1..$planned"
+kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 
 if [ -n "$inputs" ]; then
 	test_inputs
@@ -297,6 +336,7 @@ fi
 for f in $faults; do
 	test_fault "$f"
 done
+[ -n "$unload" ] && test_unload_armed
 rm -f "$out"
 
 echo "# totals: pass:$passed fail:$failed skip:$((n - passed - failed))"

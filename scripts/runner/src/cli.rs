@@ -148,7 +148,7 @@ pub struct RunArgs {
     /// Arguments of the in-guest selftest.
     #[arg(
         long,
-        default_value = "--inputs LOCK_ORDER_ABBA",
+        default_value = "--inputs --unload LOCK_ORDER_ABBA",
         allow_hyphen_values = true
     )]
     pub selftest: String,
@@ -459,7 +459,10 @@ mod tests {
         let o = parse("arm64", "BUG").unwrap();
         assert_eq!(o.arch, Arch::Arm64);
         assert_eq!(o.faults.len(), 1);
-        assert_eq!(o.selftest.as_deref(), Some("--inputs LOCK_ORDER_ABBA"));
+        assert_eq!(
+            o.selftest.as_deref(),
+            Some("--inputs --unload LOCK_ORDER_ABBA")
+        );
         assert!(o.snapshot);
         let o = parse("x86_64", "--no-selftest --jobs 3").unwrap();
         assert_eq!(o.faults.len(), catalog::FAULTS.len());
