@@ -53,9 +53,16 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
             _ => None,
         })
         .collect();
+    // The selftest's KTAP comes after the listing init copies before running it; the KUnit
+    // suite's, printed at insmod, comes before it and is never taken for the selftest's.
+    let start = run
+        .lines
+        .iter()
+        .rposition(|l| matches!(protocol::event(l), Some((Event::Fault, _))))
+        .map_or(0, |i| i + 1);
     let kernel = g.opts.kconfig.as_ref();
     let d = verdict::selftest::decide(SelftestFacts {
-        ktap: ktap::parse(&run.lines),
+        ktap: ktap::parse(&run.lines[start..]),
         finished: protocol::find(&run.lines, Event::SelftestExit).is_some(),
         kunit: ktap::parse_kunit(&run.lines, ktap::KUNIT_SUITE),
         suite: ktap::KUNIT_SUITE,

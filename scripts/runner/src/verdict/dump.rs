@@ -206,11 +206,30 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
             shown()
         ));
     }
+    // arm64 ends the stack of an interrupt taken from user space at its EL0 vector, with no
+    // interrupted frame after it (x86 shows the user address as one).
+    let from_user = callers
+        .last()
+        .filter(|f| end.is_none() && FROM_USER_IRQ.iter().any(|e| f.is(e)));
     match end {
-        None if ctx.on_interrupt() => fail(format!(
-            "its callers run on no interrupt (no interrupted frame after them): {}",
-            shown()
-        )),
+        None if ctx.on_interrupt() => match from_user {
+            Some(entry) => Check::new(
+                "context",
+                true,
+                format!(
+                    "{}: {} in {} (pid {}), on an interrupt that came in from user space ({})",
+                    ctx.name(),
+                    ctx.callers().join(" < "),
+                    t.comm,
+                    t.pid,
+                    entry.name
+                ),
+            ),
+            None => fail(format!(
+                "its callers run on no interrupt (no interrupted frame after them): {}",
+                shown()
+            )),
+        },
         Some(i) if ctx.on_interrupt() => Check::new(
             "context",
             true,
@@ -236,6 +255,9 @@ fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check {
         ),
     }
 }
+
+/// arm64's vectors for an interrupt taken at EL0 (user space), 64- and 32-bit.
+const FROM_USER_IRQ: [&str; 2] = ["el0t_64_irq", "el0t_32_irq"];
 
 /// A crash-point run fired from the function the probe was on: in the stack of the thread
 /// that ran the fault, panicgen's probe handler (`panicgen_fire_at`) and then that function
@@ -446,6 +468,17 @@ pub mod tests {
         panicgen_main::faults::fire < panicgen_fire_deferred < thread_fn < kthread < \
         ret_from_fork < ret_from_fork_asm";
 
+    /// arm64, a hardirq taken while init ran in user space (a make check run with the host
+    /// loaded): drgn's stack ends at the EL0 vector, with no interrupted frame.
+    const NULL_DEREF_HARDIRQ_EL0: &str = "panic < die < die_kernel_fault < \
+        __do_kernel_fault < do_page_fault < do_translation_fault < do_mem_abort < el1_abort < \
+        el1h_64_sync_handler < el1h_64_sync < panicgen_main::faults::memory::null_deref[I] < \
+        panicgen_main::faults::fire < panicgen_fire_deferred < hardirq_fn < __run_hrtimer < \
+        __hrtimer_run_queues < hrtimer_interrupt < timer_handler < arch_timer_handler_virt < \
+        handle_percpu_devid_irq < generic_handle_domain_irq < gic_handle_irq < \
+        call_on_irq_stack < do_interrupt_handler < el0_interrupt < __el0_irq_handler_common < \
+        el0t_64_irq_handler < el0t_64_irq";
+
     fn context_of(fault: &str, ctx: Context, frames: &str) -> Check {
         context(catalog::find(fault).unwrap(), ctx, &[thread(frames)])
     }
@@ -466,6 +499,12 @@ pub mod tests {
             "hardirq_fn < hrtimer_interrupt{__hrtimer_run_queues} <",
         );
         assert!(context_of("BUG", Context::Hardirq, &inlined).ok);
+        let c = context_of("NULL_DEREF", Context::Hardirq, NULL_DEREF_HARDIRQ_EL0);
+        assert!(c.ok, "{c:?}");
+        assert!(
+            c.detail.contains("came in from user space (el0t_64_irq)"),
+            "{c:?}"
+        );
     }
 
     #[test]
@@ -495,6 +534,14 @@ pub mod tests {
             .replace("[I] < full", " < full")
             .replace("0x47b7a0[I]", "0x47b7a0");
         let c = context_of("BUG", Context::Hardirq, &flat);
+        assert!(!c.ok, "{c:?}");
+        // An arm64 stack cut short before its EL0 vector is no interrupt from user space.
+        let cut = NULL_DEREF_HARDIRQ_EL0.replace(" < el0t_64_irq_handler < el0t_64_irq", "");
+        let c = context_of("NULL_DEREF", Context::Hardirq, &cut);
+        assert!(!c.ok && c.detail.contains("no interrupted frame"), "{c:?}");
+        // The EL0 vector ends only an interrupt's stack: a process-context fault is the
+        // writer's, with its own callers.
+        let c = context_of("NULL_DEREF", Context::Process, NULL_DEREF_HARDIRQ_EL0);
         assert!(!c.ok, "{c:?}");
         // Another context's deferral among the callers.
         let both = BUG_PROCESS.replace("trigger_write <", "trigger_write < work_fn <");
