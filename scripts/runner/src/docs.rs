@@ -85,7 +85,8 @@ pub fn faults_rst() -> String {
             ctx.name(),
             callers.join(" < "),
             if ctx.on_interrupt() {
-                ", on an interrupt that came in on other code"
+                ", on an interrupt that came in on other kernel code or on user space (arm64 \
+                 then ends the stack at its EL0 vector)"
             } else {
                 ""
             }
