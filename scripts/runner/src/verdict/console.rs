@@ -7,6 +7,8 @@
 //! show the kernel's `Kernel panic - not syncing` line. No trigger line means the fault never
 //! fired: that is an infrastructure `error`, never a `pass` or a `fail`.
 
+use std::sync::LazyLock;
+
 use regex::Regex;
 
 use super::Cause;
@@ -70,10 +72,13 @@ pub struct Matcher {
 const AT_HIT: &str =
     r"panicgen: at ([^ +]+)\+0x[0-9a-f]+( \(past its ftrace call\))?: hit [0-9]+ in ";
 
+/// A module's hit line, with the context it names.
+static AT_HIT_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("{AT_HIT}([a-z]+) ")).expect("hit pattern compiles"));
+
 /// The function and the context (`hardirq`, `softirq`, `task`) of a module's hit line.
 pub fn at_hit(line: &str) -> Option<(&str, &str)> {
-    let re = Regex::new(&format!("{AT_HIT}([a-z]+) ")).expect("hit pattern compiles");
-    let c = re.captures(line)?;
+    let c = AT_HIT_RE.captures(line)?;
     Some((c.get(1)?.as_str(), c.get(3)?.as_str()))
 }
 
