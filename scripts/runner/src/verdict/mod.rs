@@ -5,8 +5,8 @@
 //! A run is: plan → guest spec → `vm::run` → [`Facts`] (console lines, how the guest ended,
 //! what the dump held) → [`decide`] → report. `decide` is pure: the unit tests below feed it
 //! recorded consoles and dump facts. The console rules are in [`console`], the dump checks in
-//! [`dump`] (its `context` check in [`context`]), the selftest and KUnit folding in [`selftest`]; the boundary between them, the
-//! retry rule and what counts as passed are here.
+//! [`dump`] (its `context` check in [`context`]), the selftest and KUnit folding in
+//! [`selftest`]; the boundary between them, the retry rule and what counts as passed are here.
 
 pub mod console;
 mod context;
