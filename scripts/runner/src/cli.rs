@@ -33,6 +33,7 @@ use crate::{
     },
     protocol,
     results::Results,
+    tools,
     vm::Accel,
     vmcore_disk,
 };
@@ -96,6 +97,12 @@ pub enum Command {
         /// results.json files of crash-point runs, in the page's order.
         files: Vec<PathBuf>,
     },
+    /// Check that every run of a results file has this cause (the negative controls).
+    ExpectCause(tools::expect_cause::Args),
+    /// Check that two results files hold the same runs, verdicts and causes, in one order.
+    SameVerdicts(tools::same_verdicts::Args),
+    /// Check that every run's dump at the runner's own level kept every check.
+    OwnLevelIntact(tools::own_level_intact::Args),
     /// Print the snapshot of a kernel's options that the catalog names
     /// (scripts/kconfig/targets/<target>-<arch>.options).
     Options {

@@ -37,6 +37,7 @@ mod skew;
 mod symbols;
 mod targets;
 mod title;
+mod tools;
 mod verdict;
 mod vm;
 mod vmcore_disk;
@@ -160,6 +161,9 @@ fn main() -> ExitCode {
                 print!("{}", points_doc::rst(&sets));
                 true
             }),
+        Command::ExpectCause(args) => tools::expect_cause::run(&args),
+        Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
+        Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),
         Command::Options { kconfig } => kconfig::KernelConfig::read(&kconfig).map(|k| {
             print!("{}", targets::snapshot(&k));
             true
