@@ -48,8 +48,13 @@ pub fn run(args: &Args) -> Result<bool, String> {
     let (a, b) = (Results::read(&args.first)?, Results::read(&args.second)?);
     let diff = differences(&a, &b);
     if diff.is_empty() {
+        let selftest = if a.selftest.is_some() {
+            " and the selftest"
+        } else {
+            ""
+        };
         println!(
-            "{} runs and the selftest: the same verdicts, causes and order",
+            "{} runs{selftest}: the same verdicts, causes and order",
             a.results.len()
         );
     } else {
