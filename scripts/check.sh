@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's tests (`make check`, run by .ci/run):
-#   1. host unit tests of the runner, the matching rules and the catalog/parser
+#   1. host unit tests of the runner, the matching rules and the catalog/parser;
+#      the generated pages of Documentation/ compared with what the code generates
+#      now (make docs writes them; make check writes nothing tracked)
 #   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
 #   3. per arch (x86_64, arm64): build everything, verify the canary in the
 #      object code, run every fault in every context plus the in-guest
@@ -17,6 +19,8 @@
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
 #      own tools) and the selftest
+#   5. the pages measured by these runs (dump levels, crash points) into out/doc;
+#      `make dump-levels-doc points-doc` puts them in Documentation/
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -101,7 +105,16 @@ prepare() { # target arch
 	return 1
 }
 
+# The measured pages from this check's runs, into out/doc (Documentation/ is untouched).
+measured_pages() {
+	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/doc"
+	"$S/dump-levels-doc.sh" "$dir" && "$S/points-doc.sh" "$dir" || return 1
+	msg "to make them Documentation/'s: make dump-levels-doc points-doc"
+}
+
 step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
+# Compared, never written (`make docs` writes them): make check leaves the tree as it was.
+step "Documentation/ is what the code generates" "$S/docs.sh" --check || true
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
@@ -149,8 +162,7 @@ if [ "${1:-}" != --host-only ]; then
 		step "debian $arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
 	done
-	step "Documentation/dump-levels.rst and the README's table" "$S/dump-levels-doc.sh" || true
-	step "Documentation/crash-points.rst" "$S/points-doc.sh" || true
+	step "the measured pages from these runs (out/doc)" measured_pages || true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true

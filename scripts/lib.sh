@@ -118,6 +118,14 @@ run_matrix() { # out runner-args...
 		--out "$out" "$@"
 }
 
+# Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.
+write_page() { # file command...
+	local file=$1
+	shift
+	"$@" >"$file.tmp" || { rm -f "$file.tmp"; return 1; }
+	mv "$file.tmp" "$file"
+}
+
 # The results.json of make check's runs in out/<target>/<arch>$1 that exist, in the
 # generated pages' order: debug, then debian; x86_64, then arm64.
 result_sets() { # out-dir-suffix

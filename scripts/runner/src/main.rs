@@ -138,29 +138,8 @@ fn main() -> ExitCode {
                 true
             })
         }
-        Command::LevelsDoc { readme, files } => files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|sets| {
-                if let Some(path) = readme {
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let new = levels_doc::splice_readme(&text, &levels_doc::readme_table(&sets))?;
-                    std::fs::write(&path, new)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
-                print!("{}", levels_doc::rst(&sets));
-                Ok(true)
-            }),
-        Command::PointsDoc { files } => files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|sets| {
-                print!("{}", points_doc::rst(&sets));
-                true
-            }),
+        Command::LevelsDoc(page) => page.print(&levels_doc::PAGE),
+        Command::PointsDoc(page) => page.print(&points_doc::PAGE),
         Command::ExpectCause(args) => tools::expect_cause::run(&args),
         Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
         Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),
