@@ -19,22 +19,25 @@ use crate::{
         CrashPoint,
         Fault, //
     },
-    dump::{
-        DumpMode,
-        Verifier,
-        CRASHKERNEL_SIZE, //
+    exec::{
+        drgn::{
+            DumpMode,
+            Verifier, //
+            CRASHKERNEL_SIZE,
+        },
+        vm::Accel,
+        vmcore_disk,
     },
-    kconfig::KernelConfig,
-    peers,
-    plan::{
-        self,
-        Costs,
-        Shard, //
+    model::{
+        kconfig::KernelConfig,
+        lkdtm,
+        plan::{
+            self,
+            Costs,
+            Shard, //
+        },
+        protocol,
     },
-    protocol,
-    results::Results,
-    vm::Accel,
-    vmcore_disk,
 };
 
 /// The host side of panicgen: boots QEMU guests, fires faults, judges the kernel's messages
@@ -259,7 +262,7 @@ fn parse_crashkernel(v: &str) -> Result<String, String> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Suite {
     Panicgen,
-    /// LKDTM's tests (peers::PEERS).
+    /// LKDTM's tests (lkdtm::PEERS).
     Lkdtm,
 }
 
@@ -307,7 +310,7 @@ impl RunArgs {
         for name in &self.faults {
             faults.push(match suite {
                 Suite::Lkdtm => {
-                    &peers::find(name)
+                    &lkdtm::find(name)
                         .ok_or_else(|| {
                             format!("'{name}' is not one of the benchmark's LKDTM tests")
                         })?
@@ -331,7 +334,7 @@ impl RunArgs {
         }
         if faults.is_empty() {
             faults = match suite {
-                Suite::Lkdtm => peers::PEERS.iter().map(|p| &p.fault).collect(),
+                Suite::Lkdtm => lkdtm::PEERS.iter().map(|p| &p.fault).collect(),
                 Suite::Panicgen => catalog::FAULTS.iter().collect(),
             };
         }
@@ -381,7 +384,7 @@ impl RunArgs {
         let costs = Costs {
             measured: match &self.costs {
                 None => HashMap::new(),
-                Some(p) => Results::read(p)?
+                Some(p) => crate::output::json::read(p)?
                     .results
                     .iter()
                     .map(|r| (r.name(), r.duration_s))
@@ -508,7 +511,7 @@ mod tests {
         assert!(parse("x86_64", "--shard 4/3").is_err());
         let o = parse("x86_64", "--lkdtm").unwrap();
         assert_eq!(o.suite, Suite::Lkdtm);
-        assert_eq!(o.faults.len(), peers::PEERS.len());
+        assert_eq!(o.faults.len(), lkdtm::PEERS.len());
         assert!(o.selftest.is_none());
         assert!(parse("x86_64", "--lkdtm NULL_DEREF").is_err());
     }

@@ -6,24 +6,28 @@ use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
     cli::Options,
-    conformance,
-    dump::DumpMode,
-    execute,
-    guest::{
-        self,
-        Guests, //
+    exec::{
+        attempt,
+        drgn::DumpMode,
+        guest::{
+            self,
+            Guests, //
+        },
+        pool::{
+            self,
+            Progress, //
+        },
+        selftest_guest,
     },
-    plan,
-    pool::{
-        self,
-        Progress, //
+    model::{
+        plan, protocol,
+        results::{
+            Results,
+            ShardInfo, //
+        },
+        skew,
     },
-    protocol,
-    results::{
-        Results,
-        ShardInfo, //
-    },
-    selftest, skew,
+    output,
 };
 
 /// Runs the matrix; `Ok(true)` when everything passed.
@@ -101,12 +105,12 @@ pub fn run(opts: Options) -> Result<bool, String> {
         }
     };
     let selftest = opts.selftest.as_deref().map(|args| {
-        let r = selftest::run(&guests, args);
+        let r = selftest_guest::run(&guests, args);
         progress.done("selftest", r.verdict, r.duration_s, &r.reason);
         r
     });
     let results = pool::run(opts.jobs, runs.len(), |i| {
-        let r = execute::run_fault(&guests, runs[i]);
+        let r = attempt::run_fault(&guests, runs[i]);
         if let Ok(text) = std::fs::read_to_string(&r.console) {
             note_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
         }
@@ -141,10 +145,10 @@ pub fn run(opts: Options) -> Result<bool, String> {
         results,
         selftest,
     };
-    results.write(&opts.out)?;
+    output::json::write(&results, &opts.out)?;
     let mut stdout = std::io::stdout();
-    let _ = write!(stdout, "\n{}", results.table());
-    let _ = write!(stdout, "{}", conformance::table(&results));
+    let _ = write!(stdout, "\n{}", output::table::table(&results));
+    let _ = write!(stdout, "{}", output::dump_levels::table(&results));
     let _ = writeln!(
         stdout,
         "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The runner's hands: one QEMU guest ([`vm`], [`qmp`]), the guests of a run ([`guest`]), the
+//! vmcore disk and the dump reader ([`vmcore_disk`], [`drgn`]), one fault run from guest to
+//! decision ([`attempt`]), the in-guest selftest ([`selftest_guest`]) and the pool that runs
+//! them. They gather facts; the [`crate::model`] decides.
+
+pub mod attempt;
+pub mod drgn;
+pub mod dump_levels;
+pub mod guest;
+pub mod pool;
+pub mod qmp;
+pub mod selftest_guest;
+pub mod vm;
+pub mod vmcore_disk;
