@@ -429,7 +429,7 @@ impl RunArgs {
             kconfig: self
                 .kconfig
                 .as_deref()
-                .map(KernelConfig::read)
+                .map(crate::exec::read_kernel_config)
                 .transpose()?,
             target: self.target,
         })

@@ -14,3 +14,18 @@ pub mod qmp;
 pub mod selftest_guest;
 pub mod vm;
 pub mod vmcore_disk;
+
+use std::path::Path;
+
+use crate::model::kconfig::KernelConfig;
+
+/// Reads a kernel `.config` (a build tree's, or installed headers').
+pub fn read_kernel_config(path: &Path) -> Result<KernelConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the kernel configuration {}: {e}",
+            path.display()
+        )
+    })?;
+    KernelConfig::from_text(&text, &path.display().to_string())
+}

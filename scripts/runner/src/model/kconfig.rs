@@ -4,13 +4,9 @@
 //! fault: the catalog's main report, an alternative one, or none (the run is then a `skip`
 //! naming the missing option, and the fault is not fired).
 
-use std::{
-    collections::{
-        HashMap,
-        HashSet, //
-    },
-    fs,
-    path::Path,
+use std::collections::{
+    HashMap,
+    HashSet, //
 };
 
 use crate::catalog::{
@@ -28,17 +24,12 @@ pub struct KernelConfig {
 }
 
 impl KernelConfig {
-    /// Reads a kernel `.config` (a build tree's, or installed headers').
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read the kernel configuration {}: {e}",
-                path.display()
-            )
-        })?;
-        let config = Self::parse(&text);
+    /// Reads the text of a kernel `.config` (a build tree's, or installed headers'), named
+    /// `what` in the error when it holds no option.
+    pub fn from_text(text: &str, what: &str) -> Result<Self, String> {
+        let config = Self::parse(text);
         if config.enabled.is_empty() {
-            return Err(format!("{} is not a kernel configuration", path.display()));
+            return Err(format!("{what} is not a kernel configuration"));
         }
         Ok(config)
     }
@@ -127,11 +118,9 @@ mod tests {
 
     #[test]
     fn not_a_config() {
-        let dir = std::env::temp_dir().join(format!("pg-kconfig-{}", std::process::id()));
-        fs::write(&dir, "hello\n").unwrap();
-        assert!(KernelConfig::read(&dir)
+        assert!(KernelConfig::from_text("hello\n", "x")
             .unwrap_err()
-            .contains("not a kernel configuration"));
-        fs::remove_file(&dir).unwrap();
+            .contains("x is not a kernel configuration"));
+        assert!(KernelConfig::from_text("CONFIG_BUG=y\n", "x").is_ok());
     }
 }

@@ -111,7 +111,7 @@ pub fn targets_rst(dir: &Path) -> Result<String, String> {
 
 /// `options`: prints the snapshot of the catalog's options in the `.config` `kconfig`.
 pub fn print_snapshot(kconfig: &Path) -> Result<bool, String> {
-    print!("{}", snapshot(&KernelConfig::read(kconfig)?));
+    print!("{}", snapshot(&crate::exec::read_kernel_config(kconfig)?));
     Ok(true)
 }
 
