@@ -16,24 +16,24 @@ use crate::{
         self,
         Arch,
         Context,
-        CrashPoint,
-        Fault, //
+        CrashPoint, //
     },
     exec::{
-        drgn::{
-            DumpMode,
-            Verifier, //
-            CRASHKERNEL_SIZE,
+        capture::CRASHKERNEL_SIZE,
+        drgn::Verifier,
+        options::{
+            Options,
+            Suite, //
         },
         vm::Accel,
         vmcore_disk,
     },
     model::{
-        kconfig::KernelConfig,
         lkdtm,
         plan::{
             self,
             Costs,
+            DumpMode,
             Shard, //
         },
         protocol,
@@ -256,47 +256,6 @@ fn parse_crashkernel(v: &str) -> Result<String, String> {
         }
         v => Err(format!("bad crashkernel '{v}' (a size like 160M, or none)")),
     }
-}
-
-/// Which faults a run fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Suite {
-    Panicgen,
-    /// LKDTM's tests (lkdtm::PEERS).
-    Lkdtm,
-}
-
-/// The validated options of `run`.
-pub struct Options {
-    pub arch: Arch,
-    pub kernel: PathBuf,
-    pub initramfs: PathBuf,
-    pub out: PathBuf,
-    pub timeout: Duration,
-    /// `None`: probe.
-    pub accel: Option<Accel>,
-    pub selftest: Option<String>,
-    pub suite: Suite,
-    pub faults: Vec<&'static Fault>,
-    pub contexts: Option<Vec<Context>>,
-    pub jobs: usize,
-    pub dump: DumpMode,
-    pub verifier: Option<Verifier>,
-    pub crashkernel: Option<String>,
-    pub dump_contexts: Option<Vec<Context>>,
-    /// The crash points the faults fire at, instead of the contexts (empty: contexts).
-    pub points: Vec<&'static CrashPoint>,
-    /// The run's dump level (kdump runs).
-    pub dump_level: String,
-    /// The conformance table's dump levels (kdump runs).
-    pub dump_levels: Vec<String>,
-    pub snapshot: bool,
-    pub keep_passed_vmcores: bool,
-    pub shard: Option<Shard>,
-    pub costs: Costs,
-    /// The guest kernel's configuration, when given.
-    pub kconfig: Option<KernelConfig>,
-    pub target: String,
 }
 
 impl RunArgs {

@@ -5,14 +5,13 @@
 use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
-    cli::Options,
     exec::{
         attempt,
-        drgn::DumpMode,
         guest::{
             self,
             Guests, //
         },
+        options::Options,
         pool::{
             self,
             Progress, //
@@ -20,7 +19,11 @@ use crate::{
         selftest_guest,
     },
     model::{
-        plan, protocol,
+        plan::{
+            self,
+            DumpMode, //
+        },
+        protocol,
         results::{
             Results,
             ShardInfo, //

@@ -17,12 +17,11 @@ use std::{
 };
 
 use crate::{
-    cli::{
-        Options,
-        Suite, //
-    },
     exec::{
-        drgn::DumpMode,
+        options::{
+            Options,
+            Suite, //
+        },
         vm::{
             self,
             Accel,
@@ -33,7 +32,10 @@ use crate::{
         vmcore_disk,
     },
     model::{
-        plan::Run,
+        plan::{
+            DumpMode,
+            Run, //
+        },
         protocol::{
             self,
             key,

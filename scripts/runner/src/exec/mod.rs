@@ -6,9 +6,11 @@
 //! them. They gather facts; the [`crate::model`] decides.
 
 pub mod attempt;
+pub mod capture;
 pub mod drgn;
 pub mod dump_levels;
 pub mod guest;
+pub mod options;
 pub mod pool;
 pub mod qmp;
 pub mod selftest_guest;

@@ -11,7 +11,6 @@ use std::collections::{
 
 use crate::catalog::{
     Context,
-    Expect,
     Fault,
     Report, //
 };
@@ -65,24 +64,18 @@ impl KernelConfig {
         self.enabled.contains(option)
     }
 
-    /// `fault` in `ctx` as this kernel shows it: the catalog entry itself, the entry with the
-    /// alternative report this kernel gives instead, or (no report) the entry made
-    /// unsupported with the missing option as the reason. The made entries live as long as
-    /// the runner (one per run at most).
-    pub fn resolve(&self, fault: &'static Fault, ctx: Context) -> &'static Fault {
+    /// `fault` in `ctx` as this kernel shows it: the catalog entry itself, or the entry with
+    /// the alternative report this kernel gives instead (made entries live as long as the
+    /// runner, one per run at most); or, where it shows nothing, the option it lacks.
+    pub fn resolve(
+        &self,
+        fault: &'static Fault,
+        ctx: Context,
+    ) -> Result<&'static Fault, &'static str> {
         match fault.report(ctx, |n| self.has(n)) {
-            Report::Main => fault,
-            Report::Instead(alt) => Box::leak(Box::new(fault.instead(alt))),
-            Report::Unobservable(missing) => {
-                let why: &'static str =
-                    format!("needs {missing}, which this kernel does not have").leak();
-                Box::leak(Box::new(Fault {
-                    x86_64: Expect::Unsupported(why),
-                    arm64: Expect::Unsupported(why),
-                    otherwise: &[],
-                    ..*fault
-                }))
-            }
+            Report::Main => Ok(fault),
+            Report::Instead(alt) => Ok(Box::leak(Box::new(fault.instead(alt)))),
+            Report::Unobservable(missing) => Err(missing),
         }
     }
 }
@@ -90,7 +83,10 @@ impl KernelConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{self, Arch, Kind};
+    use crate::catalog::{
+        self,
+        Kind, //
+    };
 
     #[test]
     fn a_stock_kernel_without_lockdep() {
@@ -104,16 +100,16 @@ mod tests {
             Some("rustc 1.85.1")
         );
         let spin = catalog::find("SPINLOCK_RECURSION").unwrap();
-        let f = config.resolve(spin, Context::Process);
+        let f = config.resolve(spin, Context::Process).unwrap();
         assert_eq!(f.name, "SPINLOCK_RECURSION");
         assert_eq!(f.kind, Kind::Hang("softlockup_panic"));
-        let f = config.resolve(spin, Context::Hardirq);
-        assert!(matches!(
-            f.expect(Arch::Arm64),
-            Expect::Unsupported(why) if why.contains("CONFIG_PROVE_LOCKING")
-        ));
+        let lacks = config.resolve(spin, Context::Hardirq).unwrap_err();
+        assert!(lacks.contains("CONFIG_PROVE_LOCKING"), "{lacks}");
         let bug = catalog::find("PANIC").unwrap();
-        assert!(std::ptr::eq(config.resolve(bug, Context::Process), bug));
+        assert!(std::ptr::eq(
+            config.resolve(bug, Context::Process).unwrap(),
+            bug
+        ));
     }
 
     #[test]

@@ -20,9 +20,13 @@ use crate::{
 /// runs in `ctx`).
 #[derive(Clone, Copy, Debug)]
 pub struct Run {
+    /// The fault as the kernel shows it.
     pub fault: &'static Fault,
     pub ctx: Context,
     pub point: Option<&'static CrashPoint>,
+    /// The kernel option without which this kernel shows nothing of the fault here: the run
+    /// is a skip that names it, and the fault is not fired.
+    pub lacks: Option<&'static str>,
 }
 
 /// How long a crash point's probe waits for its function (`timeout_ms=`).
@@ -61,6 +65,27 @@ fn runs_at(fault: &Fault, point: &CrashPoint) -> bool {
 }
 
 impl Run {
+    /// `fault` in `ctx` (at `point`) as `kernel` shows it (without a configuration: the
+    /// catalog's main report).
+    pub fn new(
+        fault: &'static Fault,
+        ctx: Context,
+        point: Option<&'static CrashPoint>,
+        kernel: Option<&KernelConfig>,
+    ) -> Self {
+        let (fault, lacks) = match kernel.map(|k| k.resolve(fault, ctx)) {
+            None => (fault, None),
+            Some(Ok(shown)) => (shown, None),
+            Some(Err(option)) => (fault, Some(option)),
+        };
+        Run {
+            fault,
+            ctx,
+            point,
+            lacks,
+        }
+    }
+
     pub fn name(&self) -> String {
         run_name(self.fault.name, &self.context_name())
     }
@@ -101,12 +126,7 @@ pub fn point_runs(
         for &point in points {
             let ctx = point_context(point);
             if runs_at(fault, point) {
-                let fault = kernel.map_or(fault, |k| k.resolve(fault, ctx));
-                runs.push(Run {
-                    fault,
-                    ctx,
-                    point: Some(point),
-                });
+                runs.push(Run::new(fault, ctx, Some(point), kernel));
             }
         }
     }
@@ -125,12 +145,7 @@ pub fn matrix(
     for &fault in faults {
         for ctx in fault.contexts.iter() {
             if contexts.is_none_or(|list| list.contains(&ctx)) {
-                let fault = kernel.map_or(fault, |k| k.resolve(fault, ctx));
-                runs.push(Run {
-                    fault,
-                    ctx,
-                    point: None,
-                });
+                runs.push(Run::new(fault, ctx, None, kernel));
             }
         }
     }
@@ -232,6 +247,29 @@ pub fn shard(runs: &[Run], shard: Shard, cost: impl Fn(&Run) -> f64) -> Vec<Run>
         .collect()
 }
 
+/// How a fatal run's memory is captured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DumpMode {
+    /// No dump: the console alone decides.
+    None,
+    /// In the guest: a crashkernel= reservation, a capture kernel loaded with
+    /// kexec_file_load, makedumpfile to a virtio disk.
+    Kdump,
+    /// On the host, for kernels without kdump: pvpanic stops the guest (`GUEST_PANICKED`)
+    /// and QEMU writes its memory (`dump-guest-memory`, with `-device vmcoreinfo`).
+    Qmp,
+}
+
+impl DumpMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            DumpMode::None => "none",
+            DumpMode::Kdump => "kdump",
+            DumpMode::Qmp => "qmp",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,11 +282,7 @@ mod tests {
     #[test]
     fn names_and_commands() {
         let bug = catalog::find("BUG").unwrap();
-        let r = Run {
-            fault: bug,
-            ctx: Context::Hardirq,
-            point: None,
-        };
+        let r = Run::new(bug, Context::Hardirq, None, None);
         assert_eq!(r.name(), "BUG-hardirq");
         assert_eq!(r.command(), "BUG ctx=hardirq");
         assert_eq!(run_name("BUG", "process"), "BUG");

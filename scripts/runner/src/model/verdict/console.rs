@@ -65,8 +65,19 @@ pub struct Matcher {
     ctx: Context,
     trigger: Regex,
     expect: Vec<Regex>,
-    /// A crash-point run: the function the probe fired from, once the console names it.
-    at: Option<Option<String>>,
+    /// Whether this is a crash-point run, and the function its probe fired from.
+    probe: Probe,
+}
+
+/// A run's probe (`at=`), as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// Not a crash-point run: the fault fires in its context.
+    None,
+    /// A crash-point run whose hit line has not named the function (yet).
+    Armed,
+    /// A crash-point run whose probe fired from this function.
+    Hit(String),
 }
 
 /// The module's line on the chosen hit of an `at=` probe: `at FUNCTION+0xOFF: hit N in
@@ -124,7 +135,7 @@ impl Matcher {
             ))
             .expect("escaped trigger pattern compiles"),
             expect,
-            at: None,
+            probe: Probe::None,
         })
     }
 
@@ -137,27 +148,31 @@ impl Matcher {
         };
         self.expect
             .insert(0, Regex::new(&hit).expect("hit pattern compiles"));
-        self.at = Some(None);
+        self.probe = Probe::Armed;
         self
     }
 
     /// Notes the function the probe fired from, from the console's hit line.
     pub fn read_function(&mut self, lines: &[String]) {
-        if let Some(at) = &mut self.at {
-            *at = lines
-                .iter()
-                .find_map(|l| at_hit(l).map(|(f, _)| f.to_string()));
+        if self.probe == Probe::None {
+            return;
         }
+        self.probe = lines
+            .iter()
+            .find_map(|l| at_hit(l).map(|(f, _)| Probe::Hit(f.to_string())))
+            .unwrap_or(Probe::Armed);
     }
 
-    /// For a crash-point run: `Some` function the probe fired from (`Some(None)`: unknown).
-    pub fn at_function(&self) -> Option<Option<&str>> {
-        self.at.as_ref().map(|f| f.as_deref())
+    /// The run's probe: none, or the function it fired from once the console said.
+    pub fn probe(&self) -> &Probe {
+        &self.probe
     }
 
     /// For a crash-point run that never fired: the module's line that says why.
     pub fn unreached<'a>(&self, lines: &'a [String]) -> Option<&'a str> {
-        self.at.as_ref()?;
+        if self.probe == Probe::None {
+            return None;
+        }
         lines
             .iter()
             .map(|l| strip_timestamp(l))
@@ -196,7 +211,7 @@ impl Matcher {
         let pattern = match self.fault.kind {
             // From a probe's handler: x86's int3 runs it as an NMI (an interrupt to die()),
             // ftrace and arm64's brk in the probed function's own context.
-            Kind::Oops if self.at.is_some() => {
+            Kind::Oops if self.probe != Probe::None => {
                 format!("{PANIC_LINE}: (.*: )?Fatal exception( in interrupt)?$")
             }
             // die(): "Fatal exception", or "Fatal exception in interrupt" in interrupt context
@@ -558,7 +573,7 @@ mod tests {
         assert!(m.judge(&hit("hardirq"), &End::Exited(None)).passed());
         assert!(!m.judge(&hit("softirq"), &End::Exited(None)).passed());
         m.read_function(&hit("hardirq"));
-        assert_eq!(m.at_function(), Some(Some("handle_irq_event")));
+        assert_eq!(m.probe(), &Probe::Hit("handle_irq_event".into()));
         let unreached = vec![
             "[ 1.0] panicgen: trigger BUG at=IRQ_HANDLER count=1 timeout_ms=20000 id=r1"
                 .to_string(),
@@ -576,6 +591,6 @@ mod tests {
             None,
             "only crash-point runs skip so"
         );
-        assert_eq!(plain.at_function(), None);
+        assert_eq!(plain.probe(), &Probe::None);
     }
 }

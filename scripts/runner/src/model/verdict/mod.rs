@@ -13,6 +13,7 @@ pub mod console;
 pub mod dump_levels;
 pub mod listing;
 pub mod selftest;
+pub mod stop;
 pub mod vmcore;
 mod vmcore_context;
 
@@ -64,7 +65,13 @@ impl Verdict {
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// The fault cannot work on this arch (`skip`).
-    Unsupported,
+    ArchCannot,
+    /// The kernel lacks an option without which it shows nothing of the fault: it was not
+    /// fired (`skip`, naming the option).
+    KernelLacks,
+    /// The crash point's function is not in this kernel, or was not reached in time
+    /// (`skip`, with the module's line).
+    PointUnreached,
     /// QEMU could not be started, or a saved guest not restored (`error`).
     NotStarted,
     /// The guest never printed the trigger line: boot, insmod or the time limit (`error`).
@@ -92,7 +99,9 @@ pub enum Cause {
 impl Cause {
     pub fn verdict(self) -> Verdict {
         match self {
-            Cause::Unsupported | Cause::AllSkipped => Verdict::Skip,
+            Cause::ArchCannot | Cause::KernelLacks | Cause::PointUnreached | Cause::AllSkipped => {
+                Verdict::Skip
+            }
             Cause::NotStarted
             | Cause::NotFired
             | Cause::CaptureTimeout
@@ -121,10 +130,37 @@ pub fn acceptable(verdict: Verdict, reason: &str) -> bool {
     verdict == Verdict::Pass || (verdict == Verdict::Skip && !reason.is_empty())
 }
 
+/// Why a run's fault is not fired at all: the kernel cannot show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CannotShow {
+    /// The fault cannot work on this arch, and why.
+    OnArch(&'static str),
+    /// The kernel lacks this option, without which it shows nothing of the fault.
+    Lacking(&'static str),
+}
+
+impl CannotShow {
+    fn decision(self) -> Decision {
+        let (cause, reason) = match self {
+            CannotShow::OnArch(why) => (Cause::ArchCannot, why.to_string()),
+            CannotShow::Lacking(option) => (
+                Cause::KernelLacks,
+                format!("needs {option}, which this kernel does not have"),
+            ),
+        };
+        Decision {
+            cause: Some(cause),
+            observed: String::new(),
+            reason,
+            checks: Vec::new(),
+        }
+    }
+}
+
 /// What one fault run produced.
 pub struct Facts<'a> {
-    /// The rules for the fault on this arch; `Err(why)` when the arch cannot do it.
-    pub matcher: Result<&'a Matcher, &'a str>,
+    /// The rules for the fault on this arch and kernel; why it was not fired otherwise.
+    pub matcher: Result<&'a Matcher, CannotShow>,
     /// The console, one line each.
     pub console: &'a [String],
     pub end: &'a End,
@@ -159,14 +195,7 @@ impl Decision {
 pub fn decide(facts: &Facts<'_>) -> Decision {
     let matcher = match facts.matcher {
         Ok(m) => m,
-        Err(why) => {
-            return Decision {
-                cause: Some(Cause::Unsupported),
-                observed: String::new(),
-                reason: why.to_string(),
-                checks: Vec::new(),
-            }
-        }
+        Err(cannot) => return cannot.decision(),
     };
     let judged = matcher.judge(facts.console, facts.end);
     // A crash point the kernel cannot reach (no such function here, or never hit in time)
@@ -174,7 +203,7 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if !judged.passed() {
         if let Some(why) = matcher.unreached(facts.console) {
             return Decision {
-                cause: Some(Cause::Unsupported),
+                cause: Some(Cause::PointUnreached),
                 observed: String::new(),
                 reason: why.to_string(),
                 checks: Vec::new(),
@@ -348,21 +377,30 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_is_an_explained_skip() {
+    fn a_fault_the_kernel_cannot_show_is_an_explained_skip() {
         let end = End::Stopped;
-        let d = decide(&Facts {
-            matcher: Err("x86 only"),
-            console: &[],
-            end: &end,
-            qemu_stderr: "",
-            dump: None,
-            id: "",
-        });
+        let decide_cannot = |why| {
+            decide(&Facts {
+                matcher: Err(why),
+                console: &[],
+                end: &end,
+                qemu_stderr: "",
+                dump: None,
+                id: "",
+            })
+        };
+        let arch = decide_cannot(CannotShow::OnArch("x86 only"));
         assert_eq!(
-            (d.verdict(), d.cause),
-            (Verdict::Skip, Some(Cause::Unsupported))
+            (arch.verdict(), arch.cause, arch.reason.as_str()),
+            (Verdict::Skip, Some(Cause::ArchCannot), "x86 only")
         );
-        assert!(acceptable(d.verdict(), &d.reason));
+        let lacks = decide_cannot(CannotShow::Lacking("CONFIG_PROVE_LOCKING"));
+        assert_eq!(
+            (lacks.verdict(), lacks.cause),
+            (Verdict::Skip, Some(Cause::KernelLacks))
+        );
+        assert!(lacks.reason.contains("needs CONFIG_PROVE_LOCKING"));
+        assert!(acceptable(arch.verdict(), &arch.reason));
         assert!(!acceptable(Verdict::Skip, ""), "a skip must say why");
     }
 

@@ -9,7 +9,10 @@ use super::{
         sites,
         Check, //
     },
-    console::Matcher,
+    console::{
+        Matcher,
+        Probe, //
+    },
     vmcore_context::{
         context,
         context_at, //
@@ -52,9 +55,10 @@ pub fn check(evidence: &Evidence, matcher: &Matcher, id: &str) -> Vec<Check> {
         },
     ));
     checks.push(stack(fault, &facts.threads));
-    checks.push(match matcher.at_function() {
-        Some(function) => context_at(fault, function, &facts.threads),
-        None => context(fault, matcher.context(), &facts.threads),
+    checks.push(match matcher.probe() {
+        Probe::None => context(fault, matcher.context(), &facts.threads),
+        Probe::Armed => context_at(fault, None, &facts.threads),
+        Probe::Hit(function) => context_at(fault, Some(function), &facts.threads),
     });
     checks.push(match matcher.trigger_with_id(&facts.dmesg, id) {
         Some(l) => Check::new("trigger_id", true, l.trim().to_string()),
