@@ -185,7 +185,7 @@ pub struct RunArgs {
     #[arg(long, default_value = protocol::DUMP_LEVEL, value_parser = parse_dump_level)]
     pub dump_level: String,
     /// kdump: the capture also saves a dump at each of these levels (as --dump-level, or
-    /// elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level conformance
+    /// elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level
     /// table).
     #[arg(long, value_delimiter = ',', value_parser = parse_dump_level)]
     pub dump_levels: Vec<String>,

@@ -50,7 +50,7 @@ pub const LKDTM_TARGET: &str = "lkdtm:";
 /// The default makedumpfile dump level of kdump runs (`--dump-level`): the distributions'
 /// 31 (zero, cache, private cache, user and free pages go), with `+alias`: the tool reads the
 /// kernel's VMCOREINFO plus the old names of entries the kernel renamed (see
-/// [`crate::skew`]), without which makedumpfile up to 1.7.9 drops tail pages of slab
+/// [`crate::model::skew`]), without which makedumpfile up to 1.7.9 drops tail pages of slab
 /// allocations on 7.1+ at any level with the user-data bit.
 pub const DUMP_LEVEL: &str = "31+alias";
 
@@ -190,8 +190,8 @@ pub fn strip_timestamp(line: &str) -> &str {
     t
 }
 
-/// The vmcore disk the capture kernel writes: a one-line header,
-/// `PANICGEN-VMCORE 1 <format> <bytes> <offset MiB>`, and the dump at that offset.
+/// The vmcore disk the capture kernel writes: per slot, a one-line header
+/// `<MAGIC> <VERSION> <format> <bytes> <offset MiB> <level>` and the dump at that offset.
 pub mod disk {
     pub const MAGIC: &str = "PANICGEN-VMCORE";
     pub const VERSION: &str = "2";
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn the_init_speaks_this_protocol() {
         assert!(
-            INIT.contains("scripts/runner/src/protocol.rs"),
+            INIT.contains("scripts/runner/src/model/protocol.rs"),
             "init's header must point here"
         );
         assert!(INIT.contains(INIT_PREFIX.trim_end()));
