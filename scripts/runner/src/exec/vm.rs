@@ -264,15 +264,14 @@ enum Event {
 pub fn run(
     spec: &VmSpec,
     console_log: &Path,
-    mut watch: impl FnMut(&[String], Option<&mut Qmp>) -> Control,
+    watch: impl FnMut(&[String], Option<&mut Qmp>) -> Control,
 ) -> VmRun {
     let start = Instant::now();
-    let (program, args) = qemu_command(spec);
     if let Some(dir) = console_log.parent() {
         let _ = fs::create_dir_all(dir);
     }
-    let mut log = match fs::File::create(console_log) {
-        Ok(f) => Some(f),
+    let log = match fs::File::create(console_log) {
+        Ok(f) => f,
         Err(e) => {
             return VmRun::failed(
                 format!("cannot write {}: {e}", console_log.display()),
@@ -280,6 +279,63 @@ pub fn run(
             )
         }
     };
+    let mut child = match spawn(spec) {
+        Ok(c) => c,
+        Err(e) => return VmRun::failed(e, start),
+    };
+    let mut qmp = match &spec.qmp_socket {
+        None => None,
+        Some(sock) => match Qmp::connect(sock, Duration::from_secs(10)) {
+            Ok(q) => Some(q),
+            Err(e) => return VmRun::failed(e, start),
+        },
+    };
+    // Held open for the whole run: the guest's console input ends when it closes.
+    let mut stdin = child.0.stdin.take();
+    let mut resumed_at = None;
+    if let (Some(_), Some(q)) = (&spec.incoming, qmp.as_mut()) {
+        // A restored guest gets its input only once the saved state is loaded: what the
+        // UART took in before would be overwritten by the saved UART.
+        if let Err(e) = q.wait_running(spec.timeout) {
+            return VmRun::failed(format!("the saved guest did not resume: {e}"), start);
+        }
+        resumed_at = Some(start.elapsed());
+    }
+    let mut input_at = None;
+    if let (Some(input), Some(pipe)) = (&spec.input, stdin.as_mut()) {
+        let _ = pipe.write_all(input.as_bytes());
+        let _ = pipe.flush();
+        input_at = Some(start.elapsed());
+    }
+    let (rx, stderr) = drain(&mut child);
+    let mut console = Console {
+        start,
+        deadline: start + spec.timeout,
+        log: Some(log),
+        lines: Vec::new(),
+        line_at: Vec::new(),
+    };
+    let end = console.read(&rx, &mut child, qmp.as_mut(), watch);
+    drop(stdin);
+    drop(qmp);
+    drop(child);
+    if let Some(sock) = &spec.qmp_socket {
+        let _ = fs::remove_file(sock);
+    }
+    VmRun {
+        lines: console.lines,
+        line_at: console.line_at,
+        end,
+        elapsed: start.elapsed(),
+        qemu_stderr: stderr.join().unwrap_or_default(),
+        resumed_at,
+        input_at,
+    }
+}
+
+/// Starts QEMU for `spec`, to die with the runner.
+fn spawn(spec: &VmSpec) -> Result<Reaper, String> {
+    let (program, args) = qemu_command(spec);
     let mut command = Command::new(&program);
     // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
     // parent: if the runner dies (killed by a CI time limit, say), QEMU is killed with it.
@@ -294,7 +350,7 @@ pub fn run(
     if let Some(sock) = &spec.qmp_socket {
         let _ = fs::remove_file(sock);
     }
-    let child = command
+    command
         .args(&args)
         .stdin(if spec.input.is_some() {
             Stdio::piped()
@@ -303,36 +359,14 @@ pub fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => Reaper(c),
-        Err(e) => return VmRun::failed(format!("{program}: {e} (run 'make setup')"), start),
-    };
-    let mut qmp = match &spec.qmp_socket {
-        None => None,
-        Some(sock) => match Qmp::connect(sock, Duration::from_secs(10)) {
-            Ok(q) => Some(q),
-            Err(e) => return VmRun::failed(e, start),
-        },
-    };
-    // Held open for the whole run: the guest's console input ends when it closes.
-    let mut stdin = child.0.stdin.take();
-    let mut resumed_at = None;
-    let mut input_at = None;
-    if let (Some(_), Some(q)) = (&spec.incoming, qmp.as_mut()) {
-        // A restored guest gets its input only once the saved state is loaded: what the
-        // UART took in before would be overwritten by the saved UART.
-        if let Err(e) = q.wait_running(spec.timeout) {
-            return VmRun::failed(format!("the saved guest did not resume: {e}"), start);
-        }
-        resumed_at = Some(start.elapsed());
-    }
-    if let (Some(input), Some(pipe)) = (&spec.input, stdin.as_mut()) {
-        let _ = pipe.write_all(input.as_bytes());
-        let _ = pipe.flush();
-        input_at = Some(start.elapsed());
-    }
-    // Drain both pipes all the time: an undrained console stalls the guest and its exit.
+        .spawn()
+        .map(Reaper)
+        .map_err(|e| format!("{program}: {e} (run 'make setup')"))
+}
+
+/// Drains both of QEMU's pipes all the time (an undrained console stalls the guest and its
+/// exit): the console's lines come on the channel, stderr's text from the thread.
+fn drain(child: &mut Reaper) -> (mpsc::Receiver<Event>, thread::JoinHandle<String>) {
     let (tx, rx) = mpsc::channel();
     let stdout = child.0.stdout.take().expect("stdout is piped");
     thread::spawn(move || {
@@ -355,72 +389,76 @@ pub fn run(
         let _ = tx.send(Event::Eof);
     });
     let stderr = child.0.stderr.take().expect("stderr is piped");
-    let stderr_thread = thread::spawn(move || {
+    let stderr = thread::spawn(move || {
         let mut text = String::new();
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
         text
     });
+    (rx, stderr)
+}
 
-    let deadline = start + spec.timeout;
-    let mut stop_at: Option<Instant> = None;
-    // With StopWhenQuiet: how long a quiet console ends the run, and the latest stop.
-    let mut quiet: Option<(Duration, Instant)> = None;
-    let mut lines = Vec::new();
-    let mut line_at = Vec::new();
-    let end = loop {
-        let now = Instant::now();
-        let limit = stop_at.map_or(deadline, |s| s.min(deadline));
-        if now >= limit {
-            break if stop_at.is_some_and(|s| s <= deadline) {
-                End::Stopped
-            } else {
-                End::Timeout
-            };
-        }
-        match rx.recv_timeout(limit - now) {
-            Ok(Event::Line(line)) => {
-                if let Some(f) = log.as_mut() {
-                    if writeln!(f, "{line}").is_err() {
-                        log = None;
-                    }
+/// A guest's console as it is read: the lines so far, when each came, and the log file.
+struct Console {
+    start: Instant,
+    deadline: Instant,
+    /// The console log (`None` once a write to it failed).
+    log: Option<fs::File>,
+    lines: Vec<String>,
+    line_at: Vec<Duration>,
+}
+
+impl Console {
+    /// Reads lines until QEMU exits, the time limit, or the stop `watch` asked for.
+    fn read(
+        &mut self,
+        rx: &mpsc::Receiver<Event>,
+        child: &mut Reaper,
+        mut qmp: Option<&mut Qmp>,
+        mut watch: impl FnMut(&[String], Option<&mut Qmp>) -> Control,
+    ) -> End {
+        let mut stop_at: Option<Instant> = None;
+        // With StopWhenQuiet: how long a quiet console ends the run, and the latest stop.
+        let mut quiet: Option<(Duration, Instant)> = None;
+        loop {
+            let now = Instant::now();
+            let limit = stop_at.map_or(self.deadline, |s| s.min(self.deadline));
+            if now >= limit {
+                return match stop_at {
+                    Some(s) if s <= self.deadline => End::Stopped,
+                    _ => End::Timeout,
+                };
+            }
+            match rx.recv_timeout(limit - now) {
+                Ok(Event::Line(line)) => self.push(line),
+                Ok(Event::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return End::Exited(child.0.wait().ok().and_then(|s| s.code()));
                 }
-                lines.push(line);
-                line_at.push(start.elapsed());
-                let now = Instant::now();
-                if let Some((q, latest)) = quiet {
-                    stop_at = Some((now + q).min(latest));
-                } else if stop_at.is_none() {
-                    match watch(&lines, qmp.as_mut()) {
-                        Control::Continue => {}
-                        Control::StopAfter(grace) => stop_at = Some(now + grace),
-                        Control::StopWhenQuiet { quiet: q, max } => {
-                            quiet = Some((q, now + max));
-                            stop_at = Some(now + q.min(max));
-                        }
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            }
+            let now = Instant::now();
+            if let Some((q, latest)) = quiet {
+                stop_at = Some((now + q).min(latest));
+            } else if stop_at.is_none() {
+                match watch(&self.lines, qmp.as_deref_mut()) {
+                    Control::Continue => {}
+                    Control::StopAfter(grace) => stop_at = Some(now + grace),
+                    Control::StopWhenQuiet { quiet: q, max } => {
+                        quiet = Some((q, now + max));
+                        stop_at = Some(now + q.min(max));
                     }
                 }
             }
-            Ok(Event::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break End::Exited(child.0.wait().ok().and_then(|s| s.code()));
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-    };
-    drop(stdin);
-    drop(qmp);
-    drop(child);
-    if let Some(sock) = &spec.qmp_socket {
-        let _ = fs::remove_file(sock);
     }
-    let qemu_stderr = stderr_thread.join().unwrap_or_default();
-    VmRun {
-        lines,
-        line_at,
-        end,
-        elapsed: start.elapsed(),
-        qemu_stderr,
-        resumed_at,
-        input_at,
+
+    fn push(&mut self, line: String) {
+        if let Some(f) = self.log.as_mut() {
+            if writeln!(f, "{line}").is_err() {
+                self.log = None;
+            }
+        }
+        self.lines.push(line);
+        self.line_at.push(self.start.elapsed());
     }
 }
 
