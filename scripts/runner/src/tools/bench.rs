@@ -245,6 +245,27 @@ fn peer_ratio(a: &Arch, lkdtm: &str, panicgen: &str) -> Option<f64> {
 
 /// Reads `<arch>/<variant>=<results.json>` specs, prints the tables, writes `out`.
 pub fn report(out: &Path, specs: &[String]) -> Result<bool, String> {
+    let arches = read_runs(specs)?;
+    let mut table = String::from("Seconds per run (the whole run: guest, fault, dump, checks):\n");
+    let mut doc = BTreeMap::new();
+    for (arch, a) in &arches {
+        let faults = fault_table(arch, a, &mut table);
+        table += "\n";
+        doc.insert(arch.clone(), serde_json::json!({ "faults": faults }));
+    }
+    medians(&arches, &mut table, &mut doc);
+    print!("{table}");
+    fs::write(
+        out,
+        serde_json::to_string_pretty(&doc).expect("bench JSON serialises") + "\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("bench: {}", out.display());
+    Ok(true)
+}
+
+/// The benchmark's runs (`ARCH/VARIANT=results.json`), by arch.
+fn read_runs(specs: &[String]) -> Result<Vec<(String, Arch)>, String> {
     let mut arches: Vec<(String, Arch)> = Vec::new();
     for spec in specs {
         let bad = || format!("bad run '{spec}' (ARCH/VARIANT=results.json)");
@@ -265,26 +286,28 @@ pub fn report(out: &Path, specs: &[String]) -> Result<bool, String> {
             .variants
             .push((variant.to_string(), results, stats));
     }
+    Ok(arches)
+}
+
+/// The medians per arch and variant, and the speed-ups, into `table` and `doc`.
+fn medians(
+    arches: &[(String, Arch)],
+    table: &mut String,
+    doc: &mut BTreeMap<String, serde_json::Value>,
+) {
     let s = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}"));
-    let mut table = String::from("Seconds per run (the whole run: guest, fault, dump, checks):\n");
-    let mut doc = BTreeMap::new();
-    for (arch, a) in &arches {
-        let faults = fault_table(arch, a, &mut table);
-        table += "\n";
-        doc.insert(arch.clone(), serde_json::json!({ "faults": faults }));
-    }
-    table += &format!(
+    *table += &format!(
         "Medians per run:\n{:<8} {:<12} {:>5} {:>5} {:>9} {:>9}  phases (median s)\n",
         "arch", "variant", "runs", "pass", "fatal s", "other s"
     );
-    for (arch, a) in &arches {
+    for (arch, a) in arches {
         for (name, _, v) in &a.variants {
             let phases: Vec<String> = v
                 .phases
                 .iter()
                 .map(|(k, x)| format!("{k} {x:.2}"))
                 .collect();
-            table += &format!(
+            *table += &format!(
                 "{:<8} {:<12} {:>5} {:>5} {:>9} {:>9}  {}\n",
                 arch,
                 name,
@@ -314,20 +337,12 @@ pub fn report(out: &Path, specs: &[String]) -> Result<bool, String> {
             }
         }
         for (k, x) in &r {
-            table += &format!("{arch:<8} speed-up {k}: {x:.2}x\n");
+            *table += &format!("{arch:<8} speed-up {k}: {x:.2}x\n");
         }
         let entry = doc.get_mut(arch).expect("every arch has an entry");
         entry["variants"] = serde_json::json!(stats);
         entry["ratios"] = serde_json::json!(r);
     }
-    print!("{table}");
-    fs::write(
-        out,
-        serde_json::to_string_pretty(&doc).expect("bench JSON serialises") + "\n",
-    )
-    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!("bench: {}", out.display());
-    Ok(true)
 }
 
 #[cfg(test)]

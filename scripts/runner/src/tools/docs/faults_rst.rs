@@ -37,11 +37,8 @@ fn points_rst() -> String {
     )
 }
 
-/// The generated reStructuredText. `make docs` writes it; a unit test keeps the committed copy
-/// in step with the catalog.
-pub fn faults_rst() -> String {
-    let mut out = String::from(
-        ".. SPDX-License-Identifier: GPL-2.0\n\
+/// The page's head: how the fault table is read, in the module's listing and here.
+const HEAD: &str = ".. SPDX-License-Identifier: GPL-2.0\n\
          .. Generated from src/catalog/faults.rs by `make docs`; do not edit.\n\n\
          ===============\n\
          panicgen faults\n\
@@ -69,8 +66,23 @@ pub fn faults_rst() -> String {
          panic (the runner's guests boot with ``oops=panic``), with ``Fatal exception in\n\
          interrupt`` for an oops in softirq or hardirq context.\n\n\
          The expected messages are extended regular expressions (POSIX ERE, the same text for\n\
-         the host runner's Rust ``regex`` and the guest's ``grep -E``).\n",
-    );
+         the host runner's Rust ``regex`` and the guest's ``grep -E``).\n";
+
+/// The fault reference, Documentation/faults.rst. `make docs` writes it; a unit test keeps
+/// the committed copy in step with the catalog.
+pub fn faults_rst() -> String {
+    let mut out = String::from(HEAD);
+    out.push_str(&contexts_rst());
+    out.push_str(&points_rst());
+    for fault in FAULTS {
+        out.push_str(&fault_rst(fault));
+    }
+    out
+}
+
+/// The contexts, and the callers a dump's stack must show for each.
+fn contexts_rst() -> String {
+    let mut out = String::new();
     out.push_str(
         "\nContexts\n========\n\n\
          A crash dump of a run proves the context it ran in (the ``context`` check): in the\n\
@@ -92,48 +104,51 @@ pub fn faults_rst() -> String {
             }
         ));
     }
-    out.push_str(&points_rst());
-    for fault in FAULTS {
-        let title = format!("``{}``", fault.name);
-        out += &format!("\n{title}\n{}\n\n", "-".repeat(title.len()));
-        out += &format!("{}.\n\n", capitalise(fault.description));
-        let contexts: Vec<&str> = fault.contexts.iter().map(Context::name).collect();
+    out
+}
+
+/// One fault's section.
+fn fault_rst(fault: &Fault) -> String {
+    let mut out = String::new();
+    let title = format!("``{}``", fault.name);
+    out += &format!("\n{title}\n{}\n\n", "-".repeat(title.len()));
+    out += &format!("{}.\n\n", capitalise(fault.description));
+    let contexts: Vec<&str> = fault.contexts.iter().map(Context::name).collect();
+    out += &format!(
+        ":category: {}\n:kind: {}\n:contexts: {}\n",
+        fault.category,
+        fault.kind.name(),
+        contexts.join(", ")
+    );
+    if !fault.needs.is_empty() {
+        out += &format!(":needs: {}\n", fault.needs.join(", "));
+    }
+    expectations(&mut out, fault);
+    for alt in fault.otherwise {
+        let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
         out += &format!(
-            ":category: {}\n:kind: {}\n:contexts: {}\n",
-            fault.category,
-            fault.kind.name(),
-            contexts.join(", ")
+            "\nWithout the needs, in {}: {}.\n\n:kind: {}\n:needs: {}\n",
+            contexts.join(", "),
+            alt.description,
+            alt.kind.name(),
+            alt.needs.join(", "),
         );
-        if !fault.needs.is_empty() {
-            out += &format!(":needs: {}\n", fault.needs.join(", "));
-        }
-        expectations(&mut out, fault);
-        for alt in fault.otherwise {
-            let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
+        expectations(&mut out, &fault.instead(alt));
+    }
+    if !fault.needs.is_empty() {
+        let elsewhere: Vec<String> = fault
+            .contexts
+            .iter()
+            .filter(|c| !fault.otherwise.iter().any(|a| a.contexts.contains(*c)))
+            .map(|c| c.name().to_string())
+            .collect();
+        if elsewhere.len() == fault.contexts.iter().count() {
+            out += "\nWithout the needs: not fired (a ``skip`` naming the missing option).\n";
+        } else if !elsewhere.is_empty() {
             out += &format!(
-                "\nWithout the needs, in {}: {}.\n\n:kind: {}\n:needs: {}\n",
-                contexts.join(", "),
-                alt.description,
-                alt.kind.name(),
-                alt.needs.join(", "),
+                "\nWithout the needs, in {}: not fired (a ``skip`` naming the missing option).\n",
+                elsewhere.join(", ")
             );
-            expectations(&mut out, &fault.instead(alt));
-        }
-        if !fault.needs.is_empty() {
-            let elsewhere: Vec<String> = fault
-                .contexts
-                .iter()
-                .filter(|c| !fault.otherwise.iter().any(|a| a.contexts.contains(*c)))
-                .map(|c| c.name().to_string())
-                .collect();
-            if elsewhere.len() == fault.contexts.iter().count() {
-                out += "\nWithout the needs: not fired (a ``skip`` naming the missing option).\n";
-            } else if !elsewhere.is_empty() {
-                out += &format!(
-                    "\nWithout the needs, in {}: not fired (a ``skip`` naming the missing option).\n",
-                    elsewhere.join(", ")
-                );
-            }
         }
     }
     out
