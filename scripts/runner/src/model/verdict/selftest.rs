@@ -38,19 +38,11 @@ pub struct SelftestDecision {
     pub reason: String,
 }
 
-/// The selftest passes when it ran to the end of its plan with no case failed, not every case
-/// skipped, and the KUnit suite ran and passed.
-pub fn decide(facts: SelftestFacts) -> SelftestDecision {
-    let SelftestFacts {
-        ktap,
-        finished,
-        kunit,
-        suite,
-        kunit_expected,
-        listing,
-    } = facts;
-    let mut tests = ktap.tests;
-    let (mut cause, mut reason) = match ktap.plan {
+/// The in-guest KTAP run alone: complete (`finished`: the selftest exited), no case failed,
+/// and not all skipped.
+fn judge_ktap(ktap: &Ktap, finished: bool) -> (Option<Cause>, String) {
+    let tests = &ktap.tests;
+    match ktap.plan {
         None => (
             Some(Cause::SelftestIncomplete),
             "the selftest printed no KTAP plan".to_string(),
@@ -60,7 +52,7 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
             format!("the selftest stopped after {} of {plan} cases", tests.len()),
         ),
         Some(_) => {
-            let failed = failed_names(&tests);
+            let failed = failed_names(tests);
             if !failed.is_empty() {
                 (
                     Some(Cause::CaseFailed),
@@ -75,7 +67,22 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
                 (None, String::new())
             }
         }
-    };
+    }
+}
+
+/// The selftest passes when it ran to the end of its plan with no case failed, not every case
+/// skipped, and the KUnit suite ran and passed.
+pub fn decide(facts: SelftestFacts) -> SelftestDecision {
+    let SelftestFacts {
+        ktap,
+        finished,
+        kunit,
+        suite,
+        kunit_expected,
+        listing,
+    } = facts;
+    let (mut cause, mut reason) = judge_ktap(&ktap, finished);
+    let mut tests = ktap.tests;
     match kunit {
         Some(k) => {
             let failed = failed_names(&k.cases);

@@ -13,7 +13,10 @@ use crate::{
         Context,
         Fault, //
     },
-    model::facts::Thread,
+    model::facts::{
+        Frame,
+        Thread, //
+    },
 };
 
 /// The fault ran in the context asked for. In the stack of the thread that ran it, the
@@ -29,22 +32,12 @@ pub(super) fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check 
     };
     let end = (at + 1..t.frames.len()).find(|&i| t.frames[i].interrupted);
     let callers = &t.frames[at + 1..end.unwrap_or(t.frames.len())];
-    let shown = || {
-        // Inlined functions repeat their caller's symbol: once is enough.
-        let mut s: Vec<&str> = callers.iter().map(|f| f.name.as_str()).collect();
-        s.dedup();
-        if s.len() > 12 {
-            s.truncate(12);
-            s.push("...");
-        }
-        s.join(" < ")
-    };
     let mut rest = callers.iter();
     if let Some(missing) = ctx.callers().iter().find(|want| !rest.any(|f| f.is(want))) {
         return fail(format!(
             "no {missing} among the fault's callers (wanted {}, innermost first): {}",
             ctx.callers().join(" < "),
-            shown()
+            shown(callers)
         ));
     }
     let foreign = Context::ALL
@@ -55,9 +48,28 @@ pub(super) fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check 
     if let Some(f) = foreign {
         return fail(format!(
             "{f}, another context's, among the fault's callers: {}",
-            shown()
+            shown(callers)
         ));
     }
+    ran_in(ctx, t, end, callers)
+}
+
+/// The callers as a check's detail shows them.
+fn shown(callers: &[Frame]) -> String {
+    // Inlined functions repeat their caller's symbol: once is enough.
+    let mut s: Vec<&str> = callers.iter().map(|f| f.name.as_str()).collect();
+    s.dedup();
+    if s.len() > 12 {
+        s.truncate(12);
+        s.push("...");
+    }
+    s.join(" < ")
+}
+
+/// The check, once the callers are `ctx`'s: a context that runs on an interrupt must end on
+/// an interrupted frame (`end`), or come in from user space.
+fn ran_in(ctx: Context, t: &Thread, end: Option<usize>, callers: &[Frame]) -> Check {
+    let fail = |detail: String| Check::new("context", false, format!("{}: {detail}", ctx.name()));
     // arm64 ends the stack of an interrupt taken from user space at its EL0 vector, with no
     // interrupted frame after it (x86 shows the user address as one).
     let from_user = callers
@@ -79,7 +91,7 @@ pub(super) fn context(fault: &Fault, ctx: Context, threads: &[Thread]) -> Check 
             ),
             None => fail(format!(
                 "its callers run on no interrupt (no interrupted frame after them): {}",
-                shown()
+                shown(callers)
             )),
         },
         Some(i) if ctx.on_interrupt() => Check::new(
