@@ -4,6 +4,10 @@
 //! until the stop rules ([`crate::model::verdict::stop`]) say it has shown all it will, the
 //! dump taken and read, then [`verdict::decide`] and the result. An infrastructure error is
 //! tried again ([`verdict::retry`]).
+//!
+//! The guest itself is a [`GuestKind`]'s: how it boots, is watched and gives up its dump.
+//! Everything after that (drgn, the decision, the result) is the same for every kind, so a
+//! new kind of guest is one more implementation of the trait.
 
 use std::{
     fs,
@@ -17,14 +21,11 @@ use std::{
 use crate::{
     catalog,
     exec::{
-        capture, dump_levels,
-        guest::Guests,
-        options::Suite,
-        vm::{
-            self,
-            Control,
-            VmRun, //
+        options::{
+            Options,
+            Suite, //
         },
+        vm::VmRun,
         vmcore_disk,
     },
     model::{
@@ -45,14 +46,16 @@ use crate::{
         },
         verdict::{
             self,
-            stop::{
-                Next,
-                Watch, //
+            dump_levels::{
+                dump_tool,
+                own_level_name,
+                row, //
             },
-            CannotShow, //
+            stop::Watch,
+            CannotShow,
             Decision,
             Facts,
-            Matcher,
+            Matcher, //
         },
     },
 };
@@ -60,8 +63,7 @@ use crate::{
 mod report;
 
 /// Whether `run` captures a dump: a fault that panics the test guest, in a dumped context.
-pub fn dumps(g: &Guests<'_>, run: &Run) -> bool {
-    let opts = g.opts;
+pub fn dumps(opts: &Options, run: &Run) -> bool {
     opts.verifier.is_some()
         && run.fault.kind.panics_test_guest()
         && opts
@@ -71,7 +73,7 @@ pub fn dumps(g: &Guests<'_>, run: &Run) -> bool {
 }
 
 /// Runs `run` until it is decided (an `error` is tried again, see [`verdict::retry`]).
-pub fn run_fault(g: &Guests<'_>, run: Run) -> FaultResult {
+pub fn run_fault(g: &dyn GuestKind, run: Run) -> FaultResult {
     let mut number = 1;
     loop {
         let attempt = Attempt::new(g, run, number);
@@ -85,40 +87,76 @@ pub fn run_fault(g: &Guests<'_>, run: Run) -> FaultResult {
 }
 
 /// One attempt of one run: what it fires and where its files go.
-struct Attempt<'a> {
-    g: &'a Guests<'a>,
-    run: Run,
-    number: u32,
-    name: String,
+pub struct Attempt<'a> {
+    g: &'a dyn GuestKind,
+    pub run: Run,
+    pub number: u32,
+    /// The run's name (`NAME`, `NAME-ctx`, `NAME@POINT`).
+    pub name: String,
     /// The run's correlation id (`id=` of the trigger; empty for LKDTM).
-    id: String,
+    pub id: String,
     /// The line written to the trigger.
-    command: String,
+    pub command: String,
     /// The rules for the fault on this arch and kernel; why it is not fired otherwise.
-    matcher: Result<Matcher, CannotShow>,
+    pub matcher: Result<Matcher, CannotShow>,
     /// How this attempt's dump is taken ([`DumpMode::None`]: it takes none).
-    dump: DumpMode,
-    console: PathBuf,
+    pub dump: DumpMode,
+    pub console: PathBuf,
     /// The run's directory: its vmcore, and the other dump levels'.
-    dir: PathBuf,
-    vmcore: PathBuf,
-    /// The vmcore disk of a kdump run (every guest of such a run has one).
-    disk: PathBuf,
+    pub dir: PathBuf,
+    pub vmcore: PathBuf,
+}
+
+/// A kind of guest a fault run fires in.
+pub trait GuestKind: Sync {
+    /// The run's options.
+    fn opts(&self) -> &Options;
+    /// Readies what the attempt's guest needs before it starts.
+    fn prepare(&self, attempt: &Attempt<'_>) -> Result<(), String>;
+    /// Starts the guest with the attempt's command and feeds its console to `rules` until
+    /// they end it.
+    fn watch(&self, attempt: &Attempt<'_>, rules: &mut Watch<'_>) -> Watched;
+    /// Puts the dump of a dumped run at [`Attempt::vmcore`]; says how it was saved.
+    fn capture(&self, attempt: &Attempt<'_>, watched: Option<&mut Watched>) -> Captured;
+    /// The dump-level table's rows of the levels the capture saved after the run's own.
+    fn other_levels(&self, attempt: &Attempt<'_>, console: &[String]) -> Vec<LevelResult>;
+    /// Removes what the attempt's guest left that nobody reads.
+    fn clean_up(&self, attempt: &Attempt<'_>);
 }
 
 /// What watching the guest gave.
-struct Watched {
-    vm: VmRun,
-    verdict_line: Option<usize>,
-    /// A QMP run's dump, and how long QEMU took to write it.
-    host_dump: Option<(Result<(), MissingDump>, Duration)>,
+pub struct Watched {
+    pub vm: VmRun,
+    /// The console line that completed the verdict, if one did.
+    pub verdict_line: Option<usize>,
+    /// A dump taken from the host while the guest was stopped, and how long it took.
+    pub host_dump: Option<(Result<(), MissingDump>, Duration)>,
+}
+
+/// How a run's dump was saved.
+pub struct Captured {
+    /// `Ok(format)`: the dump is at the attempt's vmcore; its format as the capture wrote it
+    /// ([`crate::model::protocol::disk`]'s names), when the guest kind knows it.
+    pub saved: Result<Option<&'static str>, MissingDump>,
+    /// How long taking it took, and the phase it counts as.
+    pub took: Duration,
+    pub phase: CapturePhase,
+}
+
+/// Where a capture's time goes in [`Phases`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapturePhase {
+    /// Copied off the guest's disk.
+    Extract,
+    /// Written by the host from the stopped guest's memory.
+    HostDump,
 }
 
 impl<'a> Attempt<'a> {
-    fn new(g: &'a Guests<'a>, run: Run, number: u32) -> Self {
-        let opts = g.opts;
+    fn new(g: &'a dyn GuestKind, run: Run, number: u32) -> Self {
+        let opts = g.opts();
         let name = run.name();
-        let matcher = matcher(g, &run);
+        let matcher = matcher(opts, &run);
         let (id, command) = match opts.suite {
             Suite::Panicgen => {
                 let id = run_id(opts.arch.name(), &name, number);
@@ -130,7 +168,7 @@ impl<'a> Attempt<'a> {
                 format!("{}{}", protocol::LKDTM_TARGET, run.fault.name),
             ),
         };
-        let dump = if matcher.is_ok() && dumps(g, &run) {
+        let dump = if matcher.is_ok() && dumps(opts, &run) {
             opts.dump
         } else {
             DumpMode::None
@@ -142,7 +180,6 @@ impl<'a> Attempt<'a> {
             number,
             console: opts.out.join("console").join(format!("{name}.log")),
             vmcore: dir.join("vmcore"),
-            disk: opts.out.join("disks").join(format!("{name}.img")),
             dir,
             name,
             id,
@@ -157,7 +194,7 @@ impl<'a> Attempt<'a> {
         let started = Instant::now();
         let mut watched = match &self.matcher {
             Err(_) => None,
-            Ok(_) => Some(match self.prepare() {
+            Ok(_) => Some(match self.g.prepare(&self) {
                 Ok(()) => self.watch(),
                 Err(e) => Watched {
                     vm: VmRun::not_started(e),
@@ -170,7 +207,7 @@ impl<'a> Attempt<'a> {
             m.read_function(&w.vm.lines);
         }
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
-        let (evidence, format) = self.collect_dump(watched.as_mut(), &mut phases);
+        let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);
         let none = VmRun::not_started(String::new());
         let vm_run = watched.as_ref().map_or(&none, |w| &w.vm);
         let decision = verdict::decide(&Facts {
@@ -181,119 +218,68 @@ impl<'a> Attempt<'a> {
             dump: evidence.as_ref(),
             id: &self.id,
         });
-        let levels = self.dump_levels(evidence.as_ref(), &decision, vm_run, &mut phases);
-        let _ = fs::remove_file(&self.disk);
+        let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
+        self.g.clean_up(&self);
         let ran = watched.is_some().then(|| started.elapsed());
         let result = report::result(&self, &decision, ran, phases, levels);
         let result = report::with_console(result, &self.console, watched.map(|w| w.vm));
+        let format = saved.map(vmcore_disk::describe_format);
         let result = report::with_dump(result, &self, &decision, evidence.is_some(), format);
         (result, decision)
     }
 
-    /// The run's files: its vmcore disk (every guest of a kdump run has one, the saved one
-    /// was saved with it) and its directory.
-    fn prepare(&self) -> Result<(), String> {
-        if self.g.opts.dump == DumpMode::Kdump {
-            vmcore_disk::create(&self.disk)?;
-        }
-        if self.dump != DumpMode::None {
-            let _ = fs::remove_file(&self.vmcore);
-            fs::create_dir_all(&self.dir)
-                .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
-        }
-        Ok(())
-    }
-
-    /// Boots (or restores) the guest with the fault and watches its console until the stop
-    /// rules end it; a QMP run's dump is taken from the host on the way.
+    /// Watches the guest until the stop rules end it.
     fn watch(&self) -> Watched {
-        let g = self.g;
-        let tag = format!("{}-{}", self.name, self.number);
-        let disk = (g.opts.dump == DumpMode::Kdump).then_some(self.disk.as_path());
-        let spec = g
-            .restored(&self.run, &self.command, disk, &tag)
-            .unwrap_or_else(|| g.booting(&self.run, &self.command, disk, &tag));
         let matcher = self.matcher.as_ref().expect("watched runs have a matcher");
         let mut rules = Watch {
             matcher,
             dump: self.dump,
             verdict_line: None,
         };
-        let mut host_dump = None;
-        let vm = vm::run(&spec, &self.console, |lines, qmp| match rules.next(lines) {
-            Next::Continue => Control::Continue,
-            Next::StopAfter(d) => Control::StopAfter(d),
-            Next::StopWhenQuiet { quiet, max } => Control::StopWhenQuiet { quiet, max },
-            Next::DumpFromHost => {
-                let t = Instant::now();
-                let done = match qmp {
-                    Some(q) => capture::qmp_dump(q, &self.vmcore),
-                    None => Err(MissingDump::Qmp("no QMP connection".into())),
-                };
-                host_dump = Some((done, t.elapsed()));
-                Control::StopAfter(Duration::ZERO)
-            }
-        });
-        Watched {
-            vm,
-            verdict_line: rules.verdict_line,
-            host_dump,
-        }
+        self.g.watch(self, &mut rules)
     }
 
-    /// The dump, off the disk (kdump) or from the host (QMP), read by drgn; and, for a kdump
-    /// run, what the disk held (a format note for the result).
+    /// The dump, taken by the guest kind, read by drgn; and how it was saved.
     fn collect_dump(
         &self,
         watched: Option<&mut Watched>,
         phases: &mut Phases,
     ) -> (Option<Evidence>, Option<&'static str>) {
-        let mut format = None;
-        let captured = match self.dump {
-            DumpMode::None => return (None, None),
-            DumpMode::Kdump => {
-                let t = Instant::now();
-                let got = vmcore_disk::extract(&self.disk, &self.vmcore)
-                    .map(|(_, f)| format = Some(vmcore_disk::describe_format(f)));
-                phases.extract_s = Some(t.elapsed().as_secs_f64());
-                got
-            }
-            DumpMode::Qmp => {
-                let never = (
-                    Err(MissingDump::Qmp("the guest never panicked".into())),
-                    Duration::ZERO,
-                );
-                let (done, took) = watched.and_then(|w| w.host_dump.take()).unwrap_or(never);
-                phases.host_dump_s = Some(took.as_secs_f64());
-                done
-            }
+        if self.dump == DumpMode::None {
+            return (None, None);
+        }
+        let captured = self.g.capture(self, watched);
+        let took = Some(captured.took.as_secs_f64());
+        match captured.phase {
+            CapturePhase::Extract => phases.extract_s = took,
+            CapturePhase::HostDump => phases.host_dump_s = took,
+        }
+        let saved = match captured.saved {
+            Err(why) => return (Some(Evidence::Missing(why)), None),
+            Ok(saved) => saved,
         };
-        let evidence = match captured {
-            Err(why) => Evidence::Missing(why),
-            Ok(()) => {
-                let t = Instant::now();
-                let verifier = self.g.opts.verifier.as_ref();
-                let read = verifier.expect("dumps need a verifier").read(&self.vmcore);
-                phases.drgn_s = Some(t.elapsed().as_secs_f64());
-                read.map_or_else(Evidence::Unreadable, Evidence::Read)
-            }
-        };
-        (Some(evidence), format)
+        let t = Instant::now();
+        let verifier = self.g.opts().verifier.as_ref();
+        let read = verifier.expect("dumps need a verifier").read(&self.vmcore);
+        phases.drgn_s = Some(t.elapsed().as_secs_f64());
+        (
+            Some(read.map_or_else(Evidence::Unreadable, Evidence::Read)),
+            saved,
+        )
     }
 
-    /// The dump-level table's rows (`--dump-levels`): the run's dump, then the other levels
-    /// of the same capture.
+    /// The dump-level table's rows (`--dump-levels`): the run's dump (`saved` in that
+    /// format), then the other levels of the same capture.
     fn dump_levels(
         &self,
         evidence: Option<&Evidence>,
+        saved: Option<&str>,
         decision: &Decision,
         vm_run: &VmRun,
         phases: &mut Phases,
     ) -> Vec<LevelResult> {
-        let opts = self.g.opts;
-        let (Some(Evidence::Read(facts)), Ok(m), Some(verifier)) =
-            (evidence, &self.matcher, opts.verifier.as_ref())
-        else {
+        let opts = self.g.opts();
+        let Some(Evidence::Read(facts)) = evidence else {
             return Vec::new();
         };
         if opts.dump_levels.is_empty() {
@@ -301,23 +287,16 @@ impl<'a> Attempt<'a> {
         }
         let t = Instant::now();
         let bytes = fs::metadata(&self.vmcore).map_or(0, |m| m.len());
-        let mut rows = vec![dump_levels::own_level(
-            &opts.dump_level,
-            &self.disk,
-            &decision.checks,
-            &facts.survey,
-            &vm_run.lines,
+        let level = own_level_name(&opts.dump_level, saved);
+        let tool = dump_tool(&vm_run.lines);
+        let mut rows = vec![row(
+            &level,
+            &tool,
             bytes,
+            &decision.checks,
+            Some(&facts.survey),
         )];
-        rows.extend(dump_levels::read_levels(
-            &self.disk,
-            &self.dir,
-            &vm_run.lines,
-            verifier,
-            m,
-            &self.id,
-            opts.keep_passed_vmcores,
-        ));
+        rows.extend(self.g.other_levels(self, &vm_run.lines));
         phases.levels_s = Some(t.elapsed().as_secs_f64());
         rows
     }
@@ -336,12 +315,12 @@ fn run_id(arch: &str, name: &str, attempt: u32) -> String {
 }
 
 /// The rules for `run`'s fault on this arch and kernel.
-fn matcher(g: &Guests<'_>, run: &Run) -> Result<Matcher, CannotShow> {
+fn matcher(opts: &Options, run: &Run) -> Result<Matcher, CannotShow> {
     if let Some(option) = run.lacks {
         return Err(CannotShow::Lacking(option));
     }
-    let arch = g.opts.arch;
-    let matcher = match g.opts.suite {
+    let arch = opts.arch;
+    let matcher = match opts.suite {
         Suite::Panicgen => Matcher::new(run.fault, run.ctx, arch),
         Suite::Lkdtm => Matcher::with_trigger(run.fault, run.ctx, arch, lkdtm::TRIGGER_PREFIX),
     }

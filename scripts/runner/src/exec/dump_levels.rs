@@ -15,39 +15,17 @@ use crate::{
         vmcore_disk, //
     },
     model::{
-        facts::{
-            Evidence,
-            Survey, //
-        },
+        facts::Evidence,
         results::LevelResult,
         verdict::{
-            check::Check,
             dump_levels::{
                 dump_tool,
-                own_level_name,
                 row, //
             },
             vmcore, Matcher,
         },
     },
 };
-
-/// The row of the run's own dump (at `level`, the runner's, or `level (elf)` where the
-/// capture saved it unfiltered: see the first header of `disk`), from its checks and survey.
-pub fn own_level(
-    level: &str,
-    disk: &Path,
-    checks: &[Check],
-    survey: &Survey,
-    console: &[String],
-    bytes: u64,
-) -> LevelResult {
-    let saved = vmcore_disk::headers(disk)
-        .ok()
-        .and_then(|h| h.into_iter().next());
-    let level = own_level_name(level, saved.map(|h| h.format));
-    row(&level, &dump_tool(console), bytes, checks, Some(survey))
-}
 
 /// Reads the dump of every level after the run's own off `disk`, each through
 /// `dir/vmcore.<level>` (deleted once read unless `keep`); the capture's `console` names

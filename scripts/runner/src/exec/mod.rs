@@ -10,6 +10,7 @@ pub mod capture;
 pub mod drgn;
 pub mod dump_levels;
 pub mod guest;
+pub mod guest_kind;
 pub mod options;
 pub mod pool;
 pub mod qmp;

@@ -101,7 +101,7 @@ pub(super) fn with_dump(
     if !asked {
         return result;
     }
-    let delete = !attempt.g.opts.keep_passed_vmcores && result.verdict == Verdict::Pass;
+    let delete = !attempt.g.opts().keep_passed_vmcores && result.verdict == Verdict::Pass;
     let mut checks = check_results(&decision.checks);
     let mut kept = None;
     if let Ok(meta) = fs::metadata(&attempt.vmcore) {
