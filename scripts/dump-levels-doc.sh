@@ -3,7 +3,7 @@
 #
 # Documentation/dump-levels.rst, its measured part from the results of `make dump-levels`
 # (debug, then debian; x86_64, then arm64; those that exist) and the rest from the skew
-# catalog (scripts/runner/src/skew.rs). DIR: write it there instead (make check: out/doc).
+# catalog (scripts/runner/src/model/skew.rs). DIR: write it there instead (make check: out/doc).
 #
 # Usage: dump-levels-doc.sh [DIR]
 

@@ -7,11 +7,14 @@
 use std::path::PathBuf;
 
 use crate::{
-    results::{
-        FaultResult,
-        Results, //
+    model::{
+        results::{
+            FaultResult,
+            Results, //
+        },
+        verdict::Cause,
     },
-    verdict::Cause,
+    output::json, //
 };
 
 /// The arguments of `expect-cause`.
@@ -92,7 +95,7 @@ pub fn mismatches(r: &Results, cause: Cause, failed_checks: &[String]) -> Vec<St
 /// Prints every run's `name: verdict/cause`, and on stderr what was not expected; true when
 /// every run was.
 pub fn run(args: &Args) -> Result<bool, String> {
-    let r = Results::read(&args.file)?;
+    let r = json::read(&args.file)?;
     for run in &r.results {
         println!("{}: {}", run.name(), judged(run));
     }
@@ -108,7 +111,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::results::{
+    use crate::model::results::{
         tests::sample,
         CheckResult,
         DumpResult, //
@@ -145,7 +148,7 @@ mod tests {
         assert_eq!(mismatches(&none, Cause::NoMessage, &[]).len(), 1);
         // A cause whose verdict is not the run's is not the expected judgement either.
         let mut odd = canary();
-        odd.results[0].verdict = crate::verdict::Verdict::Error;
+        odd.results[0].verdict = crate::model::verdict::Verdict::Error;
         assert_eq!(mismatches(&odd, Cause::NoMessage, &[]).len(), 1);
     }
 

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The runner's tools: subcommands for the scripts, one file each, and the generated pages'
-//! split between what the code says and what runs measured (`measured_page`).
+//! The runner's other subcommands: the benchmark's table, merging shards, the pages
+//! generated from the catalog and from measured runs, and the checks the scripts make on
+//! results files (one file each).
 
+pub mod bench;
+pub mod docs;
 pub mod expect_cause;
-pub mod measured_page;
+pub mod list;
+pub mod merge;
 pub mod own_level_intact;
 pub mod same_verdicts;
+pub mod summary;

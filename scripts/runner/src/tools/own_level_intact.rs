@@ -6,9 +6,12 @@
 
 use std::path::PathBuf;
 
-use crate::results::{
-    FaultResult,
-    Results, //
+use crate::{
+    model::results::{
+        FaultResult,
+        Results, //
+    },
+    output::json, //
 };
 
 /// The arguments of `own-level-intact`.
@@ -21,7 +24,7 @@ pub struct Args {
 /// What one run's own level lost, one line each.
 fn run_losses(run: &FaultResult) -> Vec<String> {
     let name = run.name();
-    let Some(own) = run.conformance.first() else {
+    let Some(own) = run.dump_levels.first() else {
         return vec![format!("{name}: no dump-level rows")];
     };
     let mut out: Vec<String> = own
@@ -33,7 +36,7 @@ fn run_losses(run: &FaultResult) -> Vec<String> {
     if own.checks.is_empty() {
         out.push(format!("{name} -d {}: no checks", own.level));
     }
-    if run.conformance.len() < 2 {
+    if run.dump_levels.len() < 2 {
         out.push(format!("{name}: the capture saved no other level"));
     }
     out
@@ -49,7 +52,7 @@ pub fn losses(r: &Results) -> Vec<String> {
 
 /// Prints on stderr what the runner's own level lost; true when it lost nothing.
 pub fn run(args: &Args) -> Result<bool, String> {
-    let bad = losses(&Results::read(&args.file)?);
+    let bad = losses(&json::read(&args.file)?);
     for b in &bad {
         eprintln!("{b}");
     }
@@ -61,12 +64,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::{
-        conformance::LevelResult,
-        results::{
-            tests::sample,
-            CheckResult, //
-        },
+    use crate::model::results::{
+        tests::sample,
+        CheckResult,
+        LevelResult, //
     };
 
     fn row(level: &str, checks: &[(&str, bool)]) -> LevelResult {
@@ -94,7 +95,7 @@ mod tests {
     fn levels(own: &[(&str, bool)]) -> Results {
         let mut r = sample();
         for run in &mut r.results {
-            run.conformance = vec![row("31+alias", own), row("31", &[("tasks", false)])];
+            run.dump_levels = vec![row("31+alias", own), row("31", &[("tasks", false)])];
         }
         r
     }
@@ -120,8 +121,8 @@ mod tests {
     #[test]
     fn rows_and_other_levels_must_be_there() {
         let mut r = levels(&[("stack", true)]);
-        r.results[0].conformance.truncate(1);
-        r.results[1].conformance.clear();
+        r.results[0].dump_levels.truncate(1);
+        r.results[1].dump_levels.clear();
         assert_eq!(
             losses(&r),
             [

@@ -7,7 +7,10 @@
 use std::path::PathBuf;
 
 use super::expect_cause::judged;
-use crate::results::Results;
+use crate::{
+    model::results::Results,
+    output::json, //
+};
 
 /// The arguments of `same-verdicts`.
 #[derive(clap::Args, Debug)]
@@ -45,7 +48,7 @@ pub fn differences(a: &Results, b: &Results) -> Vec<String> {
 
 /// Prints what the two sets agree on, or on stderr where they differ; true when they agree.
 pub fn run(args: &Args) -> Result<bool, String> {
-    let (a, b) = (Results::read(&args.first)?, Results::read(&args.second)?);
+    let (a, b) = (json::read(&args.first)?, json::read(&args.second)?);
     let diff = differences(&a, &b);
     if diff.is_empty() {
         let selftest = if a.selftest.is_some() {
@@ -69,7 +72,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
+    use crate::model::{
         results::tests::sample,
         verdict::{
             Cause,
