@@ -18,6 +18,7 @@ if ! cargo build --quiet --release --locked --manifest-path "$manifest" 2>"$CARG
 fi
 # drgn, for the vmcore checks (--dump).
 if [ -r "$PANICGEN_CACHE/toolchain.env" ]; then
+	# shellcheck source=/dev/null # written by scripts/setup.sh
 	DRGN_PYTHON=$(. "$PANICGEN_CACHE/toolchain.env" && echo "${DRGN_PYTHON:-}")
 	export DRGN_PYTHON
 fi
