@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The command line (clap), and the validated options of `run`.
+//! The command line (clap), checked into the options of `run` ([`crate::exec::options::Options`]).
 
 use std::{collections::HashMap, env, path::PathBuf, thread, time::Duration};
 

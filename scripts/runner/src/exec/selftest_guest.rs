@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The in-guest selftest: one guest runs `selftests/panicgen.sh` after the module's KUnit
+//! The in-guest selftest: one guest runs `selftests/panicgen/panicgen.sh` after the module's KUnit
 //! suite ran on `insmod`; `verdict::selftest` decides.
 
 use std::time::Duration;
