@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The command line (clap), checked into the options of `run` ([`crate::exec::options::Options`]).
+//! The command line (clap), checked into the options of `run`
+//! ([`crate::exec::options::Options`]).
 
 use std::{collections::HashMap, env, path::PathBuf, thread, time::Duration};
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The in-guest selftest: one guest runs `selftests/panicgen/panicgen.sh` after the module's KUnit
-//! suite ran on `insmod`; `verdict::selftest` decides.
+//! The in-guest selftest: one guest runs `selftests/panicgen/panicgen.sh` after the module's
+//! KUnit suite ran on `insmod`; `verdict::selftest` decides.
 
 use std::time::Duration;
 
