@@ -26,11 +26,14 @@ use kernel::{
 // other architecture's expectations).
 #[allow(dead_code)]
 mod catalog;
-mod context;
+mod cpu_state;
+mod deferral;
+mod dispatch;
 mod faults;
 mod kconfig;
 mod point;
 mod sysctl;
+mod tests;
 
 use catalog::{
     Command,
@@ -68,8 +71,8 @@ struct PanicGen {
     _faults: File<()>,
     #[pin]
     _points: File<()>,
-    _contexts: context::Contexts,
-    _probe: point::Points,
+    _deferral: deferral::Deferral,
+    _probe: point::Probe,
     _dir: Dir,
 }
 
@@ -77,8 +80,11 @@ impl kernel::InPlaceModule for PanicGen {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let dir = Dir::new(c"panicgen");
         try_pin_init!(Self {
-            _contexts: context::Contexts::new(),
-            _probe: point::Points::new(),
+            // SAFETY: The kernel runs a module's init once per load, and the value lives in the
+            // module until its exit drops it: no other `Deferral` or `Probe` exists meanwhile.
+            _deferral: unsafe { deferral::Deferral::new() },
+            // SAFETY: As above.
+            _probe: unsafe { point::Probe::new() },
             _trigger <- dir.read_write_callback_file(c"trigger", (), &list_names, &trigger_write),
             _faults <- dir.read_callback_file(c"faults", (), &describe_faults),
             _points <- dir.read_callback_file(c"points", (), &describe_points),
@@ -244,7 +250,7 @@ fn trigger_write(_: &(), reader: &mut UserSliceReader) -> Result {
         return Err(eopnotsupp());
     }
     log_trigger(&cmd);
-    context::run(&cmd)
+    dispatch::run(&cmd)
 }
 
 /// `-EOPNOTSUPP`, which `kernel::error::code` names only from Linux 7.3 on.
@@ -300,52 +306,5 @@ impl<T: core::fmt::Display> fmt::Display for Opt<T> {
             Some(value) => write!(f, " {}={}", self.0, value),
             None => Ok(()),
         }
-    }
-}
-
-/// The catalog and parser cases that `cargo test` runs on the host, run again in the kernel
-/// on `insmod` (with `CONFIG_KUNIT`); the runner reads their KTAP from the guest's console.
-#[kunit_tests(panicgen_catalog)]
-mod tests {
-    use super::catalog::cases;
-
-    #[test]
-    fn parses_names() {
-        assert_eq!(cases::parses_names(), Ok(()));
-    }
-
-    #[test]
-    fn parses_options() {
-        assert_eq!(cases::parses_options(), Ok(()));
-    }
-
-    #[test]
-    fn rejects_bad_commands() {
-        assert_eq!(cases::rejects_bad_commands(), Ok(()));
-    }
-
-    #[test]
-    fn catalog_is_consistent() {
-        assert_eq!(cases::catalog_is_consistent(), Ok(()));
-    }
-
-    #[test]
-    fn contexts_follow_the_catalog() {
-        assert_eq!(cases::contexts_follow_the_catalog(), Ok(()));
-    }
-
-    #[test]
-    fn parses_at() {
-        assert_eq!(cases::parses_at(), Ok(()));
-    }
-
-    #[test]
-    fn rejects_bad_at() {
-        assert_eq!(cases::rejects_bad_at(), Ok(()));
-    }
-
-    #[test]
-    fn points_are_consistent() {
-        assert_eq!(cases::points_are_consistent(), Ok(()));
     }
 }

@@ -221,7 +221,14 @@ pub(crate) fn rejects_bad_commands() -> Outcome {
 /// Every catalog entry is well formed, parses by name and allows process context.
 pub(crate) fn catalog_is_consistent() -> Outcome {
     check!(FAULTS.len() >= 30, "at least 30 faults");
+    check!(FaultId::ALL.len() == FAULTS.len(), "a FaultId per fault");
     for (i, f) in FAULTS.iter().enumerate() {
+        check!(
+            f.id.number() as usize == i
+                && FaultId::ALL[i] == f.id
+                && core::ptr::eq(f.id.fault(), f),
+            "a fault's number is its index"
+        );
         check!(
             f.name
                 .bytes()

@@ -314,3 +314,17 @@ fn patterns_use_the_portable_subset() {
         }
     }
 }
+
+#[test]
+fn the_callers_are_panicgens_deferrals() {
+    // Each context's first caller is a function of src/deferral.c (or the write path).
+    let source = include_str!("../deferral.c");
+    for ctx in Context::ALL {
+        let first = ctx.callers()[0];
+        assert!(
+            first == "ksys_write" || source.contains(&format!(" {first}(")),
+            "{first} is not defined in src/deferral.c"
+        );
+        assert_eq!(ctx.deferred(), first != "ksys_write", "{}", ctx.name());
+    }
+}

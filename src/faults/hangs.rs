@@ -6,6 +6,7 @@
 
 use kernel::{
     bindings,
+    prelude::*,
     processor::cpu_relax,
     sync::rcu,
     time::{
@@ -15,9 +16,12 @@ use kernel::{
     },
 };
 
-use crate::context::{
-    with_irqs_disabled,
-    with_preemption_disabled, //
+use crate::{
+    catalog::Context,
+    cpu_state::{
+        with_irqs_disabled,
+        with_preemption_disabled, //
+    },
 };
 
 /// Busy-waits for `delta` without sleeping.
@@ -30,28 +34,31 @@ fn spin_for(delta: Delta) {
 
 /// `SOFTLOCKUP` fault.
 #[inline(never)]
-pub(super) fn softlockup() {
+pub(super) fn softlockup(_: Context) -> Result {
     with_preemption_disabled(|| spin_for(Delta::from_secs(8)));
+    Ok(())
 }
 
 /// `HARDLOCKUP` fault: another CPU's buddy detector reports this one.
 #[inline(never)]
-pub(super) fn hardlockup() {
+pub(super) fn hardlockup(_: Context) -> Result {
     with_irqs_disabled(|| spin_for(Delta::from_secs(8)));
+    Ok(())
 }
 
 /// `HUNG_TASK` fault: an uninterruptible sleep (`D` state).
 #[inline(never)]
-pub(super) fn hung_task() {
+pub(super) fn hung_task(_: Context) -> Result {
     // SAFETY: Converting milliseconds has no preconditions.
     let timeout = unsafe { bindings::__msecs_to_jiffies(10_000) };
     // SAFETY: Called from a context that may sleep (the catalog allows only those).
     unsafe { bindings::schedule_timeout_uninterruptible(timeout as kernel::ffi::c_long) };
+    Ok(())
 }
 
 /// `RCU_STALL` fault: an RCU read-side section that never reaches a quiescent state.
 #[inline(never)]
-pub(super) fn rcu_stall() {
+pub(super) fn rcu_stall(_: Context) -> Result {
     let _read = rcu::read_lock();
     // A stall is reported against a grace period in progress, and a quiet machine may have
     // none (a guest waiting at its console): ask for one, without waiting for it.
@@ -60,4 +67,5 @@ pub(super) fn rcu_stall() {
     // disabled.
     let _cookie = unsafe { bindings::start_poll_synchronize_rcu() };
     with_preemption_disabled(|| spin_for(Delta::from_secs(15)));
+    Ok(())
 }
