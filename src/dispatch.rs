@@ -8,6 +8,7 @@ use kernel::prelude::*;
 
 use crate::{
     catalog::{
+        lines::Rejected,
         Command,
         Context,
         FAULTS, //
@@ -15,7 +16,8 @@ use crate::{
     cpu_state,
     deferral,
     faults,
-    point, //
+    point,
+    Show, //
 };
 
 /// Fires `cmd` in its context: at once for the writer's contexts, later for deferred ones and
@@ -23,7 +25,10 @@ use crate::{
 pub(crate) fn run(cmd: &Command<'_>) -> Result {
     if let Some(c) = cmd.cpu {
         if !cpu_state::online(c) {
-            pr_warn!("trigger rejected: cpu={} is not an online CPU\n", c);
+            pr_warn!(
+                "{}\n",
+                Show(Rejected(format_args!("cpu={c} is not an online CPU")))
+            );
             return Err(EINVAL);
         }
     }
@@ -33,7 +38,7 @@ pub(crate) fn run(cmd: &Command<'_>) -> Result {
     if cmd.ctx.deferred() {
         return deferral::defer(cmd.ctx, cmd.fault.id, cmd.cpu, cmd.delay_ms).inspect_err(|e| {
             if *e == EBUSY {
-                pr_warn!("trigger rejected: a deferred fault is still pending\n");
+                pr_warn!("{}\n", Show(Rejected("a deferred fault is still pending")));
             }
         });
     }

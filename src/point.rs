@@ -8,21 +8,24 @@
 use kernel::{
     error::to_result,
     ffi::c_char,
-    fmt,
     prelude::*,
     str::CStrExt, //
 };
 
 use crate::{
     catalog::{
+        lines::{
+            Expired,
+            Hit,
+            Rejected, //
+        },
         At,
         Context,
         FaultId,
-        Reach,
         Target,
         FAULTS, //
     },
-    faults, ARCH,
+    faults, Show, ARCH,
 };
 
 mod ffi {
@@ -117,14 +120,18 @@ pub(crate) fn arm(at: &At<'_>, id: FaultId, cpu: Option<u32>) -> Result {
     };
     let reject = |name: &str, e: Error| {
         if e == crate::eopnotsupp() {
-            pr_warn!("trigger rejected: at= needs CONFIG_KPROBES, not set in this kernel\n");
-        } else {
             pr_warn!(
-                "trigger rejected: at={}+{:#x}: {} ({:?})\n",
-                name,
-                at.offset,
-                refusal(e),
-                e
+                "{}\n",
+                Show(Rejected("at= needs CONFIG_KPROBES, not set in this kernel"))
+            );
+        } else {
+            let offset = at.offset;
+            let why = refusal(e);
+            pr_warn!(
+                "{}\n",
+                Show(Rejected(format_args!(
+                    "at={name}+{offset:#x}: {why} ({e:?})"
+                )))
             );
         }
         e
@@ -144,9 +151,12 @@ pub(crate) fn arm(at: &At<'_>, id: FaultId, cpu: Option<u32>) -> Result {
                 }
             }
             pr_warn!(
-                "trigger rejected: at={}: none of its functions is in this kernel ({})\n",
-                point.name,
-                List(symbols)
+                "{}\n",
+                Show(Rejected(format_args!(
+                    "at={}: none of its functions is in this kernel ({})",
+                    point.name,
+                    List(symbols)
+                )))
             );
             Err(ENOENT)
         }
@@ -156,8 +166,8 @@ pub(crate) fn arm(at: &At<'_>, id: FaultId, cpu: Option<u32>) -> Result {
 /// Formats as the names joined by `, `.
 struct List(&'static [&'static str]);
 
-impl fmt::Display for List {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl core::fmt::Display for List {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         for (i, name) in self.0.iter().enumerate() {
             write!(f, "{}{name}", if i > 0 { ", " } else { "" })?;
         }
@@ -193,53 +203,24 @@ pub(crate) extern "C" fn panicgen_fire_at(
         return;
     };
     // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
-    let name = unsafe { symbol_name(symbol) };
+    let function = unsafe { symbol_name(symbol) };
     let hit = Hit {
-        name,
+        function,
         offset,
         moved,
         count,
         ctx,
         cpu,
+        fault: fault.name,
+        fired: fault.contexts.contains(ctx),
     };
-    if !fault.contexts.contains(ctx) {
-        pr_warn!("{}: {} cannot run there; not fired\n", hit, fault.name);
+    if !hit.fired {
+        pr_warn!("{}\n", Show(hit));
         return;
     }
-    pr_info!("{}: firing {}\n", hit, fault.name);
+    pr_info!("{}\n", Show(hit));
     if let Err(e) = faults::fire(fault, ctx) {
-        pr_warn!("{} at {} failed: {:?}\n", fault.name, name, e);
-    }
-}
-
-/// Formats a probe's chosen hit: `at NAME+0xOFF[ (past its ftrace call)]: hit N in REACH
-/// (ctx=CTX) on cpu C`.
-struct Hit<'a> {
-    name: &'a str,
-    offset: u32,
-    moved: bool,
-    count: u32,
-    ctx: Context,
-    cpu: u32,
-}
-
-impl fmt::Display for Hit<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}",
-            self.name,
-            self.offset,
-            if self.moved {
-                " (past its ftrace call)"
-            } else {
-                ""
-            },
-            self.count,
-            Reach::of(self.ctx).name(),
-            self.ctx.name(),
-            self.cpu
-        )
+        pr_warn!("{} at {} failed: {:?}\n", fault.name, function, e);
     }
 }
 
@@ -253,12 +234,12 @@ pub(crate) extern "C" fn panicgen_at_expired(
 ) {
     // SAFETY: kprobe.c passes its NUL-terminated copy of the name, which only the next
     // arming rewrites, and arming first waits for the timeout work that calls this.
-    let name = unsafe { symbol_name(symbol) };
-    pr_warn!(
-        "at {}+{:#x}: not reached in {} ms ({} hits); disarmed\n",
-        name,
+    let function = unsafe { symbol_name(symbol) };
+    let expired = Expired {
+        function,
         offset,
         timeout_ms,
-        hits
-    );
+        hits,
+    };
+    pr_warn!("{}\n", Show(expired));
 }

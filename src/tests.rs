@@ -7,7 +7,10 @@
 #[kernel::prelude::kunit_tests(panicgen)]
 mod suite {
     use crate::{
-        catalog::cases,
+        catalog::{
+            cases,
+            line_cases, //
+        },
         cpu_state, //
     };
 
@@ -49,6 +52,26 @@ mod suite {
     #[test]
     fn points_are_consistent() {
         assert_eq!(cases::points_are_consistent(), Ok(()));
+    }
+
+    #[test]
+    fn lines_read_back() {
+        assert_eq!(line_cases::lines_read_back(), Ok(()));
+    }
+
+    #[test]
+    fn lines_read_as_nothing_else() {
+        assert_eq!(line_cases::lines_read_as_nothing_else(), Ok(()));
+    }
+
+    #[test]
+    fn listings_read_back() {
+        assert_eq!(line_cases::listings_read_back(), Ok(()));
+    }
+
+    #[test]
+    fn templates_are_well_formed() {
+        assert_eq!(line_cases::templates_are_well_formed(), Ok(()));
     }
 
     /// A fault that disables interrupts, run where they are already off (HARDLOCKUP in the

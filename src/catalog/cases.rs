@@ -317,4 +317,14 @@ pub(crate) const ALL: &[Case] = &[
     ("parses_at", parses_at),
     ("rejects_bad_at", rejects_bad_at),
     ("points_are_consistent", points_are_consistent),
+    ("lines_read_back", line_cases::lines_read_back),
+    (
+        "lines_read_as_nothing_else",
+        line_cases::lines_read_as_nothing_else,
+    ),
+    ("listings_read_back", line_cases::listings_read_back),
+    (
+        "templates_are_well_formed",
+        line_cases::templates_are_well_formed,
+    ),
 ];

@@ -44,6 +44,17 @@ pub(crate) struct At<'a> {
     pub(crate) timeout_ms: u32,
 }
 
+/// Formats as `at=`'s value: a crash point's name, or `function[+0xOFFSET]`.
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.target {
+            Target::Point(point) => f.write_str(point.name),
+            Target::Symbol(name) if self.offset > 0 => write!(f, "{name}+{:#x}", self.offset),
+            Target::Symbol(name) => f.write_str(name),
+        }
+    }
+}
+
 /// A parsed trigger command: `NAME [ctx=CTX] [cpu=N] [delay_ms=N] [id=TOKEN]`.
 #[derive(Debug)]
 pub(crate) struct Command<'a> {

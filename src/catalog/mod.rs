@@ -183,7 +183,7 @@ impl Contexts {
     }
 
     /// The contexts of the set, in listing order.
-    pub(crate) fn iter(self) -> impl Iterator<Item = Context> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Context> + Clone {
         Context::ALL.into_iter().filter(move |c| self.contains(*c))
     }
 }
@@ -370,7 +370,10 @@ mod c_header;
 pub(crate) mod cases;
 mod command;
 mod faults;
+pub(crate) mod line_cases;
+pub(crate) mod lines;
 mod points;
+pub(crate) mod template;
 #[cfg(test)]
 mod tests;
 

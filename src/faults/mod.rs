@@ -12,11 +12,12 @@ use kernel::prelude::*;
 use crate::{
     catalog::{
         fault_list,
+        lines::Returned,
         Context,
         Fault,
         FaultId, //
     },
-    cpu_state,
+    cpu_state, Show,
 };
 
 mod bugs;
@@ -51,13 +52,15 @@ pub(crate) fn fire(fault: &'static Fault, ctx: Context) -> Result {
     let before = cpu_state::irqs_disabled();
     let result = implementation(fault.id, ctx);
     let after = cpu_state::irqs_disabled();
-    let state = |off: bool| if off { "off" } else { "on" };
-    pr_info!(
-        "{} returned in ctx={}: interrupts were {}, are {}\n",
-        fault.name,
-        ctx.name(),
-        state(before),
-        state(after)
-    );
+    let line = Returned {
+        fault: fault.name,
+        ctx,
+        irqs_off: (before, after),
+    };
+    if before == after {
+        pr_info!("{}\n", Show(line));
+    } else {
+        pr_warn!("{}\n", Show(line));
+    }
     result
 }
