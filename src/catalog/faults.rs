@@ -444,8 +444,11 @@ macro_rules! fault_list {
                 category: hangs,
                 function: hardlockup,
                 kind: Kind::Hang("hardlockup_panic"),
+                // An interrupt handler stuck with interrupts off is a hard lockup as real as
+                // a task's: the buddy detector sees this CPU's hrtimer stop all the same.
                 contexts: Contexts::of(&[
                     Context::Process,
+                    Context::Hardirq,
                     Context::Workqueue,
                     Context::Kthread,
                     Context::IrqOff
