@@ -9,11 +9,7 @@ use kernel::{
     prelude::*,
     processor::cpu_relax,
     sync::rcu,
-    time::{
-        Delta,
-        Instant,
-        Monotonic, //
-    },
+    time::Delta,
 };
 
 use crate::{
@@ -25,9 +21,19 @@ use crate::{
 };
 
 /// Busy-waits for `delta` without sleeping.
+///
+/// The clock is the NMI-safe one, not `Instant::now()` (`ktime_get()`): a fault fired by
+/// `at=` runs in the kprobe's trap handler, which x86 (int3) and arm64 (brk) enter as an NMI,
+/// and there `ktime_get()` may spin for good on a timekeeping update the trap interrupted
+/// (lockdep reports its seqcount used in NMI).
 fn spin_for(delta: Delta) {
-    let start = Instant::<Monotonic>::now();
-    while start.elapsed() < delta {
+    let now = || {
+        // SAFETY: `ktime_get_mono_fast_ns()` may be called in any context, NMI included.
+        unsafe { bindings::ktime_get_mono_fast_ns() }
+    };
+    let start = now();
+    let ns = u64::try_from(delta.as_nanos()).unwrap_or(u64::MAX);
+    while now().wrapping_sub(start) < ns {
         cpu_relax();
     }
 }
