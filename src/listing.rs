@@ -3,7 +3,7 @@
 //! The module's read-only debugfs files, for people and tools: `faults` (every fault as this
 //! kernel reports it), `points` (the named crash points), `contexts` (which contexts are
 //! deferred) and `lines` (the pattern of every line the module prints that something else
-//! reads). Each line is one of the catalog's line templates (`catalog::lines`).
+//! reads). Each line is one of the catalog's line templates (`catalog::listings`, `catalog::lines`).
 
 use core::fmt::Display as CoreDisplay;
 
@@ -12,7 +12,8 @@ use kernel::fmt;
 use crate::{
     catalog::{
         self,
-        lines::{
+        lines,
+        listings::{
             self,
             yes_no, //
         },
@@ -113,7 +114,7 @@ impl core::fmt::Display for ExpectText {
     }
 }
 
-/// Reading `faults`: one fault per line ([`lines::FAULT_LISTING`]), as this kernel reports it
+/// Reading `faults`: one fault per line ([`listings::FAULT_LISTING`]), as this kernel reports it
 /// in process context; `expect=` is last and runs to the end of the line (regular
 /// expressions, joined by ` && `). `report=` says which of the catalog's reports that is:
 /// `main`, `instead` (the kernel lacks the main report's options and reports the fault another
@@ -141,12 +142,16 @@ pub(crate) fn faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
             Value::Show(&ARCH.name()),
             Value::Show(&ExpectText(report, fault.expect(ARCH))),
         ];
-        writeln!(f, "{}", lines::listing(&lines::FAULT_LISTING, &values))?;
+        writeln!(
+            f,
+            "{}",
+            listings::listing(&listings::FAULT_LISTING, &values)
+        )?;
     }
     Ok(())
 }
 
-/// Reading `points`: one named crash point of `at=` per line ([`lines::POINT_LISTING`]):
+/// Reading `points`: one named crash point of `at=` per line ([`listings::POINT_LISTING`]):
 /// where its function runs, what makes a guest reach it, its functions on this architecture
 /// (the first one this kernel has is probed), the options `at=` needs, and `description=` to
 /// the end of the line.
@@ -161,12 +166,16 @@ pub(crate) fn points(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
             Value::Show(&Needs(catalog::AT_NEEDS, &[])),
             Value::Show(&point.description),
         ];
-        writeln!(f, "{}", lines::listing(&lines::POINT_LISTING, &values))?;
+        writeln!(
+            f,
+            "{}",
+            listings::listing(&listings::POINT_LISTING, &values)
+        )?;
     }
     Ok(())
 }
 
-/// Reading `contexts`: one context per line ([`lines::CONTEXT_LISTING`]), and whether a fault
+/// Reading `contexts`: one context per line ([`listings::CONTEXT_LISTING`]), and whether a fault
 /// fired there runs after the write returned.
 pub(crate) fn contexts(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for ctx in Context::ALL {
@@ -174,7 +183,11 @@ pub(crate) fn contexts(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
             Value::Show(&ctx.name()),
             Value::Show(&yes_no(ctx.deferred())),
         ];
-        writeln!(f, "{}", lines::listing(&lines::CONTEXT_LISTING, &values))?;
+        writeln!(
+            f,
+            "{}",
+            listings::listing(&listings::CONTEXT_LISTING, &values)
+        )?;
     }
     Ok(())
 }

@@ -14,11 +14,14 @@ use super::{
     lines::{
         self,
         Expired,
-        FaultListing,
         Hit,
         Rejected,
         Returned,
         Trigger, //
+    },
+    listings::{
+        self,
+        FaultListing, //
     },
     template::{
         Piece,
@@ -223,7 +226,7 @@ pub(crate) fn listings_read_back() -> Outcome {
         Value::Show(&"x86_64"),
         Value::Show(&"BUG: sleeping [^ ]* at && x y"),
     ];
-    let line = lines::listing(&lines::FAULT_LISTING, &values);
+    let line = listings::listing(&listings::FAULT_LISTING, &values);
     let Some(buf) = Buf::of("", &line) else {
         return Err("a listing line does not format");
     };
@@ -239,7 +242,11 @@ pub(crate) fn listings_read_back() -> Outcome {
         "expect= runs to the end"
     );
     check!(
-        Buf::of("", &lines::listing(&lines::FAULT_LISTING, &values[1..])).is_none(),
+        Buf::of(
+            "",
+            &listings::listing(&listings::FAULT_LISTING, &values[1..])
+        )
+        .is_none(),
         "a value short is an error"
     );
     Ok(())

@@ -372,6 +372,7 @@ mod command;
 mod faults;
 pub(crate) mod line_cases;
 pub(crate) mod lines;
+pub(crate) mod listings;
 mod points;
 pub(crate) mod template;
 #[cfg(test)]

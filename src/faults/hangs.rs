@@ -4,13 +4,7 @@
 //! detector to report it (the runner shortens the thresholds on the guest command line), then
 //! lets go, so that the machine survives unless the detector is set to panic.
 
-use kernel::{
-    bindings,
-    prelude::*,
-    processor::cpu_relax,
-    sync::rcu,
-    time::Delta,
-};
+use kernel::{bindings, prelude::*, processor::cpu_relax, sync::rcu, time::Delta};
 
 use crate::{
     catalog::Context,
