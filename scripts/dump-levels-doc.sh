@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Documentation/dump-levels.rst and the README's dump-level table, from the skew catalog
-# (scripts/runner/src/skew.rs) and the results of `make dump-levels` (debug, then debian;
+# (scripts/runner/src/model/skew.rs) and the results of `make dump-levels` (debug, then debian;
 # x86_64, then arm64; those that exist).
 
 . "$(dirname "$0")/lib.sh"

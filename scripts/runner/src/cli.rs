@@ -19,22 +19,26 @@ use crate::{
         CrashPoint,
         Fault, //
     },
-    dump::{
-        DumpMode,
-        Verifier,
-        CRASHKERNEL_SIZE, //
+    exec::{
+        capture::CRASHKERNEL_SIZE,
+        drgn::Verifier,
+        options::{
+            Options,
+            Suite, //
+        },
+        vm::Accel,
+        vmcore_disk,
     },
-    kconfig::KernelConfig,
-    peers,
-    plan::{
-        self,
-        Costs,
-        Shard, //
+    model::{
+        lkdtm,
+        plan::{
+            self,
+            Costs,
+            DumpMode,
+            Shard, //
+        },
+        protocol,
     },
-    protocol,
-    results::Results,
-    vm::Accel,
-    vmcore_disk,
 };
 
 /// The host side of panicgen: boots QEMU guests, fires faults, judges the kernel's messages
@@ -182,7 +186,7 @@ pub struct RunArgs {
     #[arg(long, default_value = protocol::DUMP_LEVEL, value_parser = parse_dump_level)]
     pub dump_level: String,
     /// kdump: the capture also saves a dump at each of these levels (as --dump-level, or
-    /// elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level conformance
+    /// elf: /proc/vmcore unfiltered), and drgn reads each (the dump-level
     /// table).
     #[arg(long, value_delimiter = ',', value_parser = parse_dump_level)]
     pub dump_levels: Vec<String>,
@@ -255,47 +259,6 @@ fn parse_crashkernel(v: &str) -> Result<String, String> {
     }
 }
 
-/// Which faults a run fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Suite {
-    Panicgen,
-    /// LKDTM's tests (peers::PEERS).
-    Lkdtm,
-}
-
-/// The validated options of `run`.
-pub struct Options {
-    pub arch: Arch,
-    pub kernel: PathBuf,
-    pub initramfs: PathBuf,
-    pub out: PathBuf,
-    pub timeout: Duration,
-    /// `None`: probe.
-    pub accel: Option<Accel>,
-    pub selftest: Option<String>,
-    pub suite: Suite,
-    pub faults: Vec<&'static Fault>,
-    pub contexts: Option<Vec<Context>>,
-    pub jobs: usize,
-    pub dump: DumpMode,
-    pub verifier: Option<Verifier>,
-    pub crashkernel: Option<String>,
-    pub dump_contexts: Option<Vec<Context>>,
-    /// The crash points the faults fire at, instead of the contexts (empty: contexts).
-    pub points: Vec<&'static CrashPoint>,
-    /// The run's dump level (kdump runs).
-    pub dump_level: String,
-    /// The conformance table's dump levels (kdump runs).
-    pub dump_levels: Vec<String>,
-    pub snapshot: bool,
-    pub keep_passed_vmcores: bool,
-    pub shard: Option<Shard>,
-    pub costs: Costs,
-    /// The guest kernel's configuration, when given.
-    pub kconfig: Option<KernelConfig>,
-    pub target: String,
-}
-
 impl RunArgs {
     pub fn validate(self) -> Result<Options, String> {
         let suite = if self.lkdtm {
@@ -303,92 +266,16 @@ impl RunArgs {
         } else {
             Suite::Panicgen
         };
-        let mut faults = Vec::new();
-        for name in &self.faults {
-            faults.push(match suite {
-                Suite::Lkdtm => {
-                    &peers::find(name)
-                        .ok_or_else(|| {
-                            format!("'{name}' is not one of the benchmark's LKDTM tests")
-                        })?
-                        .fault
-                }
-                // The module's own parser: the runner accepts exactly what the trigger does.
-                Suite::Panicgen => {
-                    catalog::parse(name.as_bytes())
-                        .map_err(|e| {
-                            format!("fault '{name}': {e} (panicgen-runner list shows them)")
-                        })?
-                        .fault
-                }
-            });
-        }
-        // The matrix is in catalog order whatever the order asked in, so that a merge of its
-        // shards (which sorts by catalog order) equals it.
-        if suite == Suite::Panicgen {
-            faults.sort_by_key(|f| plan::order_key(f.name, Context::Process.name()));
-            faults.dedup_by_key(|f| f.name);
-        }
-        if faults.is_empty() {
-            faults = match suite {
-                Suite::Lkdtm => peers::PEERS.iter().map(|p| &p.fault).collect(),
-                Suite::Panicgen => catalog::FAULTS.iter().collect(),
-            };
-        }
-        let verifier = match (self.dump, self.vmlinux, self.module) {
-            (DumpMode::None, _, _) => None,
-            _ if suite == Suite::Lkdtm => {
-                return Err("--lkdtm runs take no dumps (the dump checks look for panicgen's frames)".into())
-            }
-            (_, Some(vmlinux), Some(module)) => Some(Verifier {
-                python: env::var_os("DRGN_PYTHON").map(PathBuf::from).ok_or(
-                    "--dump needs drgn: DRGN_PYTHON is not set (scripts/runner.sh sets it after 'make setup')",
-                )?,
-                script: env::var_os("PANICGEN_ROOT")
-                    .map(|r| PathBuf::from(r).join("scripts/vmcore-check.py"))
-                    .ok_or("--dump needs PANICGEN_ROOT (scripts/runner.sh sets it)")?,
-                vmlinux,
-                module,
-            }),
-            _ => {
-                return Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into())
-            }
-        };
-        if !self.points.is_empty() && self.dump != DumpMode::Kdump {
-            return Err(
-                "--points needs --dump kdump: the crash points' workloads read the \
-                        vmcore disk, and each dump must show the hooked function"
-                    .into(),
-            );
-        }
-        let points: Vec<&'static CrashPoint> = if self.points.iter().any(|p| p == "all") {
-            catalog::POINTS.iter().collect()
-        } else {
-            self.points
-                .iter()
-                .filter_map(|p| catalog::find_point(p))
-                .collect()
-        };
-        if !self.dump_levels.is_empty() && self.dump != DumpMode::Kdump {
-            return Err("--dump-levels needs --dump kdump (the capture kernel saves them)".into());
-        }
-        if self.dump_levels.len() as u64 >= vmcore_disk::SLOTS {
-            return Err(format!(
-                "--dump-levels: at most {} levels (the vmcore disk's slots)",
-                vmcore_disk::SLOTS - 1
-            ));
-        }
-        let costs = Costs {
-            measured: match &self.costs {
-                None => HashMap::new(),
-                Some(p) => Results::read(p)?
-                    .results
-                    .iter()
-                    .map(|r| (r.name(), r.duration_s))
-                    .collect(),
-            },
-            dumps: self.dump != DumpMode::None,
-        };
+        let faults = self.faults(suite)?;
+        let verifier = self.verifier(suite)?;
+        let points = self.points()?;
+        self.check_dump_levels()?;
+        let costs = self.costs()?;
+        let kconfig = self
+            .kconfig
+            .as_deref()
+            .map(crate::exec::read_kernel_config)
+            .transpose()?;
         Ok(Options {
             arch: self.arch,
             kernel: self.kernel,
@@ -423,12 +310,114 @@ impl RunArgs {
             keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,
             shard: self.shard,
             costs,
-            kconfig: self
-                .kconfig
-                .as_deref()
-                .map(KernelConfig::read)
-                .transpose()?,
+            kconfig,
             target: self.target,
+        })
+    }
+
+    /// The faults asked for (all of the suite's when none), in catalog order.
+    fn faults(&self, suite: Suite) -> Result<Vec<&'static Fault>, String> {
+        let mut faults = Vec::new();
+        for name in &self.faults {
+            faults.push(match suite {
+                Suite::Lkdtm => {
+                    &lkdtm::find(name)
+                        .ok_or_else(|| {
+                            format!("'{name}' is not one of the benchmark's LKDTM tests")
+                        })?
+                        .fault
+                }
+                // The module's own parser: the runner accepts exactly what the trigger does.
+                Suite::Panicgen => {
+                    catalog::parse(name.as_bytes())
+                        .map_err(|e| {
+                            format!("fault '{name}': {e} (panicgen-runner list shows them)")
+                        })?
+                        .fault
+                }
+            });
+        }
+        // The matrix is in catalog order whatever the order asked in, so that a merge of its
+        // shards (which sorts by catalog order) equals it.
+        if suite == Suite::Panicgen {
+            faults.sort_by_key(|f| plan::order_key(f.name, Context::Process.name()));
+            faults.dedup_by_key(|f| f.name);
+        }
+        if faults.is_empty() {
+            faults = match suite {
+                Suite::Lkdtm => lkdtm::PEERS.iter().map(|p| &p.fault).collect(),
+                Suite::Panicgen => catalog::FAULTS.iter().collect(),
+            };
+        }
+        Ok(faults)
+    }
+
+    /// drgn and the debug info it reads, for runs that take dumps.
+    fn verifier(&self, suite: Suite) -> Result<Option<Verifier>, String> {
+        match (self.dump, &self.vmlinux, &self.module) {
+            (DumpMode::None, _, _) => Ok(None),
+            _ if suite == Suite::Lkdtm => Err(
+                "--lkdtm runs take no dumps (the dump checks look for panicgen's frames)".into(),
+            ),
+            (_, Some(vmlinux), Some(module)) => Ok(Some(Verifier {
+                python: env::var_os("DRGN_PYTHON").map(PathBuf::from).ok_or(
+                    "--dump needs drgn: DRGN_PYTHON is not set (scripts/runner.sh sets it after \
+                     'make setup')",
+                )?,
+                script: env::var_os("PANICGEN_ROOT")
+                    .map(|r| PathBuf::from(r).join("scripts/vmcore-check.py"))
+                    .ok_or("--dump needs PANICGEN_ROOT (scripts/runner.sh sets it)")?,
+                vmlinux: vmlinux.clone(),
+                module: module.clone(),
+            })),
+            _ => Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into()),
+        }
+    }
+
+    /// The crash points asked for (`all`: every one).
+    fn points(&self) -> Result<Vec<&'static CrashPoint>, String> {
+        if !self.points.is_empty() && self.dump != DumpMode::Kdump {
+            return Err(
+                "--points needs --dump kdump: the crash points' workloads read the \
+                        vmcore disk, and each dump must show the hooked function"
+                    .into(),
+            );
+        }
+        Ok(if self.points.iter().any(|p| p == "all") {
+            catalog::POINTS.iter().collect()
+        } else {
+            self.points
+                .iter()
+                .filter_map(|p| catalog::find_point(p))
+                .collect()
+        })
+    }
+
+    fn check_dump_levels(&self) -> Result<(), String> {
+        if !self.dump_levels.is_empty() && self.dump != DumpMode::Kdump {
+            return Err("--dump-levels needs --dump kdump (the capture kernel saves them)".into());
+        }
+        if self.dump_levels.len() as u64 >= vmcore_disk::SLOTS {
+            return Err(format!(
+                "--dump-levels: at most {} levels (the vmcore disk's slots)",
+                vmcore_disk::SLOTS - 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// What each run costs, for the shards: measured (`--costs`) or estimated.
+    fn costs(&self) -> Result<Costs, String> {
+        Ok(Costs {
+            measured: match &self.costs {
+                None => HashMap::new(),
+                Some(p) => crate::output::json::read(p)?
+                    .results
+                    .iter()
+                    .map(|r| (r.name(), r.duration_s))
+                    .collect(),
+            },
+            dumps: self.dump != DumpMode::None,
         })
     }
 }
@@ -508,7 +497,7 @@ mod tests {
         assert!(parse("x86_64", "--shard 4/3").is_err());
         let o = parse("x86_64", "--lkdtm").unwrap();
         assert_eq!(o.suite, Suite::Lkdtm);
-        assert_eq!(o.faults.len(), peers::PEERS.len());
+        assert_eq!(o.faults.len(), lkdtm::PEERS.len());
         assert!(o.selftest.is_none());
         assert!(parse("x86_64", "--lkdtm NULL_DEREF").is_err());
     }

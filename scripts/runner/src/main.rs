@@ -9,37 +9,15 @@
 //! reference generated from the catalog.
 
 // Shared with the module, which alone uses the dispatch key (`Fault::id`).
-mod bench;
 #[allow(dead_code)]
 #[path = "../../../src/catalog/mod.rs"]
 mod catalog;
 mod cli;
-mod conformance;
-mod docs;
-mod dump;
-mod execute;
-mod guest;
-mod junit;
-mod kconfig;
-mod ktap;
-mod levels_doc;
-mod merge;
-mod peers;
-mod plan;
-mod points_doc;
-mod pool;
-mod protocol;
-mod qmp;
-mod results;
+mod exec;
+mod model;
+mod output;
 mod run;
-mod selftest;
-mod skew;
-mod symbols;
-mod targets;
-mod title;
-mod verdict;
-mod vm;
-mod vmcore_disk;
+mod tools;
 
 use std::process::ExitCode;
 
@@ -49,163 +27,34 @@ use cli::{
     Cli,
     Command, //
 };
-use results::{
-    Counts,
-    Results, //
-};
 
-/// `summary`: prints `<passed> <failed> <skipped>` over the files, and on stderr one line
-/// per run that did not pass (a recap for the end of a long log); succeeds when nothing
-/// failed (a selftest or KUnit suite that did not pass is a failure too).
-fn summary(files: &[std::path::PathBuf]) -> Result<bool, String> {
-    let mut total = Counts::default();
-    let mut all = true;
-    for f in files {
-        let r = Results::read(f)?;
-        if r.results.is_empty() {
-            return Err(format!("{} holds no fault results", f.display()));
+/// Runs the command; `Ok(false)` when what it ran or read did not pass.
+fn dispatch(command: Command) -> Result<bool, String> {
+    match command {
+        Command::Run(args) => (*args).validate().and_then(run::run),
+        Command::Summary { files } => tools::summary::summary(&files),
+        Command::Merge { out, files } => tools::merge::merge_files(&files, &out),
+        Command::Bench { out, runs } => tools::bench::report(&out, &runs),
+        Command::Docs { targets } => tools::docs::print_reference(targets),
+        Command::LevelsDoc { readme, files } => {
+            tools::docs::dump_levels_rst::print(readme.as_deref(), &files)
         }
-        let target = &r.target;
-        for res in r.results.iter().filter(|res| !res.acceptable()) {
-            eprintln!(
-                "{target} {} {}: {}: {}",
-                r.arch,
-                res.name(),
-                res.verdict.name(),
-                first_words(&res.reason)
-            );
+        Command::PointsDoc { files } => tools::docs::crash_points_rst::print(&files),
+        Command::Options { kconfig } => tools::docs::targets_rst::print_snapshot(&kconfig),
+        Command::List { peers } => {
+            tools::list::list(peers);
+            Ok(true)
         }
-        if let Some(s) = r
-            .selftest
-            .as_ref()
-            .filter(|s| s.verdict != verdict::Verdict::Pass)
-        {
-            eprintln!(
-                "{target} {} selftest: {}: {}",
-                r.arch,
-                s.verdict.name(),
-                first_words(&s.reason)
-            );
-        }
-        let c = r.counts();
-        total.passed += c.passed;
-        total.failed += c.failed;
-        total.skipped += c.skipped;
-        all &= r.all_passed();
-    }
-    println!("{} {} {}", total.passed, total.failed, total.skipped);
-    Ok(all && total.failed == 0)
-}
-
-/// The start of a reason, for a one-line recap (the results and the console say the rest).
-fn first_words(reason: &str) -> String {
-    let line = reason.lines().next().unwrap_or_default();
-    match line.char_indices().nth(200) {
-        Some((i, _)) => format!("{}...", &line[..i]),
-        None => line.to_string(),
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Run(args) => (*args).validate().and_then(run::run),
-        Command::Summary { files } => summary(&files),
-        Command::Merge { out, files } => files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(merge::merge)
-            .and_then(|m| {
-                m.write(&out)?;
-                println!("{}", m.table());
-                Ok(m.all_passed())
-            }),
-        Command::Bench { out, runs } => bench::report(&out, &runs),
-        Command::Docs { targets: false } => {
-            print!("{}", docs::faults_rst());
-            Ok(true)
-        }
-        Command::Docs { targets: true } => {
-            let dir = std::env::var_os("PANICGEN_ROOT")
-                .map(|r| std::path::PathBuf::from(r).join("scripts/kconfig/targets"))
-                .ok_or_else(|| {
-                    "docs --targets needs PANICGEN_ROOT (scripts/runner.sh sets it)".to_string()
-                });
-            dir.and_then(|d| targets::targets_rst(&d)).map(|t| {
-                print!("{t}");
-                true
-            })
-        }
-        Command::LevelsDoc { readme, files } => files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|sets| {
-                if let Some(path) = readme {
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let new = levels_doc::splice_readme(&text, &levels_doc::readme_table(&sets))?;
-                    std::fs::write(&path, new)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
-                print!("{}", levels_doc::rst(&sets));
-                Ok(true)
-            }),
-        Command::PointsDoc { files } => files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|sets| {
-                print!("{}", points_doc::rst(&sets));
-                true
-            }),
-        Command::Options { kconfig } => kconfig::KernelConfig::read(&kconfig).map(|k| {
-            print!("{}", targets::snapshot(&k));
-            true
-        }),
-        Command::List { peers: true } => {
-            for p in peers::PEERS {
-                println!("{} {}", p.fault.name, p.panicgen);
-            }
-            Ok(true)
-        }
-        Command::List { peers: false } => {
-            for f in catalog::FAULTS {
-                let ctxs: Vec<&str> = f.contexts.iter().map(|c| c.name()).collect();
-                println!("{} {}", f.name, ctxs.join(","));
-            }
-            Ok(true)
-        }
-    };
-    match result {
+    match dispatch(Cli::parse().command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("panicgen-runner: {e}");
             ExitCode::from(2)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summary_fails_on_a_selftest_error() {
-        let dir = std::env::temp_dir().join(format!("panicgen-summary-{}", std::process::id()));
-        let mut r = results::tests::sample();
-        r.results.truncate(1);
-        r.write(&dir).unwrap();
-        let file = [dir.join("results.json")];
-        assert_eq!(summary(&file), Ok(true));
-        let s = r.selftest.as_mut().unwrap();
-        s.verdict = verdict::Verdict::Error;
-        s.cause = Some(verdict::Cause::SelftestIncomplete);
-        s.tests.clear();
-        r.write(&dir).unwrap();
-        assert_eq!(summary(&file), Ok(false));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,110 +5,62 @@
 use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
-    cli::Options,
-    conformance,
-    dump::DumpMode,
-    execute,
-    guest::{
-        self,
-        Guests, //
+    exec::{
+        attempt,
+        guest::{
+            self,
+            Guests, //
+        },
+        options::Options,
+        pool::{
+            self,
+            Progress, //
+        },
+        selftest_guest,
     },
-    plan,
-    pool::{
-        self,
-        Progress, //
+    model::{
+        plan::{
+            self,
+            DumpMode,
+            Run, //
+        },
+        protocol,
+        results::{
+            Results,
+            ShardInfo, //
+        },
+        skew,
     },
-    protocol,
-    results::{
-        Results,
-        ShardInfo, //
-    },
-    selftest, skew,
+    output,
 };
 
 /// Runs the matrix; `Ok(true)` when everything passed.
 pub fn run(opts: Options) -> Result<bool, String> {
-    std::fs::create_dir_all(opts.out.join("console"))
-        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
-    for p in [&opts.kernel, &opts.initramfs] {
-        if !p.is_file() {
-            return Err(format!(
-                "{} does not exist: build it first (make run does)",
-                p.display()
-            ));
-        }
-    }
+    check_inputs(&opts)?;
     let arch = opts.arch.name();
     let started = Instant::now();
     let (accel, why) = guest::choose_accel(&opts);
-    let matrix = if opts.points.is_empty() {
-        plan::matrix(
-            &opts.faults,
-            opts.contexts.as_deref(),
-            opts.kconfig.as_ref(),
-        )
-    } else {
-        plan::point_runs(&opts.faults, &opts.points, opts.kconfig.as_ref())
-    };
-    let runs = match opts.shard {
-        Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
-        None => matrix.clone(),
-    };
-    let total = runs.len() + usize::from(opts.selftest.is_some());
-    eprintln!(
-        "{arch}: {} runs of {} fault(s){}{}, {} at a time, accel {} ({why}), dumps: {}, {}",
-        runs.len(),
-        opts.faults.len(),
-        opts.shard
-            .map(|s| format!(" (shard {s} of a {}-run matrix)", matrix.len()))
-            .unwrap_or_default(),
-        if opts.selftest.is_some() {
-            " + the in-guest selftest"
-        } else {
-            ""
-        },
-        opts.jobs,
-        accel.name(),
-        opts.dump.name(),
-        if opts.snapshot {
-            "each from a saved booted guest"
-        } else {
-            "each booting"
-        }
-    );
+    let (matrix, runs) = plan_runs(&opts);
+    announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
     let boot = guests.save_templates(&runs).unwrap_or_default();
     let release = Mutex::new(protocol::guest_release(&boot));
     let guests = guests;
-    // Before any crash: what the dump tools cannot read of this kernel.
-    let dump_skew = match (&opts.dump, &opts.verifier) {
-        (DumpMode::Kdump, Some(v)) => skew::report(
-            &boot,
-            v.drgn_version().as_deref(),
-            &opts.dump_level,
-            opts.kconfig.as_ref(),
-        ),
-        _ => Vec::new(),
-    };
-    for line in &dump_skew {
-        eprintln!("{arch}: dump-tool skew: {line}");
-    }
-    let progress = Progress::new(arch, total);
-    let note_release = |lines: &[String]| {
-        let mut r = release.lock().unwrap_or_else(|e| e.into_inner());
-        if r.is_none() {
-            *r = protocol::guest_release(lines);
-        }
-    };
+    let dump_skew = dump_skew(&opts, &boot);
+    let progress = Progress::new(arch, runs.len() + usize::from(opts.selftest.is_some()));
     let selftest = opts.selftest.as_deref().map(|args| {
-        let r = selftest::run(&guests, args);
+        let r = selftest_guest::run(&guests, args);
         progress.done("selftest", r.verdict, r.duration_s, &r.reason);
         r
     });
     let results = pool::run(opts.jobs, runs.len(), |i| {
-        let r = execute::run_fault(&guests, runs[i]);
+        let r = attempt::run_fault(&guests, runs[i]);
         if let Ok(text) = std::fs::read_to_string(&r.console) {
-            note_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
+            let mut known = release.lock().unwrap_or_else(|e| e.into_inner());
+            if known.is_none() {
+                *known =
+                    protocol::guest_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
+            }
         }
         progress.done(&runs[i].name(), r.verdict, r.duration_s, &r.reason);
         r
@@ -141,10 +93,92 @@ pub fn run(opts: Options) -> Result<bool, String> {
         results,
         selftest,
     };
-    results.write(&opts.out)?;
+    output::json::write(&results, &opts.out)?;
+    print(&opts, &results, started);
+    Ok(results.all_passed())
+}
+
+/// The run's output directory, and the guest's kernel and initramfs, are there.
+fn check_inputs(opts: &Options) -> Result<(), String> {
+    std::fs::create_dir_all(opts.out.join("console"))
+        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    for p in [&opts.kernel, &opts.initramfs] {
+        if !p.is_file() {
+            return Err(format!(
+                "{} does not exist: build it first (make run does)",
+                p.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The whole matrix, and the runs of it this runner takes (its shard, or all).
+fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
+    let kernel = opts.kconfig.as_ref();
+    let matrix = if opts.points.is_empty() {
+        plan::matrix(&opts.faults, opts.contexts.as_deref(), kernel)
+    } else {
+        plan::point_runs(&opts.faults, &opts.points, kernel)
+    };
+    let runs = match opts.shard {
+        Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
+        None => matrix.clone(),
+    };
+    (matrix, runs)
+}
+
+/// Says what the run is about to do.
+fn announce(opts: &Options, matrix: &[Run], runs: &[Run], accel: &str) {
+    let shard = opts
+        .shard
+        .map(|s| format!(" (shard {s} of a {}-run matrix)", matrix.len()))
+        .unwrap_or_default();
+    let selftest = if opts.selftest.is_some() {
+        " + the in-guest selftest"
+    } else {
+        ""
+    };
+    let start = if opts.snapshot {
+        "each from a saved booted guest"
+    } else {
+        "each booting"
+    };
+    eprintln!(
+        "{}: {} runs of {} fault(s){shard}{selftest}, {} at a time, accel {accel}, dumps: {}, \
+         {start}",
+        opts.arch.name(),
+        runs.len(),
+        opts.faults.len(),
+        opts.jobs,
+        opts.dump.name(),
+    );
+}
+
+/// Before any crash: what the dump tools cannot read of this kernel (`boot`: a booted
+/// guest's console), each line also said on stderr.
+fn dump_skew(opts: &Options, boot: &[String]) -> Vec<String> {
+    let lines = match (&opts.dump, &opts.verifier) {
+        (DumpMode::Kdump, Some(v)) => skew::report(
+            boot,
+            v.drgn_version().as_deref(),
+            &opts.dump_level,
+            opts.kconfig.as_ref(),
+        ),
+        _ => Vec::new(),
+    };
+    for line in &lines {
+        eprintln!("{}: dump-tool skew: {line}", opts.arch.name());
+    }
+    lines
+}
+
+/// Prints the tables and where the results are.
+fn print(opts: &Options, results: &Results, started: Instant) {
+    let arch = opts.arch.name();
     let mut stdout = std::io::stdout();
-    let _ = write!(stdout, "\n{}", results.table());
-    let _ = write!(stdout, "{}", conformance::table(&results));
+    let _ = write!(stdout, "\n{}", output::table::table(results));
+    let _ = write!(stdout, "{}", output::dump_levels::table(results));
     let _ = writeln!(
         stdout,
         "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",
@@ -158,5 +192,4 @@ pub fn run(opts: Options) -> Result<bool, String> {
              kernel did not print the expected message, 'error' means the guest never fired it."
         );
     }
-    Ok(results.all_passed())
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The runner's hands: one QEMU guest ([`vm`], [`qmp`]), the guests of a run ([`guest`]), the
+//! vmcore disk and the dump reader ([`vmcore_disk`], [`drgn`]), one fault run from guest to
+//! decision ([`attempt`]), the in-guest selftest ([`selftest_guest`]) and the pool that runs
+//! them. They gather facts; the [`crate::model`] decides.
+
+pub mod attempt;
+pub mod capture;
+pub mod drgn;
+pub mod dump_levels;
+pub mod guest;
+pub mod guest_kind;
+pub mod options;
+pub mod pool;
+pub mod qmp;
+pub mod selftest_guest;
+pub mod vm;
+pub mod vmcore_disk;
+
+use std::path::Path;
+
+use crate::model::kconfig::KernelConfig;
+
+/// Reads a kernel `.config` (a build tree's, or installed headers').
+pub fn read_kernel_config(path: &Path) -> Result<KernelConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the kernel configuration {}: {e}",
+            path.display()
+        )
+    })?;
+    KernelConfig::from_text(&text, &path.display().to_string())
+}

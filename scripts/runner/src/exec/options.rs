@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The validated options of a fault run (`run`'s command line, checked by [`crate::cli`]):
+//! what every part of the exec layer reads.
+
+use std::{
+    path::PathBuf,
+    time::Duration, //
+};
+
+use crate::{
+    catalog::{
+        Arch,
+        Context,
+        CrashPoint,
+        Fault, //
+    },
+    exec::{
+        drgn::Verifier,
+        vm::Accel, //
+    },
+    model::{
+        kconfig::KernelConfig,
+        plan::{
+            Costs,
+            DumpMode,
+            Shard, //
+        },
+    },
+};
+
+/// Which faults a run fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    Panicgen,
+    /// LKDTM's tests (lkdtm::PEERS).
+    Lkdtm,
+}
+
+/// The validated options of `run`.
+pub struct Options {
+    pub arch: Arch,
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+    pub out: PathBuf,
+    pub timeout: Duration,
+    /// `None`: probe.
+    pub accel: Option<Accel>,
+    pub selftest: Option<String>,
+    pub suite: Suite,
+    pub faults: Vec<&'static Fault>,
+    pub contexts: Option<Vec<Context>>,
+    pub jobs: usize,
+    pub dump: DumpMode,
+    pub verifier: Option<Verifier>,
+    pub crashkernel: Option<String>,
+    pub dump_contexts: Option<Vec<Context>>,
+    /// The crash points the faults fire at, instead of the contexts (empty: contexts).
+    pub points: Vec<&'static CrashPoint>,
+    /// The run's dump level (kdump runs).
+    pub dump_level: String,
+    /// The dump-level table's levels (kdump runs).
+    pub dump_levels: Vec<String>,
+    pub snapshot: bool,
+    pub keep_passed_vmcores: bool,
+    pub shard: Option<Shard>,
+    pub costs: Costs,
+    /// The guest kernel's configuration, when given.
+    pub kconfig: Option<KernelConfig>,
+    pub target: String,
+}

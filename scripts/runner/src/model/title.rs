@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Crash titles in syzkaller's naming ("kernel BUG in X", "possible deadlock in X", ...).
+//!
+//! A title is built from the first kernel report after the `panicgen: trigger` line: the
+//! report's kind (a table of header patterns, first match wins) and its location `X`, the
+//! first frame of the report that is not reporting machinery (`dump_stack`, lockdep,
+//! `panic`, ...), as syzkaller does. Rust symbols are demangled and their crate hash dropped.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{
+    protocol::strip_timestamp,
+    symbols::demangle, //
+};
+
+/// (header pattern, title; `{}` is the location, `$1`... are the header's groups).
+const KINDS: &[(&str, &str)] = &[
+    (r"kernel BUG at ", "kernel BUG in {}"),
+    (
+        r"BUG: kernel NULL pointer dereference|Unable to handle kernel NULL pointer dereference",
+        "BUG: unable to handle kernel NULL pointer dereference in {}",
+    ),
+    (
+        r"BUG: unable to handle page fault|kernel tried to execute NX-protected page|Unable to handle kernel (write to read-only memory|execute from non-executable memory|paging request)",
+        "BUG: unable to handle kernel paging request in {}",
+    ),
+    (
+        r"BUG: [A-Z]+ stack guard page was hit",
+        "BUG: stack guard page was hit in {}",
+    ),
+    (
+        r"Insufficient stack space to handle exception",
+        "kernel stack overflow in {}",
+    ),
+    (
+        r"stack-protector: Kernel stack is corrupted in: ([^+ ]+)",
+        "kernel panic: stack is corrupted in $1",
+    ),
+    (r"rust_kernel: panicked at ", "Rust panic in {}"),
+    (
+        r"WARNING: possible (recursive locking|circular locking dependency) detected",
+        "possible deadlock in {}",
+    ),
+    (r"BUG: spinlock recursion", "possible deadlock in {}"),
+    (
+        r"WARNING: inconsistent lock state",
+        "inconsistent lock state in {}",
+    ),
+    (
+        r"BUG: sleeping function called from invalid context",
+        "BUG: sleeping function called from invalid context in {}",
+    ),
+    (
+        r"WARNING: bad unlock balance detected",
+        "WARNING: bad unlock balance in {}",
+    ),
+    (r"BUG: soft lockup", "BUG: soft lockup in {}"),
+    (r"Watchdog detected hard LOCKUP", "BUG: hard lockup in {}"),
+    (
+        r"INFO: task .* blocked for more than",
+        "INFO: task hung in {}",
+    ),
+    (
+        r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
+        "INFO: rcu detected stall in {}",
+    ),
+    (r"refcount_t: ", "WARNING: refcount bug in {}"),
+    (r"list_(add|del) corruption", "BUG: corrupted list in {}"),
+    (
+        r"BUG [^ ]+ \(.*\): Object already free",
+        "BUG: double free in {}",
+    ),
+    (r"BUG [^ ]+ \(.*\): ", "BUG: corrupted slab object in {}"),
+    (
+        r"Oops: invalid opcode|Oops - Undefined instruction",
+        "invalid opcode in {}",
+    ),
+    (r"Oops: divide error", "divide error in {}"),
+    (r"WARNING: .* at ", "WARNING in {}"),
+    (r"Kernel panic - not syncing: (.*)", "kernel panic: $1"),
+];
+
+/// Frames that belong to the reporting, not to the bug: whole names, then name prefixes.
+const SKIP: &str = concat!(
+    r"^(dump_stack|dump_stack_lvl|show_stack|__warn|report_bug|handle_bug|do_error_trap|panic|",
+    r"vpanic|nmi_panic|__stack_chk_fail|lock_acquire|lock_release|lock_acquired|spin_bug|",
+    r"spin_dump|mutex_lock|mutex_unlock|__mutex_lock|__mutex_unlock|validate_chain|mark_lock|",
+    r"__might_sleep|__might_resched|__might_fault|refcount_warn_saturate|irq_exit|",
+    r"call_timer_fn|rust_begin_unwind|schedule|__schedule|do_page_fault|page_fault_oops|",
+    r"bad_area|__bad_area|exc_page_fault|__die|die|do_mem_abort|__do_kernel_fault|",
+    r"do_translation_fault|do_bad_area|bug_handler|call_el1_break_hook|brk_handler|",
+    r"invalid_op|kfree|object_err|check_object|handle_stack_overflow|exc_double_fault)$",
+    r"|^(asm_|exc_invalid_op|warn_slowpath|lockdep_|__lock_|_raw_spin_|do_raw_spin_|print_|",
+    r"check_|mark_usage|watchdog_|hrtimer_|__hrtimer_|__sysvec_|sysvec_|handle_softirqs|",
+    r"__do_softirq|kernel::|core::|rust_helper_|_printk|vprintk|rcu_|oops_|el1_|do_el1_|",
+    r"el1h_|kmem_cache_|slab_|__slab|__kmem_cache|free_|__list_add_valid|",
+    r"__list_del_entry_valid|kernelmode_fixup|ktime_get|schedule_timeout|read_tsc|arch_counter_)",
+);
+
+static KIND_RES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    KINDS
+        .iter()
+        .map(|(p, t)| (Regex::new(p).expect("title pattern compiles"), *t))
+        .collect()
+});
+static SKIP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(SKIP).expect("skip compiles"));
+/// A location: x86 `RIP: 0010:f+0x..`, arm64 `pc : f+0x..`, or a call-trace line ` f+0x../0x..`.
+static FRAME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:RIP: [0-9a-f]{4}:|pc : |lr : )?(\? )?([A-Za-z_][A-Za-z0-9_.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+")
+        .expect("frame pattern compiles")
+});
+/// The syzkaller-style title of the first report after `from` in `lines`.
+pub fn title(lines: &[String], from: usize) -> Option<String> {
+    let text: Vec<&str> = lines
+        .get(from..)?
+        .iter()
+        .map(|l| strip_timestamp(l))
+        .collect();
+    let (at, re, template) = text.iter().enumerate().find_map(|(i, l)| {
+        KIND_RES
+            .iter()
+            .find(|(re, _)| re.is_match(l))
+            .map(|(re, t)| (i, re, *t))
+    })?;
+    let header = re.captures(text[at]).expect("matched above");
+    let mut out = template.to_string();
+    for g in 1..header.len() {
+        let v = header.get(g).map_or("", |m| m.as_str());
+        out = out.replace(&format!("${g}"), &demangle(v));
+    }
+    if out.contains("{}") {
+        // The first frame after the header that is not reporting machinery; a report's
+        // frames come within a few dozen lines of its header.
+        let frame = text[at..]
+            .iter()
+            .take(80)
+            .filter_map(|l| FRAME_RE.captures(l))
+            .filter(|c| c.get(1).is_none())
+            .map(|c| demangle(&c[2]))
+            .find(|f| !SKIP_RE.is_match(f))
+            .unwrap_or_else(|| "unknown".to_string());
+        out = out.replace("{}", &frame);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn bug_names_the_rust_function() {
+        let l = lines(
+            "[ 1.0] panicgen: trigger BUG ctx=process\n\
+             [ 1.1] kernel BUG at src/faults/bugs.rs:48!\n\
+             [ 1.2] Oops: invalid opcode: 0000 [#1] SMP NOPTI\n\
+             [ 1.3] RIP: 0010:_RNvNtNtCsedwKYiE0uvy_13panicgen_main6faults4bugs3bug+0x2/0x10 [panicgen]\n",
+        );
+        assert_eq!(
+            title(&l, 0).unwrap(),
+            "kernel BUG in panicgen_main::faults::bugs::bug"
+        );
+    }
+
+    #[test]
+    fn canary_uses_the_function_in_the_message() {
+        let l = lines(
+            "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: panicgen_stack_canary+0x5a/0x60 [panicgen]\n",
+        );
+        assert_eq!(
+            title(&l, 0).unwrap(),
+            "kernel panic: stack is corrupted in panicgen_stack_canary"
+        );
+    }
+
+    #[test]
+    fn lockdep_skips_the_locking_machinery() {
+        let l = lines(
+            "WARNING: possible recursive locking detected\n\
+             Call Trace:\n <TASK>\n  dump_stack_lvl+0x5d/0x80\n  print_deadlock_bug+0x1/0x2\n\
+             \x20 __lock_acquire+0x1/0x2\n  lock_acquire+0x1/0x2\n  _raw_spin_lock+0x1/0x2\n\
+             \x20 _RNvNtNtCsedwKYiE0uvy_13panicgen_main6faults7locking18spinlock_recursion+0x1/0x2 [panicgen]\n",
+        );
+        assert_eq!(
+            title(&l, 0).unwrap(),
+            "possible deadlock in panicgen_main::faults::locking::spinlock_recursion"
+        );
+    }
+
+    #[test]
+    fn arm64_pc_line_and_unknown_demangle() {
+        let l = lines(
+            "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n\
+             pc : _RNvNtNtCsedwKYiE0uvy_13panicgen_main6faults6memory10null_deref+0x8/0xc [panicgen]\n",
+        );
+        assert_eq!(
+            title(&l, 0).unwrap(),
+            "BUG: unable to handle kernel NULL pointer dereference in panicgen_main::faults::memory::null_deref"
+        );
+        assert_eq!(
+            title(&lines("kernel BUG at x.c:1!"), 0).unwrap(),
+            "kernel BUG in unknown"
+        );
+        assert_eq!(title(&lines("all quiet"), 0), None);
+    }
+}

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The console rules: how a console log becomes a pass or a [`Cause`].
+//!
+//! A fault passes only when, *after* the module's `panicgen: trigger <NAME>` line, the kernel
+//! prints the catalog's message for that arch; a fault whose outcome is `panic` must then also
+//! show the kernel's `Kernel panic - not syncing` line. No trigger line means the fault never
+//! fired: that is an infrastructure `error`, never a `pass` or a `fail`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Cause;
+use crate::{
+    catalog::{
+        Arch,
+        Context,
+        Expect,
+        Fault,
+        Kind,
+        Reach, //
+    },
+    model::{
+        facts::End,
+        protocol::{
+            self,
+            strip_timestamp,
+            Event, //
+        },
+    },
+};
+
+/// The kernel's panic line, printed by `panic()` on every arch.
+pub const PANIC_LINE: &str = "Kernel panic - not syncing";
+
+/// The judgement of a console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// `None`: the console passes.
+    pub cause: Option<Cause>,
+    /// The console lines that matched the expectation, or empty.
+    pub observed: String,
+    /// Why it does not pass (empty for a pass).
+    pub reason: String,
+}
+
+impl Judgement {
+    fn new(cause: Option<Cause>, observed: &str, reason: String) -> Self {
+        Judgement {
+            cause,
+            observed: observed.to_string(),
+            reason,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.cause.is_none()
+    }
+}
+
+/// Compiled matchers for one fault, in one context, on one arch.
+pub struct Matcher {
+    fault: &'static Fault,
+    ctx: Context,
+    trigger: Regex,
+    expect: Vec<Regex>,
+    /// Whether this is a crash-point run, and the function its probe fired from.
+    probe: Probe,
+}
+
+/// A run's probe (`at=`), as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// Not a crash-point run: the fault fires in its context.
+    None,
+    /// A crash-point run whose hit line has not named the function (yet).
+    Armed,
+    /// A crash-point run whose probe fired from this function.
+    Hit(String),
+}
+
+/// The module's line on the chosen hit of an `at=` probe: `at FUNCTION+0xOFF: hit N in
+/// REACH (ctx=...) on cpu C: firing NAME`.
+const AT_HIT: &str =
+    r"panicgen: at ([^ +]+)\+0x[0-9a-f]+( \(past its ftrace call\))?: hit [0-9]+ in ";
+
+/// A module's hit line, with the context it names.
+static AT_HIT_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("{AT_HIT}([a-z]+) ")).expect("hit pattern compiles"));
+
+/// The function and the context (`hardirq`, `softirq`, `task`) of a module's hit line.
+pub fn at_hit(line: &str) -> Option<(&str, &str)> {
+    let c = AT_HIT_RE.captures(line)?;
+    Some((c.get(1)?.as_str(), c.get(3)?.as_str()))
+}
+
+/// The module's lines for an `at=` probe that never fired: refused before it was armed, or
+/// never reached.
+const AT_UNREACHED: [&str; 2] = ["panicgen: trigger rejected: at=", ": not reached in "];
+
+impl Matcher {
+    /// `Err(why)` when the fault is unsupported on `arch`.
+    pub fn new(fault: &'static Fault, ctx: Context, arch: Arch) -> Result<Self, &'static str> {
+        Self::with_trigger(fault, ctx, arch, protocol::TRIGGER_PREFIX)
+    }
+
+    /// As [`Matcher::new`], for a fault announced by `trigger` (followed by its name) instead
+    /// of panicgen's trigger line: the benchmark's LKDTM peers.
+    pub fn with_trigger(
+        fault: &'static Fault,
+        ctx: Context,
+        arch: Arch,
+        trigger: &str,
+    ) -> Result<Self, &'static str> {
+        let lines = match fault.expect(arch) {
+            Expect::Lines(lines) => lines,
+            Expect::Unsupported(why) => return Err(why),
+        };
+        let expect = lines
+            .iter()
+            .map(|p| {
+                Regex::new(p).unwrap_or_else(|e| {
+                    panic!("catalog pattern of {} does not compile: {e}", fault.name)
+                })
+            })
+            .collect();
+        Ok(Matcher {
+            fault,
+            ctx,
+            trigger: Regex::new(&format!(
+                r"{}{}( |$)",
+                regex::escape(trigger),
+                regex::escape(fault.name)
+            ))
+            .expect("escaped trigger pattern compiles"),
+            expect,
+            probe: Probe::None,
+        })
+    }
+
+    /// This matcher for the fault fired at a crash point whose function runs in `reach`: the
+    /// module's hit line in that context comes first.
+    pub fn at_point(mut self, reach: Reach) -> Self {
+        let hit = match reach {
+            Reach::Any => format!("{AT_HIT}(hardirq|softirq|task) "),
+            _ => format!("{AT_HIT}{} ", reach.name()),
+        };
+        self.expect
+            .insert(0, Regex::new(&hit).expect("hit pattern compiles"));
+        self.probe = Probe::Armed;
+        self
+    }
+
+    /// Notes the function the probe fired from, from the console's hit line.
+    pub fn read_function(&mut self, lines: &[String]) {
+        if self.probe == Probe::None {
+            return;
+        }
+        self.probe = lines
+            .iter()
+            .find_map(|l| at_hit(l).map(|(f, _)| Probe::Hit(f.to_string())))
+            .unwrap_or(Probe::Armed);
+    }
+
+    /// The run's probe: none, or the function it fired from once the console said.
+    pub fn probe(&self) -> &Probe {
+        &self.probe
+    }
+
+    /// For a crash-point run that never fired: the module's line that says why.
+    pub fn unreached<'a>(&self, lines: &'a [String]) -> Option<&'a str> {
+        if self.probe == Probe::None {
+            return None;
+        }
+        lines
+            .iter()
+            .map(|l| strip_timestamp(l))
+            .find(|l| AT_UNREACHED.iter().any(|u| l.contains(u)))
+    }
+
+    /// The expected lines as one string, one pattern per line.
+    pub fn expected(&self) -> String {
+        let lines: Vec<&str> = self.expect.iter().map(Regex::as_str).collect();
+        lines.join("\n")
+    }
+
+    pub fn fault(&self) -> &'static Fault {
+        self.fault
+    }
+
+    pub fn context(&self) -> Context {
+        self.ctx
+    }
+
+    /// The trigger line that carries `id=<id>`, if `lines` hold one: ties a log (or a dump's
+    /// log) to the run that asked for it.
+    pub fn trigger_with_id<'a>(&self, lines: &'a [String], id: &str) -> Option<&'a str> {
+        lines
+            .iter()
+            .filter(|l| self.trigger.is_match(l))
+            .find(|l| {
+                l.split_whitespace()
+                    .any(|w| w.strip_prefix("id=") == Some(id))
+            })
+            .map(|l| strip_timestamp(l))
+    }
+
+    /// The panic line a run must end with, if the fault panics the test guest.
+    fn panic_line(&self) -> Option<Regex> {
+        let pattern = match self.fault.kind {
+            // From a probe's handler: x86's int3 runs it as an NMI (an interrupt to die()),
+            // ftrace and arm64's brk in the probed function's own context.
+            Kind::Oops if self.probe != Probe::None => {
+                format!("{PANIC_LINE}: (.*: )?Fatal exception( in interrupt)?$")
+            }
+            // die(): "Fatal exception", or "Fatal exception in interrupt" in interrupt context
+            // (arm64 puts the oops' name before it).
+            Kind::Oops if self.ctx.in_interrupt() => {
+                format!("{PANIC_LINE}: (.*: )?Fatal exception in interrupt")
+            }
+            Kind::Oops => format!("{PANIC_LINE}: (.*: )?Fatal exception$"),
+            kind if kind.panics_test_guest() => PANIC_LINE.to_string(),
+            _ => return None,
+        };
+        Some(Regex::new(&pattern).expect("panic pattern compiles"))
+    }
+
+    /// Judges a console log. With `End::Running`, a `pass` means the run may stop now.
+    pub fn judge(&self, lines: &[String], end: &End) -> Judgement {
+        if let End::NotStarted(why) = end {
+            return Judgement::new(
+                Some(Cause::NotStarted),
+                "",
+                format!("QEMU did not start: {why}"),
+            );
+        }
+        let Some(fired) = lines.iter().position(|l| self.trigger.is_match(l)) else {
+            return Judgement::new(Some(Cause::NotFired), "", no_trigger_reason(lines, end));
+        };
+        // Each expected line must follow the previous one.
+        let mut at = fired + 1;
+        let mut last_hit = fired;
+        let mut observed = Vec::new();
+        for re in &self.expect {
+            let Some(hit) = lines[at..]
+                .iter()
+                .position(|l| re.is_match(strip_timestamp(l)))
+            else {
+                let when = match end {
+                    End::Timeout => "before the time limit",
+                    _ => "after the trigger line",
+                };
+                let got = if observed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (matched so far: {})", observed.join(" / "))
+                };
+                return Judgement::new(
+                    Some(Cause::NoMessage),
+                    &observed.join("\n"),
+                    format!("no kernel message matching '{}' {when}{got}", re.as_str()),
+                );
+            };
+            observed.push(strip_timestamp(&lines[at + hit]).to_string());
+            last_hit = at + hit;
+            at = last_hit + 1;
+        }
+        let observed = observed.join("\n");
+        if let Some(panic) = self.panic_line() {
+            // The panic line may be the last expected line itself (arm64 STACK_OVERFLOW).
+            let last = last_hit;
+            if !lines[last..]
+                .iter()
+                .any(|l| panic.is_match(strip_timestamp(l)))
+            {
+                return Judgement::new(
+                    Some(Cause::NoPanic),
+                    &observed,
+                    format!(
+                        "the message appeared but no panic line matching '{}' followed",
+                        panic.as_str()
+                    ),
+                );
+            }
+        }
+        Judgement::new(None, &observed, String::new())
+    }
+}
+
+/// Explains a run that never reached the trigger line.
+fn no_trigger_reason(lines: &[String], end: &End) -> String {
+    let last = lines
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| strip_timestamp(l).to_string())
+        .unwrap_or_else(|| "<no console output>".to_string());
+    let what = if protocol::find(lines, Event::InsmodFailed).is_some() {
+        "insmod failed in the guest"
+    } else if lines.iter().any(|l| l.contains(protocol::TRIGGER_REJECTED)) {
+        "the module rejected the trigger command"
+    } else {
+        match end {
+            End::Timeout => "time limit reached before the trigger line",
+            _ => "the guest ended before the trigger line",
+        }
+    };
+    format!("{what}; last console line: {last}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Verdict;
+    use super::*;
+    use crate::catalog;
+
+    /// The verdict a judgement stands for.
+    fn verdict(j: &Judgement) -> Verdict {
+        j.cause.map_or(Verdict::Pass, Cause::verdict)
+    }
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn judge(name: &str, arch: Arch, text: &str, end: End) -> Judgement {
+        judge_in(name, Context::Process, arch, text, end)
+    }
+
+    fn judge_in(name: &str, ctx: Context, arch: Arch, text: &str, end: End) -> Judgement {
+        Matcher::new(catalog::find(name).unwrap(), ctx, arch)
+            .unwrap()
+            .judge(&lines(text), &end)
+    }
+
+    const BUG_X86: &str = "\
+[    1.000000] panicgen: trigger BUG
+[    1.000100] ------------[ cut here ]------------
+[    1.000200] kernel BUG at /work/main/src/faults/bugs.rs:48!
+[    1.000300] Oops: invalid opcode: 0000 [#1] SMP NOPTI
+[    1.100000] Kernel panic - not syncing: Fatal exception
+";
+
+    #[test]
+    fn bug_passes_with_message_and_panic() {
+        let j = judge("BUG", Arch::X86_64, BUG_X86, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
+        assert_eq!(
+            j.observed,
+            "kernel BUG at /work/main/src/faults/bugs.rs:48!"
+        );
+    }
+
+    #[test]
+    fn bug_in_the_rust_helper_fails() {
+        let text = BUG_X86.replace("/work/main/src/faults/bugs.rs", "rust/helpers/bug.c");
+        let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Fail);
+    }
+
+    #[test]
+    fn panic_fault_without_panic_fails() {
+        let text = BUG_X86.replace("Kernel panic - not syncing: Fatal exception", "");
+        let j = judge("BUG", Arch::X86_64, &text, End::Exited(Some(0)));
+        assert_eq!(verdict(&j), Verdict::Fail);
+        assert!(j.reason.contains("no panic line"), "{}", j.reason);
+    }
+
+    #[test]
+    fn message_before_the_trigger_does_not_count() {
+        let text = "\
+[    0.5] WARNING: possible circular locking dependency detected
+[    1.0] panicgen: trigger LOCK_ORDER_ABBA
+[    1.1] panicgen-init: trigger returned 0
+";
+        let j = judge("LOCK_ORDER_ABBA", Arch::Arm64, text, End::Exited(Some(0)));
+        assert_eq!(verdict(&j), Verdict::Fail);
+    }
+
+    #[test]
+    fn no_trigger_line_is_an_error() {
+        let text = "[    0.1] Linux version 7.3.4\n[    0.2] panicgen-init: insmod failed\n";
+        let j = judge("NULL_DEREF", Arch::X86_64, text, End::Exited(Some(0)));
+        assert_eq!(verdict(&j), Verdict::Error);
+        assert!(j.reason.contains("insmod"), "{}", j.reason);
+        let j = judge("NULL_DEREF", Arch::X86_64, "", End::Timeout);
+        assert_eq!(verdict(&j), Verdict::Error);
+        assert!(j.reason.contains("<no console output>"), "{}", j.reason);
+    }
+
+    #[test]
+    fn not_started_is_an_error() {
+        let j = judge(
+            "BUG",
+            Arch::X86_64,
+            BUG_X86,
+            End::NotStarted("no such file".into()),
+        );
+        assert_eq!(verdict(&j), Verdict::Error);
+    }
+
+    #[test]
+    fn trigger_of_another_fault_does_not_count() {
+        let text = "[1.0] panicgen: trigger BUGGY\n[1.1] kernel BUG at src/faults/bugs.rs:1!\n";
+        let j = judge("BUG", Arch::X86_64, text, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Error);
+    }
+
+    const NULL_X86: &str = "\
+[    2.0] panicgen: trigger NULL_DEREF ctx=process
+[    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[    2.1] #PF: supervisor write access in kernel mode
+[    2.1] #PF: error_code(0x0002) - not-present page
+[    2.2] Oops: Oops: 0002 [#1] SMP
+[    2.3] Kernel panic - not syncing: Fatal exception
+";
+
+    const NULL_ARM64: &str = "\
+[    2.0] panicgen: trigger NULL_DEREF ctx=hardirq
+[    2.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
+[    2.1] Mem abort info:
+[    2.1]   ESR = 0x0000000096000045
+[    2.1]   EC = 0x25: DABT (current EL), IL = 32 bits
+[    2.1] Data abort info:
+[    2.1]   CM = 0, WnR = 1, TnD = 0, TagAccess = 0
+[    2.2] Internal error: Oops: 0000000096000045 [#1]  SMP
+[    2.3] Kernel panic - not syncing: Oops: Fatal exception in interrupt
+";
+
+    #[test]
+    fn arch_specific_messages() {
+        let x86 = judge("NULL_DEREF", Arch::X86_64, NULL_X86, End::Exited(Some(1)));
+        assert_eq!(verdict(&x86), Verdict::Pass, "{x86:?}");
+        assert_eq!(
+            x86.observed,
+            "BUG: kernel NULL pointer dereference, address: 0000000000000000\n\
+             #PF: supervisor write access in kernel mode"
+        );
+        // The x86 wording is not what arm64 prints: it must not pass there.
+        let j = judge("NULL_DEREF", Arch::Arm64, NULL_X86, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Fail);
+        let arm = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::Arm64,
+            NULL_ARM64,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&arm), Verdict::Pass, "{arm:?}");
+    }
+
+    #[test]
+    fn a_read_is_not_a_write() {
+        let j = judge(
+            "NULL_READ",
+            Arch::X86_64,
+            &NULL_X86.replace("NULL_DEREF", "NULL_READ"),
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&j), Verdict::Fail);
+        assert!(j.reason.contains("supervisor read access"), "{}", j.reason);
+    }
+
+    #[test]
+    fn expected_lines_must_come_in_order() {
+        let swapped = NULL_X86.replace(
+            "[    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000\n\
+             [    2.1] #PF: supervisor write access in kernel mode\n",
+            "[    2.1] #PF: supervisor write access in kernel mode\n\
+             [    2.1] BUG: kernel NULL pointer dereference, address: 0000000000000000\n",
+        );
+        assert_ne!(swapped, NULL_X86);
+        let j = judge("NULL_DEREF", Arch::X86_64, &swapped, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Fail);
+    }
+
+    #[test]
+    fn interrupt_context_needs_the_in_interrupt_panic() {
+        // The arm64 log is an oops in interrupt context: fine for ctx=hardirq ...
+        let text = NULL_ARM64.replace("ctx=hardirq", "ctx=softirq");
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Softirq,
+            Arch::Arm64,
+            &text,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&j), Verdict::Pass);
+        // ... but a process-context oops must not panic "in interrupt", and the other way round.
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Process,
+            Arch::Arm64,
+            &text,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&j), Verdict::Fail);
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::X86_64,
+            NULL_X86,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&j), Verdict::Fail);
+        let x86_irq = NULL_X86.replace("Fatal exception", "Fatal exception in interrupt");
+        let j = judge_in(
+            "NULL_DEREF",
+            Context::Hardirq,
+            Arch::X86_64,
+            &x86_irq,
+            End::Exited(Some(1)),
+        );
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
+    }
+
+    #[test]
+    fn the_panic_line_may_be_an_expected_line() {
+        let text = "[1] panicgen: trigger STACK_OVERFLOW ctx=process\n\
+                    [2] Insufficient stack space to handle exception!\n\
+                    [3] Kernel panic - not syncing: kernel stack overflow\n";
+        let j = judge("STACK_OVERFLOW", Arch::Arm64, text, End::Exited(Some(1)));
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
+        let j = judge(
+            "STACK_OVERFLOW",
+            Arch::Arm64,
+            &text.replace(
+                "[3] Kernel panic - not syncing: kernel stack overflow\n",
+                "",
+            ),
+            End::Exited(Some(0)),
+        );
+        assert_eq!(verdict(&j), Verdict::Fail);
+    }
+
+    #[test]
+    fn unsupported_faults_have_no_matcher() {
+        let f = catalog::find("DIVIDE_ERROR").unwrap();
+        assert!(Matcher::new(f, Context::Process, Arch::Arm64).is_err());
+        assert!(Matcher::new(f, Context::Process, Arch::X86_64).is_ok());
+    }
+
+    #[test]
+    fn report_fault_passes_without_panic_and_while_running() {
+        let text = "[1] panicgen: trigger SPINLOCK_RECURSION\n\
+                    [2] WARNING: possible recursive locking detected\n";
+        let j = judge("SPINLOCK_RECURSION", Arch::X86_64, text, End::Running);
+        assert_eq!(verdict(&j), Verdict::Pass);
+        assert_eq!(j.observed, "WARNING: possible recursive locking detected");
+    }
+
+    #[test]
+    fn a_crash_point_run_wants_the_hit_line_and_knows_when_it_was_not_reached() {
+        let bug = crate::catalog::find("BUG").unwrap();
+        let mut m = Matcher::new(bug, Context::Hardirq, Arch::X86_64)
+            .unwrap()
+            .at_point(Reach::Hardirq);
+        let hit = |reach: &str| {
+            vec![
+                "[ 1.0] panicgen: trigger BUG at=IRQ_HANDLER count=1 timeout_ms=20000 id=r1"
+                    .to_string(),
+                "[ 1.1] panicgen: at=IRQ_HANDLER: armed on handle_irq_event".into(),
+                format!(
+                    "[ 1.2] panicgen: at handle_irq_event+0x0: hit 1 in {reach} (ctx={reach}) \
+                     on cpu 0: firing BUG"
+                ),
+                "[ 1.3] kernel BUG at src/faults/bugs.rs:55!".into(),
+                "[ 1.4] Oops: invalid opcode: 0000 [#1] SMP".into(),
+                "[ 1.5] Kernel panic - not syncing: Fatal exception in interrupt".into(),
+            ]
+        };
+        assert!(m.judge(&hit("hardirq"), &End::Exited(None)).passed());
+        assert!(!m.judge(&hit("softirq"), &End::Exited(None)).passed());
+        m.read_function(&hit("hardirq"));
+        assert_eq!(m.probe(), &Probe::Hit("handle_irq_event".into()));
+        let unreached = vec![
+            "[ 1.0] panicgen: trigger BUG at=IRQ_HANDLER count=1 timeout_ms=20000 id=r1"
+                .to_string(),
+            "[21.0] panicgen: at handle_irq_event+0x0: not reached in 20000 ms (0 hits); disarmed"
+                .into(),
+        ];
+        assert!(m
+            .unreached(&unreached)
+            .unwrap()
+            .contains("not reached in 20000 ms"));
+        assert_eq!(m.unreached(&hit("hardirq")), None);
+        let plain = Matcher::new(bug, Context::Hardirq, Arch::X86_64).unwrap();
+        assert_eq!(
+            plain.unreached(&unreached),
+            None,
+            "only crash-point runs skip so"
+        );
+        assert_eq!(plain.probe(), &Probe::None);
+    }
+}

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Every rule that turns what a run produced into `pass`, `fail`, `error` or `skip`.
+//!
+//! A run is: plan → guest spec → `vm::run` → [`Facts`] (console lines, how the guest ended,
+//! what the dump held) → [`decide`] → report. `decide` is pure: the unit tests below feed it
+//! recorded consoles and dump facts. The console rules are in [`console`], the dump checks in
+//! [`dump`] (its `context` check in [`context`]), the selftest and KUnit folding in
+//! [`selftest`]; the boundary between them, the retry rule and what counts as passed are here.
+
+pub mod check;
+pub mod console;
+pub mod dump_levels;
+pub mod listing;
+pub mod selftest;
+pub mod stop;
+pub mod vmcore;
+mod vmcore_context;
+
+use serde::{
+    Deserialize,
+    Serialize, //
+};
+
+pub use console::{
+    at_hit,
+    Matcher, //
+};
+
+use crate::model::{
+    facts::{
+        End,
+        Evidence, //
+    },
+    protocol::{
+        self,
+        Event, //
+    },
+};
+
+/// A result's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Error,
+    Skip,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skip => "skip",
+        }
+    }
+}
+
+/// Why a run did not pass. The verdict follows from it: a CI system (and `make check`'s
+/// negative controls) read this field, never the prose of `reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// The fault cannot work on this arch (`skip`).
+    ArchCannot,
+    /// The kernel lacks an option without which it shows nothing of the fault: it was not
+    /// fired (`skip`, naming the option).
+    KernelLacks,
+    /// The crash point's function is not in this kernel, or was not reached in time
+    /// (`skip`, with the module's line).
+    PointUnreached,
+    /// QEMU could not be started, or a saved guest not restored (`error`).
+    NotStarted,
+    /// The guest never printed the trigger line: boot, insmod or the time limit (`error`).
+    NotFired,
+    /// The fault fired but the kernel's message did not follow (`fail`).
+    NoMessage,
+    /// The message appeared but the kernel did not panic (`fail`).
+    NoPanic,
+    /// A dump was asked for and none was written (`fail`).
+    NoVmcore,
+    /// The capture kernel did not finish writing the dump in time (`error`).
+    CaptureTimeout,
+    /// A dump was written but drgn could not read it (`fail`).
+    VmcoreUnreadable,
+    /// drgn read the dump and one of its checks failed (`fail`).
+    VmcoreCheck,
+    /// The selftest did not run to the end of its plan (`error`).
+    SelftestIncomplete,
+    /// A selftest or KUnit case failed (`fail`).
+    CaseFailed,
+    /// Every selftest case was skipped (`skip`).
+    AllSkipped,
+}
+
+impl Cause {
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Cause::ArchCannot | Cause::KernelLacks | Cause::PointUnreached | Cause::AllSkipped => {
+                Verdict::Skip
+            }
+            Cause::NotStarted
+            | Cause::NotFired
+            | Cause::CaptureTimeout
+            | Cause::SelftestIncomplete => Verdict::Error,
+            Cause::NoMessage
+            | Cause::NoPanic
+            | Cause::NoVmcore
+            | Cause::VmcoreUnreadable
+            | Cause::VmcoreCheck
+            | Cause::CaseFailed => Verdict::Fail,
+        }
+    }
+}
+
+/// How many times a run is tried: an `error` (the infrastructure's, never the fault's) gets
+/// one more attempt.
+pub const MAX_ATTEMPTS: u32 = 2;
+
+/// Whether a decision made on attempt `attempt` (1-based) calls for another attempt.
+pub fn retry(decision: &Decision, attempt: u32) -> bool {
+    decision.verdict() == Verdict::Error && attempt < MAX_ATTEMPTS
+}
+
+/// Whether a verdict counts as passed: a pass, or a skip that says why.
+pub fn acceptable(verdict: Verdict, reason: &str) -> bool {
+    verdict == Verdict::Pass || (verdict == Verdict::Skip && !reason.is_empty())
+}
+
+/// Why a run's fault is not fired at all: the kernel cannot show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CannotShow {
+    /// The fault cannot work on this arch, and why.
+    OnArch(&'static str),
+    /// The kernel lacks this option, without which it shows nothing of the fault.
+    Lacking(&'static str),
+}
+
+impl CannotShow {
+    fn decision(self) -> Decision {
+        let (cause, reason) = match self {
+            CannotShow::OnArch(why) => (Cause::ArchCannot, why.to_string()),
+            CannotShow::Lacking(option) => (
+                Cause::KernelLacks,
+                format!("needs {option}, which this kernel does not have"),
+            ),
+        };
+        Decision {
+            cause: Some(cause),
+            observed: String::new(),
+            reason,
+            checks: Vec::new(),
+        }
+    }
+}
+
+/// What one fault run produced.
+pub struct Facts<'a> {
+    /// The rules for the fault on this arch and kernel; why it was not fired otherwise.
+    pub matcher: Result<&'a Matcher, CannotShow>,
+    /// The console, one line each.
+    pub console: &'a [String],
+    pub end: &'a End,
+    /// QEMU's own stderr.
+    pub qemu_stderr: &'a str,
+    /// What the dump held; `None` when the run was not asked for one.
+    pub dump: Option<&'a Evidence>,
+    /// The run's correlation id (`id=` of the trigger).
+    pub id: &'a str,
+}
+
+/// The judgement of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// `None`: pass.
+    pub cause: Option<Cause>,
+    /// The console lines that matched the expectation, one per expected line.
+    pub observed: String,
+    /// Why the verdict is not `pass` (empty for a pass).
+    pub reason: String,
+    /// The dump checks, in [`vmcore::CHECKS`] order (empty without a dump).
+    pub checks: Vec<check::Check>,
+}
+
+impl Decision {
+    pub fn verdict(&self) -> Verdict {
+        self.cause.map_or(Verdict::Pass, Cause::verdict)
+    }
+}
+
+/// Decides one fault run.
+pub fn decide(facts: &Facts<'_>) -> Decision {
+    let matcher = match facts.matcher {
+        Ok(m) => m,
+        Err(cannot) => return cannot.decision(),
+    };
+    let judged = matcher.judge(facts.console, facts.end);
+    // A crash point the kernel cannot reach (no such function here, or never hit in time)
+    // is a skip with the module's reason, never a pass.
+    if !judged.passed() {
+        if let Some(why) = matcher.unreached(facts.console) {
+            return Decision {
+                cause: Some(Cause::PointUnreached),
+                observed: String::new(),
+                reason: why.to_string(),
+                checks: Vec::new(),
+            };
+        }
+    }
+    let mut d = Decision {
+        cause: judged.cause,
+        observed: judged.observed,
+        reason: judged.reason,
+        checks: Vec::new(),
+    };
+    if d.verdict() == Verdict::Error && !facts.qemu_stderr.trim().is_empty() {
+        d.reason = format!("{}; QEMU said: {}", d.reason, facts.qemu_stderr.trim());
+    }
+    let Some(evidence) = facts.dump else {
+        return d;
+    };
+    d.checks = vmcore::check(evidence, matcher, facts.id);
+    if let Some(cut) = console_cut(&d, evidence, matcher) {
+        return cut;
+    }
+    if d.cause.is_some() {
+        // The console already says why; the checks are reported as they are.
+        return d;
+    }
+    let Some(bad) = d.checks.iter().find(|c| !c.ok) else {
+        return d;
+    };
+    let (cause, reason) = match evidence {
+        Evidence::Read(_) => (
+            Cause::VmcoreCheck,
+            format!("vmcore check '{}' failed: {}", bad.name, bad.detail),
+        ),
+        // Out of time after the panic: the capture kernel never booted or hung. That is
+        // the infrastructure's failure (retried), not the fault's.
+        Evidence::Missing(why) if *facts.end == End::Timeout => (
+            Cause::CaptureTimeout,
+            format!(
+                "the capture did not finish before the time limit ({}): {why}",
+                capture_progress(facts.console)
+            ),
+        ),
+        Evidence::Missing(why) => (Cause::NoVmcore, why.to_string()),
+        Evidence::Unreadable(why) => (Cause::VmcoreUnreadable, why.clone()),
+    };
+    d.cause = Some(cause);
+    d.reason = reason;
+    d
+}
+
+/// The console lost the run's last lines, and the dump of this very run has them all: a
+/// pass, judged on the kernel's own log. At the hand-over to the capture kernel the serial
+/// console can be cut short (the panic CPU kexecs before every pending line is printed),
+/// while the log buffer in the dump holds every line the kernel wrote. The dump's checks
+/// (the same matcher, the trigger's id, the stack and the context) must all have passed;
+/// anything else stays the console's verdict.
+fn console_cut(d: &Decision, evidence: &Evidence, matcher: &Matcher) -> Option<Decision> {
+    if !matches!(d.cause, Some(Cause::NoMessage | Cause::NoPanic)) {
+        return None;
+    }
+    let Evidence::Read(facts) = evidence else {
+        return None;
+    };
+    if d.checks.is_empty() || !d.checks.iter().all(|c| c.ok) {
+        return None;
+    }
+    let in_dump = matcher.judge(&facts.dmesg, &End::Exited(None));
+    Some(Decision {
+        cause: None,
+        observed: in_dump.observed,
+        reason: format!("{CONSOLE_CUT}; {}", d.reason),
+        checks: d.checks.clone(),
+    })
+}
+
+/// What a pass judged on the dump's log says (its `reason`).
+pub const CONSOLE_CUT: &str =
+    "judged on the vmcore's log: the console was cut short at the hand-over to the capture kernel";
+
+/// How far the capture got in a console that ran out of time after the panic: its init
+/// ran, or its kernel started (it prints from its early console on) and its last line, or
+/// nothing came after the panic (the crash shutdown, kexec or purgatory never handed over).
+fn capture_progress(lines: &[String]) -> String {
+    if protocol::find(lines, Event::CaptureBooted).is_some() {
+        return "the capture kernel booted".into();
+    }
+    let panic = lines.iter().rposition(|l| l.contains(console::PANIC_LINE));
+    let started = lines
+        .iter()
+        .rposition(|l| l.contains("] Linux version "))
+        .is_some_and(|i| panic.is_none_or(|p| i > p));
+    match lines.last() {
+        Some(last) if started => {
+            format!("the capture kernel started and stopped at: {}", last.trim())
+        }
+        _ => "no capture kernel came up: nothing after the panic".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        catalog::{
+            self,
+            Arch,
+            Context, //
+        },
+        model::facts::MissingDump,
+    };
+    use vmcore::tests::facts as read;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    /// A recorded x86_64 BUG console with the kdump capture that followed it.
+    const BUG_KDUMP: &str = "\
+[    5.100000] panicgen-init: firing BUG ctx=process id=r1
+[    5.110000] panicgen: trigger BUG ctx=process id=r1
+[    5.110100] ------------[ cut here ]------------
+[    5.110200] kernel BUG at src/faults/bugs.rs:48!
+[    5.110300] Oops: invalid opcode: 0000 [#1] SMP NOPTI
+[    5.120000] Kernel panic - not syncing: Fatal exception
+[    0.000000] Linux version 7.3.4 (capture)
+[    1.800000] panicgen-init: capture kernel booted 7.3.4
+[    4.000000] panicgen-init: vmcore saved: 11632640 bytes
+";
+
+    fn bug() -> Matcher {
+        Matcher::new(
+            catalog::find("BUG").unwrap(),
+            Context::Process,
+            Arch::X86_64,
+        )
+        .unwrap()
+    }
+
+    fn good_dump() -> Evidence {
+        read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r1",
+                "kernel BUG at src/faults/bugs.rs:48!",
+                "Kernel panic - not syncing: Fatal exception",
+            ],
+            &["panicgen_main::faults::bugs::bug", "ksys_write"],
+        )
+    }
+
+    fn decide_with(console: &str, end: End, dump: Option<&Evidence>) -> Decision {
+        let m = bug();
+        let console = lines(console);
+        decide(&Facts {
+            matcher: Ok(&m),
+            console: &console,
+            end: &end,
+            qemu_stderr: "",
+            dump,
+            id: "r1",
+        })
+    }
+
+    #[test]
+    fn a_recorded_kdump_run_passes() {
+        let d = decide_with(BUG_KDUMP, End::Stopped, Some(&good_dump()));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        assert_eq!(d.observed, "kernel BUG at src/faults/bugs.rs:48!");
+        assert_eq!(d.checks.len(), vmcore::CHECKS.len());
+        assert!(d.checks.iter().all(|c| c.ok));
+    }
+
+    #[test]
+    fn a_fault_the_kernel_cannot_show_is_an_explained_skip() {
+        let end = End::Stopped;
+        let decide_cannot = |why| {
+            decide(&Facts {
+                matcher: Err(why),
+                console: &[],
+                end: &end,
+                qemu_stderr: "",
+                dump: None,
+                id: "",
+            })
+        };
+        let arch = decide_cannot(CannotShow::OnArch("x86 only"));
+        assert_eq!(
+            (arch.verdict(), arch.cause, arch.reason.as_str()),
+            (Verdict::Skip, Some(Cause::ArchCannot), "x86 only")
+        );
+        let lacks = decide_cannot(CannotShow::Lacking("CONFIG_PROVE_LOCKING"));
+        assert_eq!(
+            (lacks.verdict(), lacks.cause),
+            (Verdict::Skip, Some(Cause::KernelLacks))
+        );
+        assert!(lacks.reason.contains("needs CONFIG_PROVE_LOCKING"));
+        assert!(acceptable(arch.verdict(), &arch.reason));
+        assert!(!acceptable(Verdict::Skip, ""), "a skip must say why");
+    }
+
+    #[test]
+    fn fail_versus_error() {
+        // Never fired (insmod failed): the infrastructure's error, retried once.
+        let d = decide_with(
+            "[ 0.2] panicgen-init: insmod failed\n",
+            End::Exited(Some(0)),
+            None,
+        );
+        assert_eq!(d.cause, Some(Cause::NotFired));
+        assert!(d.reason.contains("insmod"), "{}", d.reason);
+        assert!(retry(&d, 1) && !retry(&d, MAX_ATTEMPTS));
+        // Fired, no message: the fault's fail, never retried.
+        let d = decide_with(
+            "[ 1.0] panicgen: trigger BUG ctx=process id=r1\n[ 1.1] all quiet\n",
+            End::Exited(Some(0)),
+            None,
+        );
+        assert_eq!(d.cause, Some(Cause::NoMessage));
+        assert!(!retry(&d, 1));
+        // The message but no panic.
+        let no_panic = BUG_KDUMP.replace("Kernel panic - not syncing: Fatal exception", "");
+        let d = decide_with(&no_panic, End::Exited(Some(0)), None);
+        assert_eq!(d.cause, Some(Cause::NoPanic));
+        // QEMU's complaint is part of an error's reason.
+        let m = bug();
+        let end = End::NotStarted("qemu-system-x86_64: No such file".into());
+        let d = decide(&Facts {
+            matcher: Ok(&m),
+            console: &[],
+            end: &end,
+            qemu_stderr: "could not load kernel",
+            dump: None,
+            id: "r1",
+        });
+        assert_eq!(d.cause, Some(Cause::NotStarted));
+        assert!(d.reason.contains("QEMU said: could not load kernel"));
+    }
+
+    #[test]
+    fn dump_outcomes() {
+        // No dump written: fail, whatever the console said.
+        let missing = Evidence::Missing(MissingDump::NothingWritten);
+        let d = decide_with(BUG_KDUMP, End::Stopped, Some(&missing));
+        assert_eq!(d.cause, Some(Cause::NoVmcore));
+        assert!(d.checks.iter().all(|c| !c.ok));
+        // ... unless time ran out while the capture kernel ran: an error, retried.
+        let d = decide_with(BUG_KDUMP, End::Timeout, Some(&missing));
+        assert_eq!(d.cause, Some(Cause::CaptureTimeout));
+        assert!(
+            d.reason.contains("the capture kernel booted"),
+            "{}",
+            d.reason
+        );
+        let early = BUG_KDUMP.lines().take(6).collect::<Vec<_>>().join("\n");
+        let d = decide_with(&early, End::Timeout, Some(&missing));
+        assert!(
+            d.reason.contains("no capture kernel came up"),
+            "{}",
+            d.reason
+        );
+        let hung = BUG_KDUMP.lines().take(7).collect::<Vec<_>>().join("\n");
+        let d = decide_with(&hung, End::Timeout, Some(&missing));
+        assert!(
+            d.reason
+                .contains("started and stopped at: [    0.000000] Linux version 7.3.4 (capture)"),
+            "{}",
+            d.reason
+        );
+        // Written but unreadable.
+        let bad = Evidence::Unreadable("drgn could not read the vmcore: bad header".into());
+        let d = decide_with(BUG_KDUMP, End::Stopped, Some(&bad));
+        assert_eq!(d.cause, Some(Cause::VmcoreUnreadable));
+        // Read, but another run's dump.
+        let other = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r0",
+                "kernel BUG at src/faults/bugs.rs:48!",
+                "Kernel panic - not syncing: Fatal exception",
+            ],
+            &["panicgen_main::faults::bugs::bug", "ksys_write"],
+        );
+        let d = decide_with(BUG_KDUMP, End::Stopped, Some(&other));
+        assert_eq!(d.cause, Some(Cause::VmcoreCheck));
+        assert!(d.reason.contains("trigger_id"), "{}", d.reason);
+        // A console failure stays the console's when a dump check fails, with the checks
+        // reported as they are.
+        let d = decide_with(
+            "[ 1.0] panicgen: trigger BUG ctx=process id=r1\n",
+            End::Stopped,
+            Some(&other),
+        );
+        assert_eq!(d.cause, Some(Cause::NoMessage));
+        assert_eq!(d.checks.len(), vmcore::CHECKS.len());
+    }
+
+    #[test]
+    fn a_console_cut_at_the_hand_over_is_judged_on_the_dump() {
+        // Recorded on x86_64 (NULL_READ, warm make check of e096a0f): the panic line is in
+        // the dump's log but never reached the serial console before kexec.
+        let cut = BUG_KDUMP.replace(
+            "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+            "",
+        );
+        let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        assert!(d.reason.starts_with(CONSOLE_CUT), "{}", d.reason);
+        assert!(d.reason.contains("no panic line"), "{}", d.reason);
+        assert_eq!(d.observed, "kernel BUG at src/faults/bugs.rs:48!");
+        // The message lost as well: the same.
+        let cut = BUG_KDUMP.lines().take(3).collect::<Vec<_>>().join("\n");
+        let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    }
+
+    #[test]
+    fn a_console_cut_needs_a_dump_that_shows_it_all() {
+        let cut = BUG_KDUMP.replace(
+            "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+            "",
+        );
+        // No dump asked for: the console's verdict.
+        let d = decide_with(&cut, End::Stopped, None);
+        assert_eq!(d.cause, Some(Cause::NoPanic));
+        // A BUG dump of run `id` whose log has the panic line or not, with `site` on the stack.
+        let dump = |id: &str, panics: bool, site: &str| {
+            let trigger = format!("panicgen: trigger BUG ctx=process id={id}");
+            let mut dmesg = vec![trigger.as_str(), "kernel BUG at src/faults/bugs.rs:48!"];
+            if panics {
+                dmesg.push("Kernel panic - not syncing: Fatal exception");
+            }
+            read(&dmesg, &[site, "ksys_write"])
+        };
+        let bug = "panicgen_main::faults::bugs::bug";
+        let d = decide_with(&cut, End::Stopped, Some(&dump("r1", true, bug)));
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        for (why, wrong) in [
+            ("no panic in the dump's log either", dump("r1", false, bug)),
+            ("another run's dump", dump("r0", true, bug)),
+            (
+                "not the fault's stack",
+                dump("r1", true, "panicgen_main::faults::bugs::warn"),
+            ),
+        ] {
+            let d = decide_with(&cut, End::Stopped, Some(&wrong));
+            assert_eq!(d.cause, Some(Cause::NoPanic), "{why}: {d:?}");
+        }
+        // The trigger line never reached the console: the infrastructure's error, retried.
+        let d = decide_with("", End::Stopped, Some(&good_dump()));
+        assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
+    }
+
+    #[test]
+    fn causes_name_their_verdicts() {
+        assert_eq!(Cause::NoVmcore.verdict(), Verdict::Fail);
+        assert_eq!(Cause::CaptureTimeout.verdict(), Verdict::Error);
+        assert_eq!(
+            serde_json::to_string(&Cause::NoVmcore).unwrap(),
+            "\"no-vmcore\""
+        );
+        assert_eq!(serde_json::to_string(&Verdict::Pass).unwrap(), "\"pass\"");
+    }
+}

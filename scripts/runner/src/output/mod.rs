@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The results as CI systems and people read them: `results.json`, `results.ktap`,
+//! `results.xml` (JUnit) and the printed table.
+
+pub mod dump_levels;
+pub mod json;
+pub mod junit;
+pub mod ktap;
+pub mod table;
