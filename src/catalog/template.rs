@@ -221,13 +221,19 @@ impl Template {
 
     /// The line's pattern for the selftest: POSIX ERE, each field written `{NAME:PATTERN}` so
     /// that a given value can take its place (options and flags match either way).
-    pub(crate) fn pattern(&'static self) -> Pattern {
-        Pattern(self)
+    pub(crate) fn pattern(&'static self) -> Pattern<'static> {
+        Pattern(self, None)
+    }
+
+    /// The line's pattern (POSIX ERE and Rust `regex`, unanchored) with the `given` values in
+    /// their fields, as written; the other fields match any value.
+    pub(crate) fn regex<'a>(&'static self, given: &'a [(&'a str, &'a str)]) -> Pattern<'a> {
+        Pattern(self, Some(given))
     }
 }
 
-/// Formats as [`Template::pattern`].
-pub(crate) struct Pattern(&'static Template);
+/// Formats as [`Template::pattern`] (`None`) or [`Template::regex`].
+pub(crate) struct Pattern<'a>(&'static Template, Option<&'a [(&'a str, &'a str)]>);
 
 /// Writes `text` with every character that means something in an ERE escaped.
 fn escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
@@ -240,17 +246,23 @@ fn escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     Ok(())
 }
 
-impl fmt::Display for Pattern {
+impl fmt::Display for Pattern<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.logged {
             escaped(f, LOG_PREFIX)?;
         }
         for piece in self.0.pieces {
-            match *piece {
-                Piece::Text(text) => escaped(f, text)?,
-                Piece::Field(name, class) => write!(f, "{{{name}:{}}}", class.pattern())?,
-                Piece::Opt(name, class) => write!(f, "( {name}={})?", class.pattern())?,
-                Piece::Flag(_, text) => {
+            match (*piece, self.1) {
+                (Piece::Text(text), _) => escaped(f, text)?,
+                (Piece::Field(name, class), None) => write!(f, "{{{name}:{}}}", class.pattern())?,
+                (Piece::Field(name, class), Some(given)) => {
+                    match given.iter().find(|(field, _)| *field == name) {
+                        Some((_, value)) => escaped(f, value)?,
+                        None => f.write_str(class.pattern())?,
+                    }
+                }
+                (Piece::Opt(name, class), _) => write!(f, "( {name}={})?", class.pattern())?,
+                (Piece::Flag(_, text), _) => {
                     f.write_str("(")?;
                     escaped(f, text)?;
                     f.write_str(")?")?;

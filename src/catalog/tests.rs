@@ -330,7 +330,9 @@ fn the_callers_are_panicgens_deferrals() {
     }
 }
 
-/// A template's pattern with every `{NAME:PATTERN}` as its pattern, or as `given`'s value.
+/// A template's pattern with `given`'s values in their fields, anchored at the end: the
+/// selftest's way (the `lines` file's `{NAME:PATTERN}`, each replaced by its value or its
+/// pattern) and the runner's (`Template::regex`), which must agree.
 fn pattern(t: &'static template::Template, given: &[(&str, &str)]) -> regex::Regex {
     let text = t.pattern().to_string();
     let field = regex::Regex::new(r"\{([a-z_]+):([^}]*)\}").unwrap();
@@ -340,6 +342,7 @@ fn pattern(t: &'static template::Template, given: &[(&str, &str)]) -> regex::Reg
             .find(|(k, _)| *k == &c[1])
             .map_or(c[2].to_string(), |(_, v)| regex::escape(v))
     });
+    assert_eq!(re, t.regex(given).to_string(), "{}", t.name);
     regex::Regex::new(&format!("{re}$")).unwrap_or_else(|e| panic!("{}: {e}", t.name))
 }
 
