@@ -16,8 +16,8 @@ use crate::{
     cpu_state,
     deferral,
     faults,
-    point,
-    Show, //
+    glue::Show,
+    point, //
 };
 
 /// Fires `cmd` in its context: at once for the writer's contexts, later for deferred ones and

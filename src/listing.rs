@@ -24,9 +24,9 @@ use crate::{
         Kind,
         Report, //
     },
+    glue::ARCH,
     kconfig,
-    sysctl,
-    ARCH, //
+    sysctl, //
 };
 
 /// What this kernel does with `fault` in process context (every fault allows it): the fault

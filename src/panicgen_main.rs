@@ -32,11 +32,18 @@ mod cpu_state;
 mod deferral;
 mod dispatch;
 mod faults;
+mod glue;
 mod kconfig;
 mod listing;
 mod point;
 mod sysctl;
 mod tests;
+
+use glue::{
+    eopnotsupp,
+    Show,
+    ARCH, //
+};
 
 use catalog::{
     lines::{
@@ -56,12 +63,6 @@ module! {
     description: "Fires controlled kernel faults on request, for crash-test pipelines",
     license: "GPL",
 }
-
-/// The architecture this module was built for.
-#[cfg(target_arch = "x86_64")]
-const ARCH: catalog::Arch = catalog::Arch::X86_64;
-#[cfg(target_arch = "aarch64")]
-const ARCH: catalog::Arch = catalog::Arch::Arm64;
 
 #[pin_data]
 struct PanicGen {
@@ -99,16 +100,6 @@ impl kernel::InPlaceModule for PanicGen {
             _lines <- dir.read_callback_file(c"lines", (), &listing::patterns),
             _dir: dir,
         })
-    }
-}
-
-/// Displays a value of the catalog, which is `core`-only, through the kernel's formatting
-/// macros, which take `kernel::fmt::Display`.
-pub(crate) struct Show<T>(pub(crate) T);
-
-impl<T: core::fmt::Display> fmt::Display for Show<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        core::fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -153,11 +144,6 @@ fn trigger_write(_: &(), reader: &mut UserSliceReader) -> Result {
     }
     pr_info!("{}\n", Show(trigger_line(&cmd)));
     dispatch::run(&cmd)
-}
-
-/// `-EOPNOTSUPP`, which `kernel::error::code` names only from Linux 7.3 on.
-pub(crate) fn eopnotsupp() -> Error {
-    Error::from_errno(-(bindings::EOPNOTSUPP as c_int))
 }
 
 /// The trigger line the host runner and crash-dump checks key on.

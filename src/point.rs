@@ -25,7 +25,12 @@ use crate::{
         Target,
         FAULTS, //
     },
-    faults, Show, ARCH,
+    faults,
+    glue::{
+        eopnotsupp,
+        Show,
+        ARCH, //
+    },
 };
 
 mod ffi {
@@ -119,7 +124,7 @@ pub(crate) fn arm(at: &At<'_>, id: FaultId, cpu: Option<u32>) -> Result {
         None => -1,
     };
     let reject = |name: &str, e: Error| {
-        if e == crate::eopnotsupp() {
+        if e == eopnotsupp() {
             pr_warn!(
                 "{}\n",
                 Show(Rejected("at= needs CONFIG_KPROBES, not set in this kernel"))

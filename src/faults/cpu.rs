@@ -35,5 +35,5 @@ pub(super) fn divide_error(_: Context) -> Result {
         );
     }
     #[cfg(not(target_arch = "x86_64"))]
-    Err(crate::eopnotsupp())
+    Err(crate::glue::eopnotsupp())
 }

@@ -17,7 +17,8 @@ use crate::{
         Fault,
         FaultId, //
     },
-    cpu_state, Show,
+    cpu_state,
+    glue::Show, //
 };
 
 mod bugs;
