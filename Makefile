@@ -11,8 +11,10 @@
 #                 panicgen's debug kernel and Debian's stock kernel
 #   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
 #                 each read by drgn: the level x check table (ARCH=, TARGET=)
-#   make dump-levels-doc  Documentation/dump-levels.rst and the README's table from them
-#   make points-doc  Documentation/crash-points.rst from make check's crash-point runs
+#   make dump-levels-doc  Documentation/dump-levels.rst, its measured part from those runs
+#   make points-doc  Documentation/crash-points.rst, its measured part from make check's runs
+#   make docs     the pages of Documentation/ generated from the code (keeping the measured
+#                 parts); make check fails when a tracked page is not what this would write
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
@@ -103,8 +105,7 @@ lint:
 	scripts/lint.sh
 
 docs:
-	scripts/runner.sh docs >Documentation/faults.rst
-	scripts/runner.sh docs --targets >Documentation/targets.rst
+	scripts/docs.sh
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,20p' Makefile

@@ -25,34 +25,30 @@ S="$PANICGEN_ROOT/scripts"
 top="${PANICGEN_OUT:-$PANICGEN_ROOT/out}"
 jobs=${PANICGEN_BENCH_JOBS:-2}
 specs=()
-for arch in ${*:-x86_64 arm64}; do
-	karch=$(kernel_arch "$arch")
-	vars=$(PANICGEN_TARGET=debug "$S/prepare.sh" "$karch")
-	eval "$vars"
+arches=("$@")
+[ $# -gt 0 ] || arches=(x86_64 arm64)
+for arch in "${arches[@]}"; do
+	prepare_target debug "$arch"
 	mapfile -t peers < <("$S/runner.sh" list --peers)
 	lkdtm=() faults=()
 	for p in "${peers[@]}"; do
 		lkdtm+=("${p%% *}")
 		faults+=("${p#* }")
 	done
-	common=(--arch "$karch" --kernel "$IMAGE" --initramfs "$INITRAMFS" --kconfig "$KCONFIG" --jobs "$jobs"
-		--no-selftest --contexts process)
-	dumps=(--dump kdump --vmlinux "$VMLINUX" --module "$MODULE" --keep-vmcores failed)
 	for variant in cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved; do
-		args=("${common[@]}")
+		args=(--jobs "$jobs" --no-selftest --contexts process)
 		case $variant in cold* | lkdtm-cold) args+=(--no-snapshot) ;; esac
-		case $variant in *kdump) args+=("${dumps[@]}") ;; esac
+		case $variant in *kdump) args+=(--dump kdump --keep-vmcores failed) ;; esac
 		case $variant in
 		lkdtm-*) args+=(--lkdtm "${lkdtm[@]}") ;;
 		*) args+=("${faults[@]}") ;;
 		esac
-		out="$top/bench/$karch/$variant"
-		rm -rf "$out"
-		msg "bench: $karch $variant (${#faults[@]} runs; log: $out.log)"
+		out="$top/bench/$KARCH/$variant"
+		msg "bench: $KARCH $variant (${#faults[@]} runs; log: $out.log)"
 		mkdir -p "$(dirname "$out")"
-		"$S/runner.sh" run "${args[@]}" --out "$out" >"$out.log" 2>&1 || true
-		[ -f "$out/results.json" ] || die "bench: $karch $variant wrote no results (log: $out.log)"
-		specs+=("$karch/$variant=$out/results.json")
+		run_matrix "$out" "${args[@]}" >"$out.log" 2>&1 || true
+		[ -f "$out/results.json" ] || die "bench: $KARCH $variant wrote no results (log: $out.log)"
+		specs+=("$KARCH/$variant=$out/results.json")
 	done
 done
 exec "$S/runner.sh" bench --out "$top/bench.json" "${specs[@]}"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's tests (`make check`, run by .ci/run):
-#   1. host unit tests of the runner, the matching rules and the catalog/parser
+#   1. host unit tests of the runner, the matching rules and the catalog/parser;
+#      the generated pages of Documentation/ compared with what the code generates
+#      now (make docs writes them; make check writes nothing tracked)
 #   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
 #   3. per arch (x86_64, arm64): build everything, verify the canary in the
 #      object code, run every fault in every context plus the in-guest
@@ -17,6 +19,8 @@
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
 #      own tools) and the selftest
+#   5. the pages measured by these runs (dump levels, crash points) into out/doc;
+#      `make dump-levels-doc points-doc` puts them in Documentation/
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -31,7 +35,7 @@ skipped=0
 failures=()
 not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary)
 counted=0
-mkdir -p "$PANICGEN_CACHE"
+mkdir -p "$PANICGEN_CACHE" "$CARGO_TARGET_DIR"
 
 # A step counts as one test, unless its command counted its own tests (and set
 # counted=1): the unit tests and the fault matrices count each case.
@@ -52,9 +56,8 @@ step() { # name command...
 }
 
 host_tests() {
-	local log="$PANICGEN_CACHE/host-tests.log" p f
-	CARGO_TARGET_DIR="$PANICGEN_CACHE/cargo-target" \
-		cargo test --locked --manifest-path "$PANICGEN_ROOT/scripts/runner/Cargo.toml" 2>&1 |
+	local log="$CARGO_TARGET_DIR/host-tests.log" p f
+	cargo test --locked --manifest-path "$PANICGEN_ROOT/scripts/runner/Cargo.toml" 2>&1 |
 		tee "$log" | grep -E '^test result:|FAILED|panicked' >&2
 	read -r p f < <(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
 		awk '{ p += $1; f += $2; n++ } END { if (n) print p, f }')
@@ -74,11 +77,10 @@ same_options() {
 	}
 }
 
-vm_matrix() { # arch out runner-args...
-	local arch=$1 out=$2 status=0 counts
-	shift 2
-	"$S/runner.sh" run --target "$TARGET" --arch "$arch" --kernel "$IMAGE" --initramfs "$INITRAMFS" \
-		--out "$out" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" "$@" || status=$?
+# The fault matrix on the prepared target (run_matrix), its verdicts counted.
+vm_matrix() { # out runner-args...
+	local out=$1 status=0 counts
+	run_matrix "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
 	counts=$("$S/runner.sh" summary "$out/results.json" 2>"$out/not-passed.txt") || status=1
 	cat "$out/not-passed.txt" >&2
@@ -94,19 +96,25 @@ vm_matrix() { # arch out runner-args...
 	[ "$status" -eq 0 ]
 }
 
-# Builds what kernel target $1 needs on arch $2 and sets TARGET KDIR IMAGE MODULE INITRAMFS
-# KCONFIG VMLINUX (scripts/prepare.sh); a failed build counts as a failed test.
+# Builds what kernel target $1 needs on arch $2 (prepare_target); a failed build counts as
+# a failed test.
 prepare() { # target arch
-	local vars
-	if ! vars=$(PANICGEN_TARGET=$1 "$S/prepare.sh" "$2"); then
-		failed=$((failed + 1))
-		failures+=("$1 $2 build")
-		return 1
-	fi
-	eval "$vars"
+	prepare_target "$1" "$2" && return 0
+	failed=$((failed + 1))
+	failures+=("$1 $2 build")
+	return 1
+}
+
+# The measured pages from this check's runs, into out/doc (Documentation/ is untouched).
+measured_pages() {
+	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/doc"
+	"$S/dump-levels-doc.sh" "$dir" && "$S/points-doc.sh" "$dir" || return 1
+	msg "to make them Documentation/'s: make dump-levels-doc points-doc"
 }
 
 step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
+# Compared, never written (`make docs` writes them): make check leaves the tree as it was.
+step "Documentation/ is what the code generates" "$S/docs.sh" --check || true
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
@@ -116,30 +124,27 @@ if [ "${1:-}" != --host-only ]; then
 		step "$arch kernel options are those of Documentation/targets.rst" \
 			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debug-$arch.options" || true
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debug/$arch"
-		rm -rf "$out"
 		# Every fault in every context; every fatal run also goes through kdump
 		# (from a saved booted guest) and its vmcore is checked with drgn.
 		# Passing runs' vmcores are deleted once checked (a full matrix keeps
 		# ~7 GB otherwise); `make run PANICGEN_DUMP=kdump` keeps them all.
-		step "$arch fault matrix with kdump" vm_matrix "$arch" "$out" --dump kdump \
+		step "$arch fault matrix with kdump" vm_matrix "$out" --dump kdump \
 			--keep-vmcores failed || true
 		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
 		# The host-side path for kernels without kdump, on a sample.
-		rm -rf "$out-qmp"
-		step "$arch host-side dumps (QMP)" vm_matrix "$arch" "$out-qmp" --dump qmp --no-selftest \
+		step "$arch host-side dumps (QMP)" vm_matrix "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
 		# BUG and NULL_DEREF fired from every named crash point (at=), each dump
 		# showing the hooked function.
-		rm -rf "$out-points"
-		step "$arch crash points" vm_matrix "$arch" "$out-points" --dump kdump --no-selftest \
+		step "$arch crash points" vm_matrix "$out-points" --dump kdump --no-selftest \
 			--keep-vmcores failed --points all BUG NULL_DEREF || true
 		# One capture at every makedumpfile level that matters, each read by drgn.
 		step "$arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debug "$S/dump-levels.sh" "$arch" || true
-		step "$arch negative controls" "$S/negative-control.sh" "$arch" "$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" || true
+		step "$arch negative controls" "$S/negative-control.sh" "$arch" || true
 		if [ "$KDIR" = "$first_kdir" ]; then
 			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \
-				"$KDIR" "$IMAGE" "$INITRAMFS" "$MODULE" "$out-shards" || true
+				"$out-shards" || true
 		fi
 	done
 	# The stock Debian kernel (its own toolchain, rustc 1.85, and its release's kdump
@@ -150,17 +155,14 @@ if [ "${1:-}" != --host-only ]; then
 		step "debian $arch kernel options are those of Documentation/targets.rst" \
 			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debian-$arch.options" || true
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debian/$arch"
-		rm -rf "$out"
-		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$arch" \
-			"$out" --dump kdump --keep-vmcores failed --contexts process,hardirq || true
-		rm -rf "$out-points"
-		step "debian $arch crash points" vm_matrix "$arch" "$out-points" --dump kdump \
+		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$out" \
+			--dump kdump --keep-vmcores failed --contexts process,hardirq || true
+		step "debian $arch crash points" vm_matrix "$out-points" --dump kdump \
 			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
 	done
-	step "Documentation/dump-levels.rst and the README's table" "$S/dump-levels-doc.sh" || true
-	step "Documentation/crash-points.rst" "$S/points-doc.sh" || true
+	step "the measured pages from these runs (out/doc)" measured_pages || true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true

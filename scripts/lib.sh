@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for panicgen's host scripts. Source it, do not run it.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the PANICGEN_ settings below are read by the scripts that source this
 
 set -euo pipefail
 
@@ -13,7 +15,10 @@ PANICGEN_LLVM=19
 # bindgen-cli: kernel 7.3 needs >= 0.71.1; the version is pinned for reproducibility.
 PANICGEN_BINDGEN_VERSION=0.73.2
 
-export PANICGEN_ROOT PANICGEN_CACHE
+# Cargo's outputs (the runner), in the cache unless CARGO_TARGET_DIR says where.
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PANICGEN_CACHE/cargo-target}
+
+export PANICGEN_ROOT PANICGEN_CACHE CARGO_TARGET_DIR
 
 msg() { printf '%s\n' "panicgen: $*" >&2; }
 die() { printf '%s\n' "panicgen: error: $*" >&2; exit 1; }
@@ -75,15 +80,50 @@ system_mirror() {
 	local codename uri
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 	[ -n "$codename" ] || die "cannot tell the Debian release from /etc/os-release"
+	# shellcheck disable=SC2016 # apt's format, not the shell's
 	uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
 		awk -v c="$codename" '$1 == c { print $2; exit }')
 	if [ -z "$uri" ]; then
 		apt-get update -qq >/dev/null 2>&1 || true
+		# shellcheck disable=SC2016 # apt's format, not the shell's
 		uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
 			awk -v c="$codename" '$1 == c { print $2; exit }')
 	fi
 	[ -n "$uri" ] || die "no Debian mirror for '$codename' in /etc/apt; configure one and run 'apt-get update'"
 	echo "$codename $uri"
+}
+
+# Builds (or takes from the cache) what kernel target $1 (debug, debian, user) needs on arch
+# $2, and sets TARGET KARCH KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX (scripts/prepare.sh;
+# TARGET=user reads KERNEL and KDIR from the environment).
+prepare_target() { # target arch
+	local vars
+	# shellcheck disable=SC2034 # KARCH is for run_matrix and the callers
+	KARCH=$(kernel_arch "$2") || return 1
+	vars=$(PANICGEN_TARGET=$1 "$PANICGEN_ROOT/scripts/prepare.sh" "$KARCH") || return 1
+	eval "$vars"
+}
+
+# The one way the scripts run the fault matrix: the runner's `run` on the target that
+# prepare_target set up, into a fresh directory OUT, with the runner's own options and
+# faults after it. A negative control overrides MODULE and INITRAMFS for one call
+# (MODULE=broken.ko run_matrix ...).
+run_matrix() { # out runner-args...
+	local out=$1
+	shift
+	rm -rf "$out"
+	# shellcheck disable=SC2153 # TARGET and the rest: set by prepare_target
+	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
+		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
+		--out "$out" "$@"
+}
+
+# Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.
+write_page() { # file command...
+	local file=$1
+	shift
+	"$@" >"$file.tmp" || { rm -f "$file.tmp"; return 1; }
+	mv "$file.tmp" "$file"
 }
 
 # The results.json of make check's runs in out/<target>/<arch>$1 that exist, in the

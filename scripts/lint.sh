@@ -19,7 +19,6 @@ rustfmt --edition 2021 --config-path .rustfmt.toml "${mode[@]}" src/panicgen_mai
 	die "the module is not rustfmt-clean: run 'make fmt'"
 rustfmt --edition 2021 --config-path .rustfmt.toml "${mode[@]}" scripts/runner/src/main.rs ||
 	die "the runner is not rustfmt-clean: run 'make fmt'"
-export CARGO_TARGET_DIR="$PANICGEN_CACHE/cargo-target"
 cargo clippy --quiet --locked --all-targets --manifest-path scripts/runner/Cargo.toml -- -D warnings ||
 	die "clippy found problems in the runner (above)"
 if [ -n "$kdir" ]; then

@@ -16,15 +16,9 @@
 
 . "$(dirname "$0")/lib.sh"
 
-karch=$(kernel_arch "${1:-x86_64}")
+prepare_target "${PANICGEN_TARGET:-debug}" "${1:-x86_64}"
 shift || true
-vars=$("$PANICGEN_ROOT/scripts/prepare.sh" "$karch")
-eval "$vars"
-out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$TARGET/$karch"
-rm -rf "$out"
 # shellcheck disable=SC2086 # PANICGEN_RUNNER_ARGS is a word list
-exec "$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$karch" --kernel "$IMAGE" \
-	--initramfs "$INITRAMFS" --out "$out" --vmlinux "$VMLINUX" --module "$MODULE" \
-	--kconfig "$KCONFIG" --dump "${PANICGEN_DUMP:-none}" \
+run_matrix "${PANICGEN_OUT:-$PANICGEN_ROOT/out}/$TARGET/$KARCH" --dump "${PANICGEN_DUMP:-none}" \
 	${PANICGEN_DUMP_LEVEL:+--dump-level "$PANICGEN_DUMP_LEVEL"} \
 	${PANICGEN_DUMP_LEVELS:+--dump-levels "$PANICGEN_DUMP_LEVELS"} ${PANICGEN_RUNNER_ARGS:-} "$@"

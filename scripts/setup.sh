@@ -28,19 +28,32 @@ APT_MAX_AGE=${PANICGEN_APT_MAX_AGE:-86400}
 
 mkdir -p "$PANICGEN_CACHE"
 
-install_system_packages() {
-	local missing=() p
+# The packages of DEB_PACKAGES that are not installed, one a line.
+missing_packages() {
+	local p
 	for p in $DEB_PACKAGES; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$p")
+			echo "$p"
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] ||
-		die "missing Debian packages: ${missing[*]}; run 'sudo apt-get install --no-install-recommends ${missing[*]}'"
-	msg "installing Debian packages: ${missing[*]}"
-	run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get update" apt-get update
-	run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get install" \
-		env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# Installing can remove a package of the list (a newer build that the others conflict
+# with, e.g. a backported qemu-utils): what is missing afterwards gets a second round.
+install_system_packages() {
+	local missing round
+	for round in 1 2 3; do
+		mapfile -t missing < <(missing_packages)
+		[ ${#missing[@]} -eq 0 ] && return 0
+		[ "$round" -lt 3 ] ||
+			die "Debian packages missing right after their install: ${missing[*]} (log: $PANICGEN_CACHE/apt-install.log)"
+		[ "$(id -u)" -eq 0 ] ||
+			die "missing Debian packages: ${missing[*]}; run 'sudo apt-get install --no-install-recommends ${missing[*]}'"
+		msg "installing Debian packages: ${missing[*]}"
+		[ "$round" -gt 1 ] ||
+			run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get update" apt-get update
+		run_logged "$PANICGEN_CACHE/apt-install.log" "apt-get install" \
+			env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+	done
 }
 
 # A private apt configuration, used only for `apt-get download`.

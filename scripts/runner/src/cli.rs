@@ -39,6 +39,7 @@ use crate::{
         },
         protocol,
     },
+    tools,
 };
 
 /// The host side of panicgen: boots QEMU guests, fires faults, judges the kernel's messages
@@ -87,19 +88,16 @@ pub enum Command {
     },
     /// Print the dump-level page (Documentation/dump-levels.rst) from the skew catalog and
     /// the results of `make dump-levels`.
-    LevelsDoc {
-        /// Also rewrite this README's generated dump-level table.
-        #[arg(long)]
-        readme: Option<PathBuf>,
-        /// results.json files of dump-levels runs, in the tables' order.
-        files: Vec<PathBuf>,
-    },
+    LevelsDoc(tools::docs::measured_page::PageArgs),
     /// Print the crash-point page (Documentation/crash-points.rst) from the catalog and the
     /// results of `--points` runs.
-    PointsDoc {
-        /// results.json files of crash-point runs, in the page's order.
-        files: Vec<PathBuf>,
-    },
+    PointsDoc(tools::docs::measured_page::PageArgs),
+    /// Check that every run of a results file has this cause (the negative controls).
+    ExpectCause(tools::expect_cause::Args),
+    /// Check that two results files hold the same runs, verdicts and causes, in one order.
+    SameVerdicts(tools::same_verdicts::Args),
+    /// Check that every run's dump at the runner's own level kept every check.
+    OwnLevelIntact(tools::own_level_intact::Args),
     /// Print the snapshot of a kernel's options that the catalog names
     /// (scripts/kconfig/targets/<target>-<arch>.options).
     Options {

@@ -36,10 +36,11 @@ fn dispatch(command: Command) -> Result<bool, String> {
         Command::Merge { out, files } => tools::merge::merge_files(&files, &out),
         Command::Bench { out, runs } => tools::bench::report(&out, &runs),
         Command::Docs { targets } => tools::docs::print_reference(targets),
-        Command::LevelsDoc { readme, files } => {
-            tools::docs::dump_levels_rst::print(readme.as_deref(), &files)
-        }
-        Command::PointsDoc { files } => tools::docs::crash_points_rst::print(&files),
+        Command::LevelsDoc(page) => page.print(&tools::docs::dump_levels_rst::PAGE),
+        Command::PointsDoc(page) => page.print(&tools::docs::crash_points_rst::PAGE),
+        Command::ExpectCause(args) => tools::expect_cause::run(&args),
+        Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
+        Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),
         Command::Options { kconfig } => tools::docs::targets_rst::print_snapshot(&kconfig),
         Command::List { peers } => {
             tools::list::list(peers);

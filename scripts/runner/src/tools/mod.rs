@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The runner's other subcommands: the benchmark's table, merging shards, and the pages
-//! generated from the catalog and from measured runs.
+//! The runner's other subcommands: the benchmark's table, merging shards, the pages
+//! generated from the catalog and from measured runs, and the checks the scripts make on
+//! results files (one file each).
 
 pub mod bench;
 pub mod docs;
+pub mod expect_cause;
 pub mod list;
 pub mod merge;
+pub mod own_level_intact;
+pub mod same_verdicts;
 pub mod summary;

@@ -6,6 +6,7 @@
 pub mod crash_points_rst;
 pub mod dump_levels_rst;
 pub mod faults_rst;
+pub mod measured_page;
 pub mod targets_rst;
 
 use std::path::PathBuf;

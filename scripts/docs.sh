@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The pages of Documentation/ generated from the code (`make docs`): faults.rst from the
+# catalog, targets.rst from it and the option snapshots in scripts/kconfig/targets/, and
+# the code's part of dump-levels.rst and crash-points.rst, whose measured part is kept as
+# it stands (`make dump-levels-doc` and `make points-doc` write that from test runs).
+# With --check (`make check`): write nothing, and fail, showing the difference, for each
+# tracked page that is not what the code generates.
+#
+# Usage: docs.sh [--check]
+
+. "$(dirname "$0")/lib.sh"
+
+doc="$PANICGEN_ROOT/Documentation"
+R="$PANICGEN_ROOT/scripts/runner.sh"
+pages=(faults.rst targets.rst dump-levels.rst crash-points.rst)
+
+# Prints Documentation/$1 as the code generates it.
+generate() { # page
+	case $1 in
+	faults.rst) "$R" docs ;;
+	targets.rst) "$R" docs --targets ;;
+	dump-levels.rst) "$R" levels-doc --keep-measured "$doc/$1" ;;
+	crash-points.rst) "$R" points-doc --keep-measured "$doc/$1" ;;
+	*) die "no generator for Documentation/$1" ;;
+	esac
+}
+
+# Whether Documentation/$1 is what the code generates (else the difference, on stderr).
+up_to_date() { # page
+	local new status=0
+	new=$(mktemp)
+	if ! generate "$1" >"$new"; then
+		msg "Documentation/$1 could not be generated (above: why, and what to run)"
+		status=1
+	elif ! diff -u --label "Documentation/$1 (tracked)" --label "Documentation/$1 (generated)" \
+		"$doc/$1" "$new" >&2; then
+		msg "Documentation/$1 is not what the code generates (above): run 'make docs'"
+		status=1
+	fi
+	rm -f "$new"
+	return "$status"
+}
+
+if [ "${1:-}" = --check ]; then
+	stale=0
+	for page in "${pages[@]}"; do
+		up_to_date "$page" || stale=$((stale + 1))
+	done
+	[ "$stale" -eq 0 ] || die "$stale of the ${#pages[@]} generated pages are out of date (above)"
+	msg "the ${#pages[@]} generated pages of Documentation/ are what the code generates"
+else
+	for page in "${pages[@]}"; do
+		write_page "$doc/$page" generate "$page" || die "Documentation/$page: not written (above)"
+	done
+	msg "wrote Documentation/{${pages[*]}}"
+fi

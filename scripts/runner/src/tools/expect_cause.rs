@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `expect-cause`: whether every run of a results file was judged for the one reason a
+//! negative control must produce, read from its typed `cause` (never the prose of `reason`),
+//! and, for a dump that failed its checks, whether exactly the expected checks failed.
+
+use std::path::PathBuf;
+
+use crate::{
+    model::{
+        results::{
+            FaultResult,
+            Results, //
+        },
+        verdict::Cause,
+    },
+    output::json, //
+};
+
+/// The arguments of `expect-cause`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A results.json.
+    pub file: PathBuf,
+    /// The cause every run must have, as results.json spells it (no-message, no-vmcore,
+    /// vmcore-check, ...); the verdict follows from it.
+    #[arg(value_parser = parse_cause)]
+    pub cause: Cause,
+    /// The dump checks that must have failed, every other one passed (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub failed_checks: Vec<String>,
+}
+
+fn parse_cause(v: &str) -> Result<Cause, String> {
+    serde_json::from_value(serde_json::Value::String(v.to_string()))
+        .map_err(|_| format!("unknown cause '{v}' (results.json's spelling: no-message, ...)"))
+}
+
+/// A run's `verdict/cause` (`-` without a cause), as results.json has them.
+pub fn judged(run: &FaultResult) -> String {
+    let cause = run
+        .cause
+        .and_then(|c| serde_json::to_value(c).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "-".to_string());
+    format!("{}/{cause}", run.verdict.name())
+}
+
+/// Why `run` is not what was expected, if it is not.
+fn mismatch(run: &FaultResult, cause: Cause, failed_checks: &[String]) -> Option<String> {
+    let name = run.name();
+    if run.cause != Some(cause) || run.verdict != cause.verdict() {
+        let wanted = FaultResult {
+            verdict: cause.verdict(),
+            cause: Some(cause),
+            ..run.clone()
+        };
+        return Some(format!("{name}: {}, not {}", judged(run), judged(&wanted)));
+    }
+    if failed_checks.is_empty() {
+        return None;
+    }
+    let Some(dump) = &run.dump else {
+        return Some(format!("{name}: no dump checks"));
+    };
+    let failed: Vec<&str> = dump
+        .vmcore_checks
+        .iter()
+        .filter(|(_, c)| !c.ok)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut wanted: Vec<&str> = failed_checks.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    (failed != wanted).then(|| {
+        format!(
+            "{name}: the dump failed [{}], not exactly [{}]",
+            failed.join(", "),
+            wanted.join(", ")
+        )
+    })
+}
+
+/// Every way the runs of `r` differ from what was expected (empty: all as expected).
+pub fn mismatches(r: &Results, cause: Cause, failed_checks: &[String]) -> Vec<String> {
+    if r.results.is_empty() {
+        return vec!["no runs in the results".to_string()];
+    }
+    r.results
+        .iter()
+        .filter_map(|run| mismatch(run, cause, failed_checks))
+        .collect()
+}
+
+/// Prints every run's `name: verdict/cause`, and on stderr what was not expected; true when
+/// every run was.
+pub fn run(args: &Args) -> Result<bool, String> {
+    let r = json::read(&args.file)?;
+    for run in &r.results {
+        println!("{}: {}", run.name(), judged(run));
+    }
+    let bad = mismatches(&r, args.cause, &args.failed_checks);
+    for b in &bad {
+        eprintln!("{}: {b}", args.file.display());
+    }
+    Ok(bad.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::results::{
+        tests::sample,
+        CheckResult,
+        DumpResult, //
+    };
+
+    /// The sample's STACK_CANARY run alone: fail/no-message.
+    fn canary() -> Results {
+        let mut r = sample();
+        r.results.remove(0);
+        r
+    }
+
+    #[test]
+    fn causes_are_read_as_results_json_spells_them() {
+        assert_eq!(parse_cause("no-vmcore"), Ok(Cause::NoVmcore));
+        assert!(parse_cause("NoVmcore").is_err());
+        let r = sample();
+        assert_eq!(judged(&r.results[0]), "pass/-");
+        assert_eq!(judged(&r.results[1]), "fail/no-message");
+    }
+
+    #[test]
+    fn every_run_must_have_the_cause() {
+        assert!(mismatches(&canary(), Cause::NoMessage, &[]).is_empty());
+        let bad = mismatches(&canary(), Cause::NoVmcore, &[]);
+        assert_eq!(
+            bad,
+            ["STACK_CANARY-hardirq: fail/no-message, not fail/no-vmcore"]
+        );
+        // The sample's passing BUG run spoils the set.
+        assert_eq!(mismatches(&sample(), Cause::NoMessage, &[]).len(), 1);
+        let mut none = canary();
+        none.results.clear();
+        assert_eq!(mismatches(&none, Cause::NoMessage, &[]).len(), 1);
+        // A cause whose verdict is not the run's is not the expected judgement either.
+        let mut odd = canary();
+        odd.results[0].verdict = crate::model::verdict::Verdict::Error;
+        assert_eq!(mismatches(&odd, Cause::NoMessage, &[]).len(), 1);
+    }
+
+    #[test]
+    fn exactly_the_named_checks_must_fail() {
+        let mut r = canary();
+        r.results[0].cause = Some(Cause::VmcoreCheck);
+        let context = vec!["context".to_string()];
+        assert_eq!(
+            mismatches(&r, Cause::VmcoreCheck, &context),
+            ["STACK_CANARY-hardirq: no dump checks"]
+        );
+        let check = |ok| CheckResult {
+            ok,
+            detail: String::new(),
+        };
+        let mut checks = BTreeMap::from([
+            ("captured".to_string(), check(true)),
+            ("context".to_string(), check(false)),
+        ]);
+        let with = |checks: &BTreeMap<String, CheckResult>| {
+            let mut r = r.clone();
+            r.results[0].dump = Some(DumpResult {
+                vmcore: None,
+                vmcore_checks: checks.clone(),
+            });
+            r
+        };
+        assert!(mismatches(&with(&checks), Cause::VmcoreCheck, &context).is_empty());
+        checks.insert("stack".to_string(), check(false));
+        assert_eq!(
+            mismatches(&with(&checks), Cause::VmcoreCheck, &context),
+            ["STACK_CANARY-hardirq: the dump failed [context, stack], not exactly [context]"]
+        );
+        checks.insert("stack".to_string(), check(true));
+        checks.insert("context".to_string(), check(true));
+        assert_eq!(
+            mismatches(&with(&checks), Cause::VmcoreCheck, &context).len(),
+            1
+        );
+    }
+}
