@@ -306,14 +306,16 @@ irq_state_case() { # test-name command
 	missing=$(wait_missing "$1" "$returned" 20)
 	line=$(log_since_mark "$1" | grep -E -m 1 -- "$returned")
 	report=$(log_since_mark "$1" | grep -E -m 1 'DEBUG_LOCKS_WARN_ON|WARNING:|BUG:')
+	why=""
 	if [ -n "$missing" ]; then
-		ktap_result fail "$1" "HARDLOCKUP did not return in a hardirq within 20 s: no line matching '$missing'"
+		why="HARDLOCKUP did not return in a hardirq within 20 s: no line matching '$missing'"
 	elif ! echo "$line" | grep -q -E -- "$(line_pattern returned before=off after=off)"; then
-		ktap_result fail "$1" "interrupts changed: $line"
-	elif ! lockdep_on; then
-		ktap_result fail "$1" "lockdep switched itself off: ${report:-see the kernel log}"
-	elif [ -n "$report" ]; then
-		ktap_result fail "$1" "the kernel reported: $report"
+		why="interrupts changed: $line"
+	fi
+	lockdep_on || why="${why:+$why; }lockdep switched itself off"
+	[ -n "$report" ] && why="${why:+$why; }the kernel reported: $report"
+	if [ -n "$why" ]; then
+		ktap_result fail "$1" "$why"
 	else
 		ktap_result ok "$1"
 	fi
