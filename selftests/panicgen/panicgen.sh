@@ -82,7 +82,7 @@ line_pattern() { # line [field=value...]
 }
 
 # The catalog line of a fault: "name=X category=C kind=K ... arch=A expect=RE[ && RE]".
-catalog_line() { grep "^name=$1 " "$DIR/faults"; }
+catalog_line() { grep -E -- "^$(line_pattern fault_listing name="$1")" "$DIR/faults"; }
 field() { echo "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
 expect_of() { echo "$1" | sed 's/.* expect=//'; }
 
