@@ -131,22 +131,22 @@ pub(crate) fn faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
             Report::Instead(alt) => alt.needs,
             Report::Main | Report::Unobservable(_) => &[],
         };
-        let values = [
-            Value::Show(&fault.name),
-            Value::Show(&fault.category),
-            Value::Show(&fault.kind.name()),
-            Value::Show(&Joined(fault.contexts.iter().map(Context::name), ",")),
-            Value::Show(&fatal),
-            Value::Show(&Needs(main.needs, alt_needs)),
-            Value::Show(&report.name()),
-            Value::Show(&ARCH.name()),
-            Value::Show(&ExpectText(report, fault.expect(ARCH))),
-        ];
-        writeln!(
+        // The values in the call, not in a `let`: they borrow temporaries.
+        listings::FAULT_LISTING.write(
             f,
-            "{}",
-            listings::listing(&listings::FAULT_LISTING, &values)
+            &[
+                Value::Show(&fault.name),
+                Value::Show(&fault.category),
+                Value::Show(&fault.kind.name()),
+                Value::Show(&Joined(fault.contexts.iter().map(Context::name), ",")),
+                Value::Show(&fatal),
+                Value::Show(&Needs(main.needs, alt_needs)),
+                Value::Show(&report.name()),
+                Value::Show(&ARCH.name()),
+                Value::Show(&ExpectText(report, fault.expect(ARCH))),
+            ],
         )?;
+        writeln!(f)?;
     }
     Ok(())
 }
@@ -157,20 +157,20 @@ pub(crate) fn faults(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// the end of the line.
 pub(crate) fn points(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for point in catalog::POINTS {
-        let values = [
-            Value::Show(&point.name),
-            Value::Show(&point.reach.name()),
-            Value::Show(&point.workload.name()),
-            Value::Show(&ARCH.name()),
-            Value::Show(&Joined(point.symbols(ARCH).iter(), ",")),
-            Value::Show(&Needs(catalog::AT_NEEDS, &[])),
-            Value::Show(&point.description),
-        ];
-        writeln!(
+        // The values in the call, not in a `let`: they borrow temporaries.
+        listings::POINT_LISTING.write(
             f,
-            "{}",
-            listings::listing(&listings::POINT_LISTING, &values)
+            &[
+                Value::Show(&point.name),
+                Value::Show(&point.reach.name()),
+                Value::Show(&point.workload.name()),
+                Value::Show(&ARCH.name()),
+                Value::Show(&Joined(point.symbols(ARCH).iter(), ",")),
+                Value::Show(&Needs(catalog::AT_NEEDS, &[])),
+                Value::Show(&point.description),
+            ],
         )?;
+        writeln!(f)?;
     }
     Ok(())
 }
@@ -179,15 +179,15 @@ pub(crate) fn points(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// fired there runs after the write returned.
 pub(crate) fn contexts(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for ctx in Context::ALL {
-        let values = [
-            Value::Show(&ctx.name()),
-            Value::Show(&yes_no(ctx.deferred())),
-        ];
-        writeln!(
+        // The values in the call, not in a `let`: they borrow temporaries.
+        listings::CONTEXT_LISTING.write(
             f,
-            "{}",
-            listings::listing(&listings::CONTEXT_LISTING, &values)
+            &[
+                Value::Show(&ctx.name()),
+                Value::Show(&yes_no(ctx.deferred())),
+            ],
         )?;
+        writeln!(f)?;
     }
     Ok(())
 }
