@@ -30,10 +30,10 @@ sed -i 's/^#define PANICGEN_CANARY_OVERRUN .*/#define PANICGEN_CANARY_OVERRUN 0/
 grep -q 'PANICGEN_CANARY_OVERRUN 0' "$work/src/src/panicgen.h" ||
 	die "could not break STACK_CANARY in the copy (src/panicgen.h changed?)"
 sed -i 's/case PANICGEN_CTX_SOFTIRQ:/case PANICGEN_CTX_SWAPPED:/; s/case PANICGEN_CTX_HARDIRQ:/case PANICGEN_CTX_SOFTIRQ:/
-	s/case PANICGEN_CTX_SWAPPED:/case PANICGEN_CTX_HARDIRQ:/' "$work/src/src/context.c"
-[ "$(grep -A1 'case PANICGEN_CTX_HARDIRQ:' "$work/src/src/context.c" | tail -1)" = \
+	s/case PANICGEN_CTX_SWAPPED:/case PANICGEN_CTX_HARDIRQ:/' "$work/src/src/deferral.c"
+[ "$(grep -A1 'case PANICGEN_CTX_HARDIRQ:' "$work/src/src/deferral.c" | tail -1)" = \
 	"$(printf '\t\tsoftirq_timer.expires = jiffies + msecs_to_jiffies(delay_ms);')" ] ||
-	die "could not swap the softirq and hardirq contexts in the copy (src/context.c changed?)"
+	die "could not swap the softirq and hardirq contexts in the copy (src/deferral.c changed?)"
 make -C "$KDIR" M="$work/src" MO="$work/mo" ARCH="$KARCH" LLVM="$LLVM_SUFFIX" modules \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "the broken copy did not build"; }
 broken=$("$PANICGEN_ROOT/scripts/mkinitramfs.sh" "$KARCH" "$IMAGE" "$work/mo/panicgen.ko")

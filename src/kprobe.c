@@ -6,10 +6,15 @@
  * in the probed function's own context (src/point.rs decides what runs and
  * what is said). The probe is removed after firing, after the timeout and at
  * unload, always from process context (unregister_kprobe() sleeps).
+ *
+ * The handler runs as an NMI where the probe traps (x86's int3 and arm64's brk
+ * handlers enter NMI context): it takes no lock and queues no work item there,
+ * only an irq_work, NMI-safe, whose callback queues the removal.
  */
 #include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/ftrace.h>
+#include <linux/irq_work.h>
 #include <linux/irqflags.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -38,6 +43,7 @@ static u32 at_count, at_fault, at_timeout_ms, at_offset;
 /* The probe sits past the function's ftrace call, not at at_offset. */
 static bool moved;
 static s32 at_cpu;
+static struct irq_work remove_irq_work;
 static struct work_struct remove_work;
 static struct delayed_work timeout_work;
 
@@ -71,7 +77,7 @@ static int pre_handler(struct kprobe *p, struct pt_regs *regs)
 	ctx = probed_context(regs);
 	panicgen_fire_at(at_fault, ctx, symbol, at_offset, moved, at_count, smp_processor_id());
 	/* The fault returned (it was refused, or lets the kernel carry on). */
-	schedule_work(&remove_work);
+	irq_work_queue(&remove_irq_work);
 	return 0;
 }
 
@@ -99,6 +105,12 @@ static void remove_fn(struct work_struct *w)
 	remove();
 }
 
+/* In hardirq context, where a work item may be queued. */
+static void remove_irq_work_fn(struct irq_work *w)
+{
+	schedule_work(&remove_work);
+}
+
 static void timeout_fn(struct work_struct *w)
 {
 	bool expired = !atomic_xchg(&done, 1);
@@ -114,6 +126,7 @@ static void timeout_fn(struct work_struct *w)
 
 void panicgen_at_init(void)
 {
+	init_irq_work(&remove_irq_work, remove_irq_work_fn);
 	INIT_WORK(&remove_work, remove_fn);
 	INIT_DELAYED_WORK(&timeout_work, timeout_fn);
 }
@@ -123,9 +136,10 @@ void panicgen_at_exit(void)
 	atomic_set(&done, 1);
 	/*
 	 * First the probe: once unregister_kprobe() has returned, no handler runs,
-	 * so none can queue the removal work again; then the work items.
+	 * so none can queue the removal again; then the irq_work and work items.
 	 */
 	remove();
+	irq_work_sync(&remove_irq_work);
 	cancel_work_sync(&remove_work);
 	cancel_delayed_work_sync(&timeout_work);
 }
@@ -147,6 +161,7 @@ int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeou
 		return -EBUSY;
 	}
 	/* No probe: what is left of the last one's removal and timeout is stale. */
+	irq_work_sync(&remove_irq_work);
 	cancel_work_sync(&remove_work);
 	cancel_delayed_work_sync(&timeout_work);
 	memcpy(symbol, name, len);

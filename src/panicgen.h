@@ -11,7 +11,11 @@
  */
 #define PANICGEN_CANARY_OVERRUN 32
 
-/* Context numbers: the order of catalog::Context in src/catalog/mod.rs. */
+/*
+ * Context numbers: catalog::Context's discriminants (src/catalog/mod.rs), which
+ * src/catalog/c_header.rs holds to these when the module or the runner builds.
+ */
+#define PANICGEN_CTX_PROCESS 0
 #define PANICGEN_CTX_SOFTIRQ 1
 #define PANICGEN_CTX_HARDIRQ 2
 #define PANICGEN_CTX_WORKQUEUE 3
@@ -19,7 +23,7 @@
 #define PANICGEN_CTX_IRQOFF 5
 #define PANICGEN_CTX_PREEMPTOFF 6
 
-/* The longest function name at= takes (catalog::MAX_SYMBOL_LEN). */
+/* The longest function name at= takes (catalog::MAX_SYMBOL_LEN, held to it likewise). */
 #define PANICGEN_AT_SYMBOL_MAX 64
 
 /* canary.c */
@@ -31,16 +35,19 @@ int panicgen_use_after_free(void);
 int panicgen_double_free(void);
 int panicgen_slab_oob(void);
 
-/* context.c */
-void panicgen_context_init(void);
-void panicgen_context_exit(void);
-int panicgen_cpu_valid(u32 cpu);
+/* deferral.c */
+void panicgen_deferral_init(void);
+void panicgen_deferral_exit(void);
 int panicgen_defer(u32 ctx, u32 fault, s32 cpu, u32 delay_ms);
-int panicgen_pin_current(u32 cpu);
+
+/* cpu_state.c */
+unsigned long panicgen_irq_save(void);
+void panicgen_irq_restore(unsigned long flags);
+int panicgen_irqs_disabled(void);
 void panicgen_preempt_disable(void);
 void panicgen_preempt_enable(void);
-void panicgen_irq_disable(void);
-void panicgen_irq_enable(void);
+int panicgen_cpu_valid(u32 cpu);
+int panicgen_pin_current(u32 cpu);
 
 /* kprobe.c */
 void panicgen_at_init(void);
@@ -48,7 +55,7 @@ void panicgen_at_exit(void);
 int panicgen_at_arm(const char *name, u32 len, u32 offset, u32 count, u32 timeout_ms,
 		    s32 cpu, u32 fault);
 
-/* Rust (src/context.rs): fires catalog fault number @fault; @ctx is where it runs. */
+/* Rust (src/dispatch.rs): fires catalog fault number @fault; @ctx is where it runs. */
 void panicgen_fire_deferred(u32 fault, u32 ctx);
 
 /*

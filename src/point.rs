@@ -7,24 +7,30 @@
 
 use kernel::{
     error::to_result,
-    ffi::{
-        c_char,
-        c_int, //
-    },
-    fmt,
+    ffi::c_char,
     prelude::*,
     str::CStrExt, //
 };
 
 use crate::{
     catalog::{
+        lines::{
+            Expired,
+            Hit,
+            Rejected, //
+        },
         At,
         Context,
-        Reach,
+        FaultId,
         Target,
         FAULTS, //
     },
-    faults, ARCH,
+    faults,
+    glue::{
+        eopnotsupp,
+        Show,
+        ARCH, //
+    },
 };
 
 mod ffi {
@@ -49,18 +55,30 @@ mod ffi {
     }
 }
 
-/// The crash-point probe; exists while the module is loaded.
-pub(crate) struct Points(());
+/// The crash-point probe's machinery: its work items are set up while a value of this type
+/// exists; dropping it removes the probe, if armed, and waits for its handler and work.
+///
+/// As for [`crate::deferral::Deferral`], the C side is one set of statics: at most one value
+/// may exist at a time, which only the module's init can promise, so the constructor is
+/// `unsafe` and init is its one caller.
+pub(crate) struct Probe(());
 
-impl Points {
-    pub(crate) fn new() -> Self {
-        // SAFETY: Called once, at module init, before any trigger can arrive.
+impl Probe {
+    /// Sets up the probe's machinery.
+    ///
+    /// # Safety
+    ///
+    /// No other [`Probe`] exists, and none is created while this one lives: only the module's
+    /// init calls this.
+    pub(crate) unsafe fn new() -> Self {
+        // SAFETY: The caller guarantees this is the only live `Probe`: no probe is armed and
+        // no work item is queued while the C side's statics are set up.
         unsafe { ffi::panicgen_at_init() };
-        Points(())
+        Probe(())
     }
 }
 
-impl Drop for Points {
+impl Drop for Probe {
     fn drop(&mut self) {
         // SAFETY: Called once, at module exit, after the trigger file is gone: removes the
         // probe, if armed, and waits for its handler and work items.
@@ -81,10 +99,10 @@ fn refusal(e: Error) -> &'static str {
 }
 
 /// Arms one function.
-fn arm_symbol(name: &str, at: &At<'_>, cpu: i32, index: u32) -> Result {
+fn arm_symbol(name: &str, at: &At<'_>, cpu: i32, id: FaultId) -> Result {
     let len = u32::try_from(name.len()).map_err(|_| EINVAL)?;
     // SAFETY: `name` is `len` readable bytes; kprobe.c copies them before it returns.
-    // `index` is a catalog index and `cpu` an online CPU or -1.
+    // `id` is a catalog number and `cpu` an online CPU or -1.
     to_result(unsafe {
         ffi::panicgen_at_arm(
             name.as_ptr().cast(),
@@ -93,39 +111,42 @@ fn arm_symbol(name: &str, at: &At<'_>, cpu: i32, index: u32) -> Result {
             at.count,
             at.timeout_ms,
             cpu,
-            index,
+            id.number(),
         )
     })
 }
 
-/// Arms `at` to fire catalog entry `index`: a function, or the first function of a named
-/// point that this kernel has. Every refusal is logged with its reason.
-pub(crate) fn arm(at: &At<'_>, index: usize, cpu: Option<u32>) -> Result {
+/// Arms `at` to fire fault `id`: a function, or the first function of a named point that this
+/// kernel has. Every refusal is logged with its reason.
+pub(crate) fn arm(at: &At<'_>, id: FaultId, cpu: Option<u32>) -> Result {
     let cpu = match cpu {
         Some(c) => i32::try_from(c).map_err(|_| EINVAL)?,
         None => -1,
     };
-    let index = u32::try_from(index).map_err(|_| EINVAL)?;
     let reject = |name: &str, e: Error| {
-        if e == crate::eopnotsupp() {
-            pr_warn!("trigger rejected: at= needs CONFIG_KPROBES, not set in this kernel\n");
-        } else {
+        if e == eopnotsupp() {
             pr_warn!(
-                "trigger rejected: at={}+{:#x}: {} ({:?})\n",
-                name,
-                at.offset,
-                refusal(e),
-                e
+                "{}\n",
+                Show(Rejected("at= needs CONFIG_KPROBES, not set in this kernel"))
+            );
+        } else {
+            let offset = at.offset;
+            let why = refusal(e);
+            pr_warn!(
+                "{}\n",
+                Show(Rejected(format_args!(
+                    "at={name}+{offset:#x}: {why} ({e:?})"
+                )))
             );
         }
         e
     };
     match at.target {
-        Target::Symbol(name) => arm_symbol(name, at, cpu, index).map_err(|e| reject(name, e)),
+        Target::Symbol(name) => arm_symbol(name, at, cpu, id).map_err(|e| reject(name, e)),
         Target::Point(point) => {
             let symbols = point.symbols(ARCH);
             for name in symbols {
-                match arm_symbol(name, at, cpu, index) {
+                match arm_symbol(name, at, cpu, id) {
                     Ok(()) => {
                         pr_info!("at={}: armed on {}\n", point.name, name);
                         return Ok(());
@@ -135,9 +156,12 @@ pub(crate) fn arm(at: &At<'_>, index: usize, cpu: Option<u32>) -> Result {
                 }
             }
             pr_warn!(
-                "trigger rejected: at={}: none of its functions is in this kernel ({})\n",
-                point.name,
-                List(symbols)
+                "{}\n",
+                Show(Rejected(format_args!(
+                    "at={}: none of its functions is in this kernel ({})",
+                    point.name,
+                    List(symbols)
+                )))
             );
             Err(ENOENT)
         }
@@ -147,8 +171,8 @@ pub(crate) fn arm(at: &At<'_>, index: usize, cpu: Option<u32>) -> Result {
 /// Formats as the names joined by `, `.
 struct List(&'static [&'static str]);
 
-impl fmt::Display for List {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl core::fmt::Display for List {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         for (i, name) in self.0.iter().enumerate() {
             write!(f, "{}{name}", if i > 0 { ", " } else { "" })?;
         }
@@ -180,58 +204,28 @@ pub(crate) extern "C" fn panicgen_fire_at(
     count: u32,
     cpu: u32,
 ) {
-    let (Some(fault), Some(&ctx)) = (FAULTS.get(fault as usize), Context::ALL.get(ctx as usize))
-    else {
+    let (Some(fault), Some(ctx)) = (FAULTS.get(fault as usize), Context::from_number(ctx)) else {
         return;
     };
     // SAFETY: kprobe.c passes its NUL-terminated copy of the name, alive while the probe is.
-    let name = unsafe { symbol_name(symbol) };
+    let function = unsafe { symbol_name(symbol) };
     let hit = Hit {
-        name,
+        function,
         offset,
         moved,
         count,
         ctx,
         cpu,
+        fault: fault.name,
+        fired: fault.contexts.contains(ctx),
     };
-    if !fault.contexts.contains(ctx) {
-        pr_warn!("{}: {} cannot run there; not fired\n", hit, fault.name);
+    if !hit.fired {
+        pr_warn!("{}\n", Show(hit));
         return;
     }
-    pr_info!("{}: firing {}\n", hit, fault.name);
-    if let Err(e) = faults::fire(fault.id, ctx) {
-        pr_warn!("{} at {} failed: {:?}\n", fault.name, name, e);
-    }
-}
-
-/// Formats a probe's chosen hit: `at NAME+0xOFF[ (past its ftrace call)]: hit N in REACH
-/// (ctx=CTX) on cpu C`.
-struct Hit<'a> {
-    name: &'a str,
-    offset: u32,
-    moved: bool,
-    count: u32,
-    ctx: Context,
-    cpu: u32,
-}
-
-impl fmt::Display for Hit<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "at {}+{:#x}{}: hit {} in {} (ctx={}) on cpu {}",
-            self.name,
-            self.offset,
-            if self.moved {
-                " (past its ftrace call)"
-            } else {
-                ""
-            },
-            self.count,
-            Reach::of(self.ctx).name(),
-            self.ctx.name(),
-            self.cpu
-        )
+    pr_info!("{}\n", Show(hit));
+    if let Err(e) = faults::fire(fault, ctx) {
+        pr_warn!("{} at {} failed: {:?}\n", fault.name, function, e);
     }
 }
 
@@ -245,19 +239,12 @@ pub(crate) extern "C" fn panicgen_at_expired(
 ) {
     // SAFETY: kprobe.c passes its NUL-terminated copy of the name, which only the next
     // arming rewrites, and arming first waits for the timeout work that calls this.
-    let name = unsafe { symbol_name(symbol) };
-    pr_warn!(
-        "at {}+{:#x}: not reached in {} ms ({} hits); disarmed\n",
-        name,
+    let function = unsafe { symbol_name(symbol) };
+    let expired = Expired {
+        function,
         offset,
         timeout_ms,
-        hits
-    );
+        hits,
+    };
+    pr_warn!("{}\n", Show(expired));
 }
-
-// The C side numbers contexts as the catalog orders them.
-const _: () = {
-    assert!(Context::IrqOff as c_int == 5);
-    assert!(Context::PreemptOff as c_int == 6);
-    assert!(crate::catalog::MAX_SYMBOL_LEN == 64);
-};

@@ -9,7 +9,9 @@
 #   --inputs       bad trigger input (unknown name, empty, 4 KiB of garbage,
 #                  no CAP_SYS_ADMIN, at= on a function that cannot be probed)
 #                  must be refused and the machine must stay up; at= fires WARN
-#                  from schedule, and a probe never reached times out
+#                  from schedule, and a probe never reached times out;
+#                  HARDLOCKUP, made to return, leaves interrupts off where they
+#                  were off (a hardirq, a probe's handler) and lockdep quiet
 #   --unload       last, unload panicgen while an at= probe is armed: the
 #                  probe must go with it, and the kernel report nothing
 #   FAULT...       fire each fault from a child process and look in the kernel
@@ -22,6 +24,9 @@
 #
 # lockdep reports only once per boot: a locking fault fired after lockdep has
 # switched itself off is SKIPped with that reason, never passed.
+#
+# The module's lines are matched with the patterns the module gives for them
+# ($DIR/lines, from its catalog), never retyped here.
 
 DIR=/sys/kernel/debug/panicgen
 TRIGGER=$DIR/trigger
@@ -45,8 +50,39 @@ ktap_result() { # verdict name [directive]
 	esac
 }
 
+# The pattern (POSIX ERE) of the module's line LINE, from its lines file: each
+# {FIELD:PATTERN} there becomes the VALUE given as FIELD=VALUE, else PATTERN.
+# Values are names and numbers, put in as written.
+line_pattern() { # line [field=value...]
+	lp_line=$1
+	shift
+	awk -v line="$lp_line" -v given="$*" '
+	$1 == line {
+		n = split(given, kv, " ")
+		for (i = 1; i <= n; i++) {
+			eq = index(kv[i], "=")
+			value[substr(kv[i], 1, eq - 1)] = substr(kv[i], eq + 1)
+		}
+		rest = substr($0, length(line) + 2)
+		out = ""
+		while ((o = index(rest, "{")) > 0) {
+			c = index(rest, "}")
+			field = substr(rest, o + 1, c - o - 1)
+			colon = index(field, ":")
+			key = substr(field, 1, colon - 1)
+			out = out substr(rest, 1, o - 1)
+			out = out ((key in value) ? value[key] : substr(field, colon + 1))
+			rest = substr(rest, c + 1)
+		}
+		print out rest
+		found = 1
+		exit
+	}
+	END { if (!found) exit 1 }' "$DIR/lines"
+}
+
 # The catalog line of a fault: "name=X category=C kind=K ... arch=A expect=RE[ && RE]".
-catalog_line() { grep "^name=$1 " "$DIR/faults"; }
+catalog_line() { grep -E -- "^$(line_pattern fault_listing name="$1")" "$DIR/faults"; }
 field() { echo "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
 expect_of() { echo "$1" | sed 's/.* expect=//'; }
 
@@ -86,8 +122,8 @@ expect_refused() { # test-name errtext command...
 		ktap_result fail "$name" "write was accepted"
 	elif ! grep -q "$errtext" "$out"; then
 		ktap_result fail "$name" "expected '$errtext', got '$(tr '\n' ' ' <"$out")'"
-	elif ! log_since_mark "$name" | grep -q "panicgen: trigger re"; then
-		ktap_result fail "$name" "no 'panicgen: trigger rejected/refused' line in the kernel log"
+	elif ! log_since_mark "$name" | grep -q -E -- "$(line_pattern rejected)"; then
+		ktap_result fail "$name" "no line matching '$(line_pattern rejected)' in the kernel log"
 	else
 		ktap_result ok "$name"
 	fi
@@ -121,10 +157,6 @@ test_inputs() {
 		ktap_result ok trigger_lists_faults
 	fi
 }
-
-# The module's line on a probe's chosen hit, up to the function and after it.
-AT_HIT="panicgen: at"
-AT_OFFSET='\+0x0( \(past its ftrace call\))?'
 
 # The first of the " && "-joined PATTERNS still missing since mark NAME after up to
 # SECONDS (looked at every second); empty once all matched.
@@ -211,16 +243,82 @@ test_at() {
 		ktap_result ok at_second_probe
 	fi
 	# Said once the probe is removed.
-	if [ -z "$(wait_missing at_timeout "at schedule\+0x0: not reached in 2000 ms" 8)" ]; then
+	expired=$(line_pattern expired function=schedule offset=0x0 timeout_ms=2000)
+	if [ -z "$(wait_missing at_timeout "$expired" 8)" ]; then
 		ktap_result ok at_timeout
 	else
 		ktap_result fail at_timeout "no 'not reached in 2000 ms' line in 8 s"
 	fi
 	# Armed, but reached in a softirq, where a task-only fault cannot run: not fired.
 	expect_probe at_refused_where_reached "SLEEP_IN_ATOMIC at=call_timer_fn timeout_ms=5000" 7 \
-		"$AT_HIT call_timer_fn$AT_OFFSET: hit 1 in softirq .*: SLEEP_IN_ATOMIC cannot run there; not fired"
+		"$(line_pattern hit_refused function=call_timer_fn offset=0x0 count=1 reach=softirq \
+			fault=SLEEP_IN_ATOMIC)"
 	expect_probe at_fires "WARN at=schedule count=3 timeout_ms=5000 id=at-fires" 7 \
-		"$AT_HIT schedule$AT_OFFSET: hit 3 in task .*: firing WARN && $(expect_of "$(catalog_line WARN)")"
+		"$(line_pattern hit_firing function=schedule offset=0x0 count=3 reach=task fault=WARN) && \
+$(expect_of "$(catalog_line WARN)")"
+}
+
+# HARDLOCKUP returns when its detector does not panic (kernel.hardlockup_panic=0).
+# Fired where interrupts are already off, in an hrtimer's hardirq and from a probe
+# on the timer interrupt's hrtimer_interrupt (in the probe's trap handler), it must
+# leave them off: the module's line on its return says how they were before and
+# after, and lockdep, which checks every change of the interrupt state, must have
+# said nothing (an interrupt handler that turns interrupts on trips its
+# DEBUG_LOCKS_WARN_ON and switches it off).
+IRQ_TESTS=2
+test_irq_state() {
+	need=""
+	[ -r /proc/lockdep_stats ] || need=CONFIG_PROVE_LOCKING
+	case $(field "$(catalog_line HARDLOCKUP)" needs) in
+	*CONFIG_HARDLOCKUP_DETECTOR_BUDDY:y*) ;;
+	*) need="${need:+$need and }CONFIG_HARDLOCKUP_DETECTOR_BUDDY" ;;
+	esac
+	[ "$kprobes" = CONFIG_KPROBES:y ] || at_need="${need:+$need and }CONFIG_KPROBES"
+	if [ -n "$need" ]; then
+		ktap_result skip irq_state_hardirq "needs $need, not set in this kernel"
+		ktap_result skip irq_state_at "needs ${at_need:-$need}, not set in this kernel"
+		return
+	fi
+	panic_was=$(cat /proc/sys/kernel/hardlockup_panic)
+	echo 0 >/proc/sys/kernel/hardlockup_panic
+	irq_state_case irq_state_hardirq "HARDLOCKUP ctx=hardirq"
+	if [ -n "${at_need:-}" ]; then
+		ktap_result skip irq_state_at "needs $at_need, not set in this kernel"
+	else
+		irq_state_case irq_state_at "HARDLOCKUP at=hrtimer_interrupt timeout_ms=5000"
+	fi
+	echo "$panic_was" >/proc/sys/kernel/hardlockup_panic
+}
+
+# Fires COMMAND (HARDLOCKUP in a hardirq) and waits for the module's line on its
+# return: interrupts off before and after, lockdep still on, no warning since.
+irq_state_case() { # test-name command
+	if ! lockdep_on; then
+		ktap_result skip "$1" "lockdep already reported once this boot and switched itself off"
+		return
+	fi
+	mark "$1"
+	if ! arm "$2"; then
+		ktap_result fail "$1" "'$2' was refused: $(cat "$out")"
+		return
+	fi
+	returned=$(line_pattern returned fault=HARDLOCKUP ctx=hardirq)
+	missing=$(wait_missing "$1" "$returned" 20)
+	line=$(log_since_mark "$1" | grep -E -m 1 -- "$returned")
+	report=$(log_since_mark "$1" | grep -E -m 1 'DEBUG_LOCKS_WARN_ON|WARNING:|BUG:')
+	why=""
+	if [ -n "$missing" ]; then
+		why="HARDLOCKUP did not return in a hardirq within 20 s: no line matching '$missing'"
+	elif ! echo "$line" | grep -q -E -- "$(line_pattern returned before=off after=off)"; then
+		why="interrupts changed: $line"
+	fi
+	lockdep_on || why="${why:+$why; }lockdep switched itself off"
+	[ -n "$report" ] && why="${why:+$why; }the kernel reported: $report"
+	if [ -n "$why" ]; then
+		ktap_result fail "$1" "$why"
+	else
+		ktap_result ok "$1"
+	fi
 }
 
 # rmmod with a probe armed on schedule: the module's exit removes the probe and
@@ -291,8 +389,8 @@ test_fault() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if ! log_since_mark "$name" | grep -q "panicgen: trigger $name "; then
-		ktap_result fail "$name" "no 'panicgen: trigger $name' line: the write did not reach the module"
+	if ! log_since_mark "$name" | grep -q -E -- "$(line_pattern trigger fault="$name")"; then
+		ktap_result fail "$name" "no trigger line for $name: the write did not reach the module"
 	elif [ -z "$missing" ]; then
 		ktap_result ok "$name"
 	else
@@ -323,13 +421,14 @@ fi
 if [ -z "$faults" ] && [ -z "$inputs" ]; then
 	faults=$(sed -n 's/^name=\([^ ]*\) .* fatal=no .*/\1/p' "$DIR/faults")
 fi
-[ -n "$inputs" ] && planned=$((planned + 7 + AT_TESTS))
+[ -n "$inputs" ] && planned=$((planned + 7 + IRQ_TESTS + AT_TESTS))
 for f in $faults; do planned=$((planned + 1)); done
 [ -n "$unload" ] && planned=$((planned + 1))
 echo "1..$planned"
 kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 
 if [ -n "$inputs" ]; then
+	test_irq_state
 	test_inputs
 	test_at
 fi

@@ -221,7 +221,14 @@ pub(crate) fn rejects_bad_commands() -> Outcome {
 /// Every catalog entry is well formed, parses by name and allows process context.
 pub(crate) fn catalog_is_consistent() -> Outcome {
     check!(FAULTS.len() >= 30, "at least 30 faults");
+    check!(FaultId::ALL.len() == FAULTS.len(), "a FaultId per fault");
     for (i, f) in FAULTS.iter().enumerate() {
+        check!(
+            f.id.number() as usize == i
+                && FaultId::ALL[i] == f.id
+                && core::ptr::eq(f.id.fault(), f),
+            "a fault's number is its index"
+        );
         check!(
             f.name
                 .bytes()
@@ -310,4 +317,14 @@ pub(crate) const ALL: &[Case] = &[
     ("parses_at", parses_at),
     ("rejects_bad_at", rejects_bad_at),
     ("points_are_consistent", points_are_consistent),
+    ("lines_read_back", line_cases::lines_read_back),
+    (
+        "lines_read_as_nothing_else",
+        line_cases::lines_read_as_nothing_else,
+    ),
+    ("listings_read_back", line_cases::listings_read_back),
+    (
+        "templates_are_well_formed",
+        line_cases::templates_are_well_formed,
+    ),
 ];

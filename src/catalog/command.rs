@@ -44,6 +44,17 @@ pub(crate) struct At<'a> {
     pub(crate) timeout_ms: u32,
 }
 
+/// Formats as `at=`'s value: a crash point's name, or `function[+0xOFFSET]`.
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.target {
+            Target::Point(point) => f.write_str(point.name),
+            Target::Symbol(name) if self.offset > 0 => write!(f, "{name}+{:#x}", self.offset),
+            Target::Symbol(name) => f.write_str(name),
+        }
+    }
+}
+
 /// A parsed trigger command: `NAME [ctx=CTX] [cpu=N] [delay_ms=N] [id=TOKEN]`.
 #[derive(Debug)]
 pub(crate) struct Command<'a> {
@@ -170,47 +181,59 @@ pub(crate) fn parse(input: &[u8]) -> Result<Command<'_>, ParseError> {
     let mut words = text.split_ascii_whitespace();
     let name = words.next().ok_or(ParseError::Empty)?;
     let fault = find(name).ok_or(ParseError::UnknownFault)?;
-    let mut cmd = Command {
-        fault,
-        ctx: Context::Process,
-        cpu: None,
-        delay_ms: 0,
-        id: None,
-        at: None,
+    let mut options = Options {
+        cmd: Command {
+            fault,
+            ctx: Context::Process,
+            cpu: None,
+            delay_ms: 0,
+            id: None,
+            at: None,
+        },
+        count: None,
+        timeout_ms: None,
+        seen: [false; KEYS.len()],
     };
-    let (mut count, mut timeout_ms) = (None, None);
-    let mut seen = [false; 7];
     for word in words {
+        options.take(word)?;
+    }
+    options.finish()
+}
+
+/// The options a command takes, in [`Options::seen`]'s order.
+const KEYS: [&str; 7] = ["ctx", "cpu", "delay_ms", "id", "at", "count", "timeout_ms"];
+
+/// A command's options as written, before they are held to each other and to the fault.
+struct Options<'a> {
+    cmd: Command<'a>,
+    count: Option<u32>,
+    timeout_ms: Option<u32>,
+    /// Which of [`KEYS`] were given.
+    seen: [bool; KEYS.len()],
+}
+
+impl<'a> Options<'a> {
+    /// Takes one `key=value` word.
+    fn take(&mut self, word: &'a str) -> Result<(), ParseError> {
         let (key, value) = word.split_once('=').ok_or(ParseError::UnknownOption)?;
-        let (slot, key) = match key {
-            "ctx" => (0, "ctx"),
-            "cpu" => (1, "cpu"),
-            "delay_ms" => (2, "delay_ms"),
-            "id" => (3, "id"),
-            "at" => (4, "at"),
-            "count" => (5, "count"),
-            "timeout_ms" => (6, "timeout_ms"),
-            _ => return Err(ParseError::UnknownOption),
-        };
-        if core::mem::replace(&mut seen[slot], true) {
+        let slot = KEYS
+            .iter()
+            .position(|k| *k == key)
+            .ok_or(ParseError::UnknownOption)?;
+        let key = KEYS[slot];
+        if core::mem::replace(&mut self.seen[slot], true) {
             return Err(ParseError::Repeated(key));
         }
         let bad = ParseError::BadValue(key);
+        let cmd = &mut self.cmd;
         match slot {
             0 => cmd.ctx = Context::from_name(value).ok_or(bad)?,
             1 => cmd.cpu = Some(value.parse().map_err(|_| bad)?),
             2 => {
-                cmd.delay_ms = value.parse().map_err(|_| ParseError::BadValue(key))?;
-                if cmd.delay_ms > MAX_DELAY_MS {
-                    return Err(bad);
-                }
+                let delay = value.parse().ok().filter(|d| *d <= MAX_DELAY_MS);
+                cmd.delay_ms = delay.ok_or(bad)?;
             }
-            3 => {
-                if !valid_id(value) {
-                    return Err(bad);
-                }
-                cmd.id = Some(value);
-            }
+            3 => cmd.id = Some(Some(value).filter(|v| valid_id(v)).ok_or(bad)?),
             4 => {
                 let (target, offset) = parse_at(value).ok_or(bad)?;
                 cmd.at = Some(At {
@@ -220,35 +243,47 @@ pub(crate) fn parse(input: &[u8]) -> Result<Command<'_>, ParseError> {
                     timeout_ms: DEFAULT_TIMEOUT_MS,
                 });
             }
-            5 => count = Some(parse_limited(value, MAX_COUNT).ok_or(bad)?),
-            _ => timeout_ms = Some(parse_limited(value, MAX_TIMEOUT_MS).ok_or(bad)?),
+            5 => self.count = Some(parse_limited(value, MAX_COUNT).ok_or(bad)?),
+            _ => self.timeout_ms = Some(parse_limited(value, MAX_TIMEOUT_MS).ok_or(bad)?),
         }
+        Ok(())
     }
-    if let Some(at) = &mut cmd.at {
-        if seen[0] {
-            return Err(ParseError::Excludes("at", "ctx"));
+
+    /// The command, once its options agree with each other and with the fault.
+    fn finish(self) -> Result<Command<'a>, ParseError> {
+        let Options {
+            mut cmd,
+            count,
+            timeout_ms,
+            seen,
+        } = self;
+        let fault = cmd.fault;
+        if let Some(at) = &mut cmd.at {
+            if seen[0] {
+                return Err(ParseError::Excludes("at", "ctx"));
+            }
+            if seen[2] {
+                return Err(ParseError::Excludes("at", "delay_ms"));
+            }
+            // A kprobe handler runs with preemption off: a fault needs an atomic context.
+            if !ATOMIC.iter().any(|c| fault.contexts.contains(*c)) {
+                return Err(ParseError::NotAtomic(fault.name));
+            }
+            at.count = count.unwrap_or(1);
+            at.timeout_ms = timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+            return Ok(cmd);
         }
-        if seen[2] {
-            return Err(ParseError::Excludes("at", "delay_ms"));
+        if count.is_some() {
+            return Err(ParseError::Needs("count", "at"));
         }
-        // A kprobe handler runs with preemption off: a fault needs an atomic context.
-        if !ATOMIC.iter().any(|c| fault.contexts.contains(*c)) {
-            return Err(ParseError::NotAtomic(fault.name));
+        if timeout_ms.is_some() {
+            return Err(ParseError::Needs("timeout_ms", "at"));
         }
-        at.count = count.unwrap_or(1);
-        at.timeout_ms = timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-        return Ok(cmd);
+        if !fault.contexts.contains(cmd.ctx) {
+            return Err(ParseError::ContextNotAllowed(fault.name, cmd.ctx.name()));
+        }
+        Ok(cmd)
     }
-    if count.is_some() {
-        return Err(ParseError::Needs("count", "at"));
-    }
-    if timeout_ms.is_some() {
-        return Err(ParseError::Needs("timeout_ms", "at"));
-    }
-    if !fault.contexts.contains(cmd.ctx) {
-        return Err(ParseError::ContextNotAllowed(fault.name, cmd.ctx.name()));
-    }
-    Ok(cmd)
 }
 
 /// The contexts a probed function can be in: an interrupt, or a task with preemption (and

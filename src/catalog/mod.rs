@@ -45,23 +45,24 @@ impl Arch {
     }
 }
 
-/// Where a fault runs.
+/// Where a fault runs. The discriminants are the numbers the module's C side uses
+/// (`PANICGEN_CTX_*` in `src/panicgen.h`, held to these by `c_header.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Context {
     /// In the writing process (the default).
-    Process,
+    Process = 0,
     /// In softirq context (a timer_list callback, run by the timer softirq).
-    Softirq,
+    Softirq = 1,
     /// In hardirq context (an hrtimer callback, run by the timer interrupt).
-    Hardirq,
+    Hardirq = 2,
     /// In a kworker (process context, not the writer).
-    Workqueue,
+    Workqueue = 3,
     /// In a kthread of panicgen's own.
-    Kthread,
+    Kthread = 4,
     /// In the writing process with local interrupts disabled.
-    IrqOff,
+    IrqOff = 5,
     /// In the writing process with preemption disabled.
-    PreemptOff,
+    PreemptOff = 6,
 }
 
 impl Context {
@@ -89,6 +90,25 @@ impl Context {
         }
     }
 
+    /// The context's number on the module's C side.
+    pub(crate) const fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// Looks a context up by its number on the module's C side.
+    pub(crate) fn from_number(number: u32) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.number() == number)
+    }
+
+    /// Whether the fault runs after the write returned, in a context panicgen arms
+    /// (`src/deferral.c`), rather than in the writer.
+    pub(crate) const fn deferred(self) -> bool {
+        matches!(
+            self,
+            Context::Softirq | Context::Hardirq | Context::Workqueue | Context::Kthread
+        )
+    }
+
     /// Looks a context up by name.
     pub(crate) fn from_name(name: &str) -> Option<Context> {
         Context::ALL.into_iter().find(|c| c.name() == name)
@@ -99,7 +119,7 @@ impl Context {
     }
 
     /// The functions that call the fault in this context, innermost first, as a crash dump's
-    /// stack shows them: panicgen's deferral (`src/context.c`), then the kernel path that runs
+    /// stack shows them: panicgen's deferral (`src/deferral.c`), then the kernel path that runs
     /// it. The dump's `context` check finds them between the fault's frame and the first frame
     /// an interrupt came in on, with no other context's deferral among them.
     pub(crate) const fn callers(self) -> &'static [&'static str] {
@@ -163,7 +183,7 @@ impl Contexts {
     }
 
     /// The contexts of the set, in listing order.
-    pub(crate) fn iter(self) -> impl Iterator<Item = Context> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Context> + Clone {
         Context::ALL.into_iter().filter(move |c| self.contains(*c))
     }
 }
@@ -221,44 +241,11 @@ pub(crate) enum Expect {
     Unsupported(&'static str),
 }
 
-/// Identifies a fault's implementation in the module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FaultId {
-    Bug,
-    Panic,
-    Warn,
-    RustPanic,
-    RustOverflow,
-    RustBounds,
-    NullDeref,
-    NullRead,
-    NullExec,
-    WriteRodata,
-    ExecData,
-    StackOverflow,
-    StackCanary,
-    StackCanaryStrong,
-    UseAfterFree,
-    DoubleFree,
-    SlabOob,
-    SpinlockRecursion,
-    SpinlockSameClass,
-    MutexRecursion,
-    LockOrderAbba,
-    MutexOrderAbba,
-    LockOrderCycle3,
-    IrqLockInversion,
-    SleepInAtomic,
-    UnlockUnheld,
-    Softlockup,
-    Hardlockup,
-    HungTask,
-    RcuStall,
-    RefcountUnderflow,
-    RefcountOverflow,
-    ListCorruption,
-    InvalidOpcode,
-    DivideError,
+/// What the kernel prints for a fault on each arch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ByArch {
+    pub(crate) x86_64: Expect,
+    pub(crate) arm64: Expect,
 }
 
 /// One entry of the catalog.
@@ -266,10 +253,12 @@ pub(crate) enum FaultId {
 pub(crate) struct Fault {
     /// The name written to the `trigger` file.
     pub(crate) name: &'static str,
-    /// Selects the implementation.
+    /// Selects the implementation; the fault's index in [`FAULTS`].
     pub(crate) id: FaultId,
-    /// The category (and the module source file that implements it).
+    /// The category: the module source file that implements it, `src/faults/<category>.rs`.
     pub(crate) category: &'static str,
+    /// The module function that implements it, in that file.
+    pub(crate) function: &'static str,
     /// One line for people.
     pub(crate) description: &'static str,
     /// How the kernel reacts.
@@ -286,6 +275,18 @@ pub(crate) struct Fault {
     pub(crate) arm64: Expect,
     /// What a kernel without `needs` reports instead, in order of preference.
     pub(crate) otherwise: &'static [Alternative],
+}
+
+impl FaultId {
+    /// The fault's number on the module's C side: its index in [`FAULTS`].
+    pub(crate) const fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// The fault's catalog entry.
+    pub(crate) fn fault(self) -> &'static Fault {
+        &FAULTS[self as usize]
+    }
 }
 
 /// How a kernel that lacks a fault's `needs` reports it instead: the first alternative whose
@@ -365,13 +366,24 @@ impl Fault {
     }
 }
 
+mod c_header;
 pub(crate) mod cases;
 mod command;
 mod faults;
+pub(crate) mod line_cases;
+pub(crate) mod lines;
+pub(crate) mod listings;
 mod points;
+pub(crate) mod template;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use command::*;
-pub(crate) use faults::FAULTS;
+pub(crate) use faults::{
+    FaultId,
+    FAULTS, //
+};
+// The module's dispatch expands the list; the runner has none.
+#[allow(unused_imports)]
+pub(crate) use faults::fault_list;
 pub(crate) use points::*;

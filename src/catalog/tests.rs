@@ -3,6 +3,7 @@
 //! Host tests of the catalog and the parser (`cargo test` in scripts/runner).
 
 use super::faults::{SOFT_LOCKUP, WATCHDOG};
+use super::lines::Returned;
 use super::*;
 
 /// xorshift64*: a deterministic generator, so that a failure reproduces.
@@ -312,5 +313,68 @@ fn patterns_use_the_portable_subset() {
                 Expect::Unsupported(why) => assert!(!why.is_empty()),
             }
         }
+    }
+}
+
+#[test]
+fn the_callers_are_panicgens_deferrals() {
+    // Each context's first caller is a function of src/deferral.c (or the write path).
+    let source = include_str!("../deferral.c");
+    for ctx in Context::ALL {
+        let first = ctx.callers()[0];
+        assert!(
+            first == "ksys_write" || source.contains(&format!(" {first}(")),
+            "{first} is not defined in src/deferral.c"
+        );
+        assert_eq!(ctx.deferred(), first != "ksys_write", "{}", ctx.name());
+    }
+}
+
+/// A template's pattern with `given`'s values in their fields, anchored at the end: the
+/// selftest's way (the `lines` file's `{NAME:PATTERN}`, each replaced by its value or its
+/// pattern) and the runner's (`Template::regex`), which must agree.
+fn pattern(t: &'static template::Template, given: &[(&str, &str)]) -> regex::Regex {
+    let text = t.pattern().to_string();
+    let field = regex::Regex::new(r"\{([a-z_]+):([^}]*)\}").unwrap();
+    let re = field.replace_all(&text, |c: &regex::Captures<'_>| {
+        given
+            .iter()
+            .find(|(k, _)| *k == &c[1])
+            .map_or(c[2].to_string(), |(_, v)| regex::escape(v))
+    });
+    assert_eq!(re, t.regex(given).to_string(), "{}", t.name);
+    regex::Regex::new(&format!("{re}$")).unwrap_or_else(|e| panic!("{}: {e}", t.name))
+}
+
+/// The selftest's patterns (the module's `lines` file) match the lines the module formats,
+/// with a field's value put in, and not with another value there.
+#[test]
+fn patterns_match_the_lines() {
+    use line_cases::*;
+    let console = |v: &dyn core::fmt::Display| format!("[   1.000] panicgen: {v}");
+    let at = pattern(&lines::TRIGGER_AT, &[("fault", "WARN")]);
+    assert!(at.is_match(&console(&TRIGGERS[2])));
+    let trigger = pattern(&lines::TRIGGER, &[("fault", "BUG")]);
+    assert!(trigger.is_match(&console(&TRIGGERS[0])));
+    assert!(!trigger.is_match(&console(&TRIGGERS[0]).replace("BUG", "BUGX")));
+    assert!(pattern(&lines::TRIGGER, &[]).is_match(&console(&TRIGGERS[1])));
+    let hit = |t, fault| pattern(t, &[("function", "call_timer_fn"), ("fault", fault)]);
+    assert!(hit(&lines::HIT_REFUSED, "SLEEP_IN_ATOMIC").is_match(&console(&HITS[1])));
+    assert!(!hit(&lines::HIT_FIRING, "SLEEP_IN_ATOMIC").is_match(&console(&HITS[1])));
+    assert!(!hit(&lines::HIT_REFUSED, "BUG").is_match(&console(&HITS[1])));
+    assert!(pattern(&lines::HIT_FIRING, &[("reach", "hardirq")]).is_match(&console(&HITS[0])));
+    let expired = pattern(&lines::EXPIRED, &[("timeout_ms", "2000")]);
+    assert!(expired.is_match(&console(&EXPIRED)));
+    let returned = pattern(&lines::RETURNED, &[("before", "off"), ("after", "off")]);
+    assert!(returned.is_match(&console(&RETURNED)));
+    let turned_on = Returned {
+        irqs_off: (true, false),
+        ..RETURNED
+    };
+    assert!(!returned.is_match(&console(&turned_on)));
+    let rejected = pattern(&lines::REJECTED, &[]);
+    assert!(rejected.is_match(&console(&lines::Rejected("x y"))));
+    for t in lines::ALL {
+        pattern(t, &[]);
     }
 }

@@ -9,6 +9,8 @@ use kernel::{
     prelude::*, //
 };
 
+use crate::catalog::Context;
+
 /// Like C's `BUG()`, but the `__bug_table` entry names the Rust caller's file and line.
 ///
 /// `kernel::bindings::BUG()` would report `rust/helpers/bug.c`; this emits the same trapping
@@ -51,13 +53,13 @@ macro_rules! bug {
 
 /// `BUG` fault.
 #[inline(never)]
-pub(super) fn bug() -> ! {
+pub(super) fn bug(_: Context) -> Result {
     bug!()
 }
 
 /// `PANIC` fault.
 #[inline(never)]
-pub(super) fn panic() -> ! {
+pub(super) fn panic(_: Context) -> Result {
     // SAFETY: `panic` takes a printf format and its arguments: "%s" and a NUL-terminated
     // string. It never returns.
     unsafe {
@@ -70,27 +72,30 @@ pub(super) fn panic() -> ! {
 
 /// `WARN` fault.
 #[inline(never)]
-pub(super) fn warn() {
+pub(super) fn warn(_: Context) -> Result {
     kernel::warn_on!(black_box(true));
+    Ok(())
 }
 
 /// `RUST_PANIC` fault.
 #[inline(never)]
-pub(super) fn rust_panic() -> ! {
+pub(super) fn rust_panic(_: Context) -> Result {
     panic!("panicgen: RUST_PANIC requested")
 }
 
 /// `RUST_OVERFLOW` fault: needs `CONFIG_RUST_OVERFLOW_CHECKS`, else the sum wraps.
 #[inline(never)]
-pub(super) fn rust_overflow() {
+pub(super) fn rust_overflow(_: Context) -> Result {
     let big = black_box(u32::MAX);
     black_box(big + black_box(1));
+    Ok(())
 }
 
 /// `RUST_BOUNDS` fault.
 #[inline(never)]
-pub(super) fn rust_bounds() {
+pub(super) fn rust_bounds(_: Context) -> Result {
     let array = [0u8; 4];
     let slice: &[u8] = black_box(&array);
     black_box(slice[black_box(7)]);
+    Ok(())
 }

@@ -4,9 +4,11 @@
 
 use kernel::prelude::*;
 
+use crate::catalog::Context;
+
 /// `INVALID_OPCODE` fault: an undefined instruction with no bug-table entry.
 #[inline(never)]
-pub(super) fn invalid_opcode() -> ! {
+pub(super) fn invalid_opcode(_: Context) -> Result {
     // SAFETY: The undefined instruction traps; the trap handler kills the context, so the
     // block never falls through.
     unsafe {
@@ -20,7 +22,7 @@ pub(super) fn invalid_opcode() -> ! {
 /// `DIVIDE_ERROR` fault: x86's `div` by zero raises #DE. arm64 division by zero yields 0, so
 /// the catalog marks the fault unsupported there and the trigger refuses it.
 #[inline(never)]
-pub(super) fn divide_error() -> Result {
+pub(super) fn divide_error(_: Context) -> Result {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `div` by a zero register raises #DE, which kills the context: the block never
     // falls through.
@@ -33,5 +35,5 @@ pub(super) fn divide_error() -> Result {
         );
     }
     #[cfg(not(target_arch = "x86_64"))]
-    Err(crate::eopnotsupp())
+    Err(crate::glue::eopnotsupp())
 }

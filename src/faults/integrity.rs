@@ -9,27 +9,31 @@ use kernel::{
     types::Opaque, //
 };
 
+use crate::catalog::Context;
+
 /// `REFCOUNT_UNDERFLOW` fault: `refcount_t` saturates and warns instead of wrapping.
 #[inline(never)]
-pub(super) fn refcount_underflow() {
+pub(super) fn refcount_underflow(_: Context) -> Result {
     let count = Refcount::new(1);
     // The first decrement reaches 0 (true); the second is the underflow.
     let _ = count.dec_and_test();
     let _ = count.dec_and_test();
+    Ok(())
 }
 
 /// `REFCOUNT_OVERFLOW` fault.
 #[inline(never)]
-pub(super) fn refcount_overflow() {
+pub(super) fn refcount_overflow(_: Context) -> Result {
     let count = Refcount::new(1);
     count.set(i32::MAX);
     count.inc();
+    Ok(())
 }
 
 /// `LIST_CORRUPTION` fault: a C `list_head` whose entry's `next` was overwritten, then
 /// `list_add_tail()`; DEBUG_LIST validates the neighbours and reports.
 #[inline(never)]
-pub(super) fn list_corruption() -> Result {
+pub(super) fn list_corruption(_: Context) -> Result {
     let nodes = KBox::new(
         [const { Opaque::<bindings::list_head>::uninit() }; 4],
         GFP_ATOMIC,

@@ -24,10 +24,9 @@ use kernel::{
 use crate::{
     catalog::{
         Context,
-        FaultId,
-        FAULTS, //
+        FaultId, //
     },
-    context,
+    deferral,
 };
 
 fn spinlock(init: impl PinInit<SpinLock<()>>) -> Result<Pin<KBox<SpinLock<()>>>> {
@@ -43,7 +42,7 @@ fn mutex(init: impl PinInit<Mutex<()>>) -> Result<Pin<KBox<Mutex<()>>>> {
 /// lockdep reports "possible recursive locking detected" (DEBUG_SPINLOCK alone reports
 /// "spinlock recursion"); then this CPU spins on the lock for good.
 #[inline(never)]
-pub(super) fn spinlock_recursion() -> Result {
+pub(super) fn spinlock_recursion(_: Context) -> Result {
     let lock = spinlock(new_spinlock!((), "panicgen_recursion"))?;
     let _outer = lock.lock();
     let _inner = lock.lock();
@@ -57,7 +56,7 @@ fn same_class() -> impl PinInit<SpinLock<()>> {
 
 /// `SPINLOCK_SAME_CLASS` fault: two instances of one class nested, no nesting annotation.
 #[inline(never)]
-pub(super) fn spinlock_same_class() -> Result {
+pub(super) fn spinlock_same_class(_: Context) -> Result {
     let first = spinlock(same_class())?;
     let second = spinlock(same_class())?;
     let _a = first.lock();
@@ -67,7 +66,7 @@ pub(super) fn spinlock_same_class() -> Result {
 
 /// `MUTEX_RECURSION` fault: the task then sleeps on the mutex it holds, for good.
 #[inline(never)]
-pub(super) fn mutex_recursion() -> Result {
+pub(super) fn mutex_recursion(_: Context) -> Result {
     let lock = mutex(new_mutex!((), "panicgen_mutex_recursion"))?;
     let _outer = lock.lock();
     let _inner = lock.lock();
@@ -87,7 +86,7 @@ fn abba<B: Backend>(a: &Lock<(), B>, b: &Lock<(), B>) {
 
 /// `LOCK_ORDER_ABBA` fault, with spinlocks.
 #[inline(never)]
-pub(super) fn lock_order_abba() -> Result {
+pub(super) fn lock_order_abba(_: Context) -> Result {
     let a = spinlock(new_spinlock!((), "panicgen_order_a"))?;
     let b = spinlock(new_spinlock!((), "panicgen_order_b"))?;
     abba(&a, &b);
@@ -96,7 +95,7 @@ pub(super) fn lock_order_abba() -> Result {
 
 /// `MUTEX_ORDER_ABBA` fault.
 #[inline(never)]
-pub(super) fn mutex_order_abba() -> Result {
+pub(super) fn mutex_order_abba(_: Context) -> Result {
     let a = mutex(new_mutex!((), "panicgen_mutex_a"))?;
     let b = mutex(new_mutex!((), "panicgen_mutex_b"))?;
     abba(&a, &b);
@@ -105,7 +104,7 @@ pub(super) fn mutex_order_abba() -> Result {
 
 /// `LOCK_ORDER_CYCLE3` fault: A-B, B-C, then C-A closes the cycle.
 #[inline(never)]
-pub(super) fn lock_order_cycle3() -> Result {
+pub(super) fn lock_order_cycle3(_: Context) -> Result {
     let a = spinlock(new_spinlock!((), "panicgen_cycle_a"))?;
     let b = spinlock(new_spinlock!((), "panicgen_cycle_b"))?;
     let c = spinlock(new_spinlock!((), "panicgen_cycle_c"))?;
@@ -128,18 +127,14 @@ pub(super) fn irq_lock_inversion(ctx: Context) -> Result {
     let lock = spinlock(inversion_class())?;
     drop(lock.lock());
     if ctx == Context::Process {
-        let index = FAULTS
-            .iter()
-            .position(|f| f.id == FaultId::IrqLockInversion)
-            .ok_or(EINVAL)?;
-        context::defer(Context::Hardirq, index, None, 0)?;
+        deferral::defer(Context::Hardirq, FaultId::IRQ_LOCK_INVERSION, None, 0)?;
     }
     Ok(())
 }
 
 /// `SLEEP_IN_ATOMIC` fault: `might_sleep()` names this file and line.
 #[inline(never)]
-pub(super) fn sleep_in_atomic() -> Result {
+pub(super) fn sleep_in_atomic(_: Context) -> Result {
     let lock = spinlock(new_spinlock!((), "panicgen_atomic"))?;
     let _guard = lock.lock();
     kernel::task::might_sleep();
@@ -149,7 +144,7 @@ pub(super) fn sleep_in_atomic() -> Result {
 /// `UNLOCK_UNHELD` fault: C's `spin_unlock()` on an initialised lock nobody holds. The safe
 /// `SpinLock` cannot express this; the invalid unlock happens in C.
 #[inline(never)]
-pub(super) fn unlock_unheld() -> Result {
+pub(super) fn unlock_unheld(_: Context) -> Result {
     let lock = KBox::new(Opaque::<bindings::spinlock_t>::uninit(), GFP_ATOMIC)?;
     let class = kernel::static_lock_class!();
     // SAFETY: `lock` points to writable memory for a `spinlock_t` that outlives its use here;

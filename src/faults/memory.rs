@@ -17,9 +17,11 @@ use kernel::{
     prelude::*, //
 };
 
+use crate::catalog::Context;
+
 /// `NULL_DEREF` fault: a store to virtual address 0.
 #[inline(never)]
-pub(super) fn null_deref() -> ! {
+pub(super) fn null_deref(_: Context) -> Result {
     // SAFETY: The store targets address 0, which is never mapped for the kernel: the page fault
     // kills the context. Nothing Rust can see is touched, and the block never falls through.
     unsafe {
@@ -42,7 +44,7 @@ pub(super) fn null_deref() -> ! {
 
 /// `NULL_READ` fault: a load from virtual address 0.
 #[inline(never)]
-pub(super) fn null_read() -> ! {
+pub(super) fn null_read(_: Context) -> Result {
     // SAFETY: As for `null_deref`, with a load.
     unsafe {
         #[cfg(target_arch = "x86_64")]
@@ -79,7 +81,7 @@ macro_rules! faulting_call {
 
 /// `NULL_EXEC` fault: a call to virtual address 0.
 #[inline(never)]
-pub(super) fn null_exec() -> ! {
+pub(super) fn null_exec(_: Context) -> Result {
     // SAFETY: The call's target is never mapped: the instruction fetch faults and kills the
     // context before anything runs there.
     unsafe {
@@ -103,7 +105,7 @@ static RODATA: u64 = 0x0123_4567_89ab_cdef;
 
 /// `WRITE_RODATA` fault: a store to [`RODATA`], mapped read-only (`STRICT_MODULE_RWX`).
 #[inline(never)]
-pub(super) fn write_rodata() -> ! {
+pub(super) fn write_rodata(_: Context) -> Result {
     let addr = black_box(&raw const RODATA);
     // SAFETY: The store targets a read-only mapping and faults; Rust never observes the value
     // changing because the block does not fall through.
@@ -141,7 +143,7 @@ static DATA_CODE: Code = Code(UnsafeCell::new([
 
 /// `EXEC_DATA` fault: a call into [`DATA_CODE`]; the NX mapping faults on the fetch.
 #[inline(never)]
-pub(super) fn exec_data() -> ! {
+pub(super) fn exec_data(_: Context) -> Result {
     let addr = black_box(DATA_CODE.0.get());
     // SAFETY: The target holds a bare `ret`: should the data be executable, the call returns
     // at once and the undefined instruction traps. Otherwise the fetch faults.
@@ -175,8 +177,9 @@ fn recurse(depth: u64) -> u64 {
 
 /// `STACK_OVERFLOW` fault.
 #[inline(never)]
-pub(super) fn stack_overflow() {
+pub(super) fn stack_overflow(_: Context) -> Result {
     black_box(recurse(0));
+    Ok(())
 }
 
 unsafe extern "C" {
@@ -190,34 +193,36 @@ unsafe extern "C" {
 }
 
 /// `STACK_CANARY` fault.
-pub(super) fn stack_canary() {
+pub(super) fn stack_canary(_: Context) -> Result {
     // SAFETY: The C function takes no arguments. It corrupts only its own frame, and the
     // stack protector's check in its epilogue panics before that frame is used to return.
     unsafe { panicgen_stack_canary() };
+    Ok(())
 }
 
 /// `STACK_CANARY_STRONG` fault.
-pub(super) fn stack_canary_strong() {
+pub(super) fn stack_canary_strong(_: Context) -> Result {
     // SAFETY: As for `stack_canary`.
     unsafe { panicgen_stack_canary_strong() };
+    Ok(())
 }
 
 /// `USE_AFTER_FREE` fault.
-pub(super) fn use_after_free() -> Result {
+pub(super) fn use_after_free(_: Context) -> Result {
     // SAFETY: The C function corrupts only a freed object of its own debug cache, which SLUB
     // then reports; it takes no arguments.
     to_result(unsafe { panicgen_use_after_free() })
 }
 
 /// `DOUBLE_FREE` fault.
-pub(super) fn double_free() -> Result {
+pub(super) fn double_free(_: Context) -> Result {
     // SAFETY: The second free is of an object of the C function's own debug cache, where SLUB
     // detects it and refuses it.
     to_result(unsafe { panicgen_double_free() })
 }
 
 /// `SLAB_OOB` fault.
-pub(super) fn slab_oob() -> Result {
+pub(super) fn slab_oob(_: Context) -> Result {
     // SAFETY: The C function writes only into the red zone of its own debug cache's object.
     to_result(unsafe { panicgen_slab_oob() })
 }

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Fault implementations, one file per catalog category.
+//! Fault implementations, one file per catalog category, and the dispatch to them.
 //!
-//! Each fault is its own `#[inline(never)]` function so that it names itself in the oops
-//! backtrace and in a crash dump's stack. Locks are created when a fault fires: lockdep tracks
-//! lock classes (one per `new_spinlock!`/`new_mutex!` call site), not lock instances.
+//! Each fault is its own `#[inline(never)]` function, `fn(Context) -> Result`, so that it
+//! names itself in the oops backtrace and in a crash dump's stack. Locks are created when a
+//! fault fires: lockdep tracks lock classes (one per `new_spinlock!`/`new_mutex!` call site),
+//! not lock instances.
 
 use kernel::prelude::*;
 
-use crate::catalog::{
-    Context,
-    FaultId, //
+use crate::{
+    catalog::{
+        fault_list,
+        lines::Returned,
+        Context,
+        Fault,
+        FaultId, //
+    },
+    cpu_state,
+    glue::Show, //
 };
 
 mod bugs;
@@ -20,44 +28,40 @@ mod integrity;
 mod locking;
 mod memory;
 
-/// Fires fault `id`, running in `ctx`. Returns only for faults that let their context carry on.
-pub(crate) fn fire(id: FaultId, ctx: Context) -> Result {
-    match id {
-        FaultId::Bug => bugs::bug(),
-        FaultId::Panic => bugs::panic(),
-        FaultId::Warn => bugs::warn(),
-        FaultId::RustPanic => bugs::rust_panic(),
-        FaultId::RustOverflow => bugs::rust_overflow(),
-        FaultId::RustBounds => bugs::rust_bounds(),
-        FaultId::NullDeref => memory::null_deref(),
-        FaultId::NullRead => memory::null_read(),
-        FaultId::NullExec => memory::null_exec(),
-        FaultId::WriteRodata => memory::write_rodata(),
-        FaultId::ExecData => memory::exec_data(),
-        FaultId::StackOverflow => memory::stack_overflow(),
-        FaultId::StackCanary => memory::stack_canary(),
-        FaultId::StackCanaryStrong => memory::stack_canary_strong(),
-        FaultId::UseAfterFree => return memory::use_after_free(),
-        FaultId::DoubleFree => return memory::double_free(),
-        FaultId::SlabOob => return memory::slab_oob(),
-        FaultId::SpinlockRecursion => return locking::spinlock_recursion(),
-        FaultId::SpinlockSameClass => return locking::spinlock_same_class(),
-        FaultId::MutexRecursion => return locking::mutex_recursion(),
-        FaultId::LockOrderAbba => return locking::lock_order_abba(),
-        FaultId::MutexOrderAbba => return locking::mutex_order_abba(),
-        FaultId::LockOrderCycle3 => return locking::lock_order_cycle3(),
-        FaultId::IrqLockInversion => return locking::irq_lock_inversion(ctx),
-        FaultId::SleepInAtomic => return locking::sleep_in_atomic(),
-        FaultId::UnlockUnheld => return locking::unlock_unheld(),
-        FaultId::Softlockup => hangs::softlockup(),
-        FaultId::Hardlockup => hangs::hardlockup(),
-        FaultId::HungTask => hangs::hung_task(),
-        FaultId::RcuStall => hangs::rcu_stall(),
-        FaultId::RefcountUnderflow => integrity::refcount_underflow(),
-        FaultId::RefcountOverflow => integrity::refcount_overflow(),
-        FaultId::ListCorruption => return integrity::list_corruption(),
-        FaultId::InvalidOpcode => cpu::invalid_opcode(),
-        FaultId::DivideError => return cpu::divide_error(),
+/// Expands the catalog's [`fault_list`] into [`implementation`]: each entry's name selects
+/// `CATEGORY::FUNCTION`, which must exist with the faults' signature.
+macro_rules! dispatch {
+    ($($name:ident {
+        category: $category:ident,
+        function: $function:ident,
+        $($entry:tt)*
+    },)*) => {
+        /// Runs fault `id`'s function in `ctx`.
+        fn implementation(id: FaultId, ctx: Context) -> Result {
+            match id {
+                $(FaultId::$name => $category::$function(ctx),)*
+            }
+        }
+    };
+}
+
+fault_list!(dispatch);
+
+/// Fires `fault` in `ctx`, the context this code runs in. Returns only for faults that let
+/// their context carry on, and then says so, with the interrupt state before and after.
+pub(crate) fn fire(fault: &'static Fault, ctx: Context) -> Result {
+    let before = cpu_state::irqs_disabled();
+    let result = implementation(fault.id, ctx);
+    let after = cpu_state::irqs_disabled();
+    let line = Returned {
+        fault: fault.name,
+        ctx,
+        irqs_off: (before, after),
+    };
+    if before == after {
+        pr_info!("{}\n", Show(line));
+    } else {
+        pr_warn!("{}\n", Show(line));
     }
-    Ok(())
+    result
 }

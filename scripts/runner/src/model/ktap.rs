@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// The name of panicgen's KUnit suite, which runs on `insmod` in a `CONFIG_KUNIT` kernel.
-pub const KUNIT_SUITE: &str = "panicgen_catalog";
+pub const KUNIT_SUITE: &str = "panicgen";
 
 /// A KTAP run read from a console: its cases and its plan (`1..N`), if one was printed.
 #[derive(Debug, Default)]
@@ -144,14 +144,14 @@ ok 3 input_no_cap_sys_admin # SKIP no user namespaces (CONFIG_USER_NS)
     fn parses_kunit_from_the_console() {
         let console = "\
 [    2.1]     KTAP version 1
-[    2.1]     # Subtest: panicgen_catalog
+[    2.1]     # Subtest: panicgen
 [    2.1]     # module: panicgen
 [    2.1]     1..2
 [    2.2]     ok 1 parses_names
 [    2.2]     # rejects_bad_commands: ASSERTION FAILED at src/panicgen_main.rs:200
 [    2.2]     not ok 2 rejects_bad_commands
-[    2.2] # panicgen_catalog: pass:1 fail:1 skip:0 total:2
-[    2.2] not ok 1 panicgen_catalog
+[    2.2] # panicgen: pass:1 fail:1 skip:0 total:2
+[    2.2] not ok 1 panicgen
 ";
         let k = parse_kunit(&lines(console), KUNIT_SUITE).unwrap();
         assert_eq!(k.suite_ok, Some(false));
@@ -161,7 +161,7 @@ ok 3 input_no_cap_sys_admin # SKIP no user namespaces (CONFIG_USER_NS)
         assert_eq!(k.cases[1].verdict, Verdict::Fail);
         let passing = console
             .replace("not ok 2", "ok 2")
-            .replace("not ok 1 panicgen", "ok 1 panicgen");
+            .replace("not ok 1 panicgen\n", "ok 1 panicgen\n");
         let k = parse_kunit(&lines(&passing), KUNIT_SUITE).unwrap();
         assert_eq!(k.suite_ok, Some(true));
         assert!(parse_kunit(&lines("[ 1.0] no tests here"), KUNIT_SUITE).is_none());

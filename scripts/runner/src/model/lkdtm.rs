@@ -30,9 +30,10 @@ macro_rules! peer {
             panicgen: $panicgen,
             fault: Fault {
                 name: $name,
-                // Unused on the host: the dispatch key of the module.
-                id: FaultId::Bug,
+                // Unused on the host: the module's dispatch key and function.
+                id: FaultId::BUG,
                 category: "lkdtm",
+                function: "",
                 description: "LKDTM's test of the same name",
                 kind: $kind,
                 contexts: Contexts::of(&[Context::Process]),

@@ -8,14 +8,14 @@
 //! module itself announces every fault with its trigger line. A unit test holds the init
 //! script to every string here, so the two cannot drift apart.
 
+use crate::catalog::lines::Trigger;
+
 /// What every line the init writes starts with (after the printk time stamp).
 pub const INIT_PREFIX: &str = "panicgen-init: ";
 
-/// The module's line before it fires a fault: `panicgen: trigger <NAME> ctx=... id=...`.
+/// What the module's line before it fires a fault starts with: `panicgen: trigger <NAME>
+/// ctx=... id=...` (`catalog::lines::TRIGGER`, `TRIGGER_AT`).
 pub const TRIGGER_PREFIX: &str = "panicgen: trigger ";
-
-/// The module's line for a refused trigger command.
-pub const TRIGGER_REJECTED: &str = "panicgen: trigger rejected";
 
 /// Kernel command-line keys the init reads (unknown `key=value` words reach init as
 /// environment variables).
@@ -165,7 +165,7 @@ pub fn last_is(lines: &[String], wanted: Event) -> bool {
 
 /// The index of the module's first trigger line.
 pub fn trigger_line(lines: &[String]) -> Option<usize> {
-    lines.iter().position(|l| l.contains(TRIGGER_PREFIX))
+    lines.iter().position(|l| Trigger::parse(l).is_some())
 }
 
 /// The guest's `uname -r`, from the init's `booted` line.

@@ -25,14 +25,13 @@ impl Check {
     }
 }
 
-/// The functions that implement `fault`: the Rust one (`faults::<category>::<name>`) and, for
-/// faults with a C part, `panicgen_<name>`. A catalog test keeps the naming rule honest by
-/// building the names; the dump check is where a wrong name would show.
+/// The functions that implement `fault`: the Rust one (`faults::<category>::<function>`, which
+/// the module's dispatch calls, so the compiler holds the catalog to it) and, for faults with a
+/// C part, `panicgen_<function>`.
 pub fn sites(fault: &Fault) -> [String; 2] {
-    let lower = fault.name.to_ascii_lowercase();
     [
-        format!("faults::{}::{lower}", fault.category),
-        format!("panicgen_{lower}"),
+        format!("faults::{}::{}", fault.category, fault.function),
+        format!("panicgen_{}", fault.function),
     ]
 }
 

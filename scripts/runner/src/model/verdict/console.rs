@@ -7,13 +7,17 @@
 //! show the kernel's `Kernel panic - not syncing` line. No trigger line means the fault never
 //! fired: that is an infrastructure `error`, never a `pass` or a `fail`.
 
-use std::sync::LazyLock;
-
 use regex::Regex;
 
 use super::Cause;
 use crate::{
     catalog::{
+        lines::{
+            Expired,
+            Hit,
+            Rejected,
+            HIT_FIRING, //
+        },
         Arch,
         Context,
         Expect,
@@ -80,24 +84,17 @@ pub enum Probe {
     Hit(String),
 }
 
-/// The module's line on the chosen hit of an `at=` probe: `at FUNCTION+0xOFF: hit N in
-/// REACH (ctx=...) on cpu C: firing NAME`.
-const AT_HIT: &str =
-    r"panicgen: at ([^ +]+)\+0x[0-9a-f]+( \(past its ftrace call\))?: hit [0-9]+ in ";
-
-/// A module's hit line, with the context it names.
-static AT_HIT_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("{AT_HIT}([a-z]+) ")).expect("hit pattern compiles"));
-
-/// The function and the context (`hardirq`, `softirq`, `task`) of a module's hit line.
+/// The function and where it ran (`hardirq`, `softirq`, `task`) of a module's hit line
+/// (`catalog::lines::Hit`).
 pub fn at_hit(line: &str) -> Option<(&str, &str)> {
-    let c = AT_HIT_RE.captures(line)?;
-    Some((c.get(1)?.as_str(), c.get(3)?.as_str()))
+    Hit::parse(line).map(|h| (h.function, h.reach().name()))
 }
 
-/// The module's lines for an `at=` probe that never fired: refused before it was armed, or
-/// never reached.
-const AT_UNREACHED: [&str; 2] = ["panicgen: trigger rejected: at=", ": not reached in "];
+/// Whether `line` is the module's for an `at=` probe that never fired: refused before it
+/// was armed, or never reached.
+fn unreached(line: &str) -> bool {
+    Rejected::parse(line).is_some_and(|r| r.0.starts_with("at=")) || Expired::parse(line).is_some()
+}
 
 impl Matcher {
     /// `Err(why)` when the fault is unsupported on `arch`.
@@ -142,10 +139,10 @@ impl Matcher {
     /// This matcher for the fault fired at a crash point whose function runs in `reach`: the
     /// module's hit line in that context comes first.
     pub fn at_point(mut self, reach: Reach) -> Self {
-        let hit = match reach {
-            Reach::Any => format!("{AT_HIT}(hardirq|softirq|task) "),
-            _ => format!("{AT_HIT}{} ", reach.name()),
-        };
+        let fault = [("fault", self.fault.name)];
+        let both = [fault[0], ("reach", reach.name())];
+        let given: &[_] = if reach == Reach::Any { &fault } else { &both };
+        let hit = HIT_FIRING.regex(given).to_string();
         self.expect
             .insert(0, Regex::new(&hit).expect("hit pattern compiles"));
         self.probe = Probe::Armed;
@@ -176,7 +173,7 @@ impl Matcher {
         lines
             .iter()
             .map(|l| strip_timestamp(l))
-            .find(|l| AT_UNREACHED.iter().any(|u| l.contains(u)))
+            .find(|l| unreached(l))
     }
 
     /// The expected lines as one string, one pattern per line.
@@ -298,7 +295,7 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
         .unwrap_or_else(|| "<no console output>".to_string());
     let what = if protocol::find(lines, Event::InsmodFailed).is_some() {
         "insmod failed in the guest"
-    } else if lines.iter().any(|l| l.contains(protocol::TRIGGER_REJECTED)) {
+    } else if lines.iter().any(|l| Rejected::parse(l).is_some()) {
         "the module rejected the trigger command"
     } else {
         match end {
@@ -572,6 +569,11 @@ mod tests {
         };
         assert!(m.judge(&hit("hardirq"), &End::Exited(None)).passed());
         assert!(!m.judge(&hit("softirq"), &End::Exited(None)).passed());
+        let refused: Vec<String> = hit("hardirq")
+            .iter()
+            .map(|l| l.replace("firing BUG", "BUG cannot run there; not fired"))
+            .collect();
+        assert!(!m.judge(&refused, &End::Exited(None)).passed());
         m.read_function(&hit("hardirq"));
         assert_eq!(m.probe(), &Probe::Hit("handle_irq_event".into()));
         let unreached = vec![

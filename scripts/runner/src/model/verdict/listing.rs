@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::{
     catalog::{
+        listings::FaultListing,
         Arch,
         Context,
         Expect,
@@ -26,15 +27,17 @@ use crate::{
     },
 };
 
-/// One line of the `faults` file as `key` → value (`expect` runs to the end of the line).
-fn fields(line: &str) -> HashMap<&str, &str> {
-    let (head, expect) = line.split_once(" expect=").unwrap_or((line, ""));
-    let mut map: HashMap<&str, &str> = head
-        .split_whitespace()
-        .filter_map(|w| w.split_once('='))
-        .collect();
-    map.insert("expect", expect);
-    map
+/// One line of the `faults` file (`catalog::listings::FAULT_LISTING`) as field → value, for
+/// the fields compared; `None` for a line that is not one.
+fn fields(line: &str) -> Option<HashMap<&str, &str>> {
+    let l = FaultListing::parse(line)?;
+    Some(HashMap::from([
+        ("name", l.name),
+        ("kind", l.kind),
+        ("report", l.report),
+        ("fatal", l.fatal),
+        ("expect", l.expect),
+    ]))
 }
 
 /// Whether a hang detector panics on a kernel booted without its `*_panic` setting: the
@@ -89,7 +92,7 @@ fn expected(
 pub fn compare(listing: &[&str], arch: Arch, kernel: &KernelConfig) -> Vec<SubTest> {
     let lines: HashMap<&str, HashMap<&str, &str>> = listing
         .iter()
-        .map(|l| fields(l))
+        .filter_map(|l| fields(l))
         .filter_map(|f| Some((*f.get("name")?, f)))
         .collect();
     FAULTS

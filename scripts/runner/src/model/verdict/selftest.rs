@@ -149,10 +149,10 @@ mod tests {
     };
 
     const KUNIT_OK: &str = "\
-[    2.1]     # Subtest: panicgen_catalog
+[    2.1]     # Subtest: panicgen
 [    2.1]     1..1
 [    2.2]     ok 1 parses_names
-[    2.2] ok 1 panicgen_catalog
+[    2.2] ok 1 panicgen
 ";
 
     fn decide_text(selftest: &str, finished: bool, kunit: &str) -> SelftestDecision {
@@ -160,8 +160,8 @@ mod tests {
         decide(SelftestFacts {
             ktap: ktap::parse(&all),
             finished,
-            kunit: ktap::parse_kunit(&all, "panicgen_catalog"),
-            suite: "panicgen_catalog",
+            kunit: ktap::parse_kunit(&all, "panicgen"),
+            suite: "panicgen",
             kunit_expected: true,
             listing: Vec::new(),
         })
@@ -199,13 +199,13 @@ mod tests {
         // A failed KUnit case fails the selftest.
         let bad = KUNIT_OK
             .replace("ok 1 parses_names", "not ok 1 parses_names")
-            .replace("ok 1 panicgen_catalog", "not ok 1 panicgen_catalog");
+            .replace("ok 1 panicgen", "not ok 1 panicgen");
         let d = decide_text(one, true, &bad);
         assert_eq!(d.cause, Some(Cause::CaseFailed));
         assert!(d.reason.contains("kunit.parses_names"), "{}", d.reason);
         // A suite that never ran, or never finished, is an error.
         assert_eq!(cause(one, true, ""), Some(Cause::SelftestIncomplete));
-        let unfinished = KUNIT_OK.replace("[    2.2] ok 1 panicgen_catalog\n", "");
+        let unfinished = KUNIT_OK.replace("[    2.2] ok 1 panicgen\n", "");
         assert_eq!(
             cause(one, true, &unfinished),
             Some(Cause::SelftestIncomplete)

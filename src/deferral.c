@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Execution contexts for panicgen faults: the thin C glue for what the 7.3
+ * Deferred contexts for panicgen faults: the thin C glue for what the 7.3
  * Rust abstractions do not offer. timer_list and kthreads have no Rust
  * abstraction; the Rust workqueue and hrtimer APIs cannot queue on a given CPU
- * or cancel at unload; preempt_disable(), local_irq_disable() and cpumask_of()
- * are macros or inlines without bindings. Which fault runs, and how, stays in
- * Rust: every path here ends in panicgen_fire_deferred() (src/context.rs).
+ * or cancel at unload. Which fault runs, and how, stays in Rust: every path
+ * here ends in panicgen_fire_deferred() (src/dispatch.rs).
  *
  * One deferred fault may be pending at a time; module unload cancels it.
  *
@@ -15,14 +14,11 @@
  * timer would make every such fault report "Invalid wait context" first.
  */
 #include <linux/atomic.h>
-#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
-#include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
-#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/smp.h>
@@ -79,14 +75,14 @@ static void start_hrtimer_here(void *delay_ns)
 		      HRTIMER_MODE_REL_PINNED);
 }
 
-void panicgen_context_init(void)
+void panicgen_deferral_init(void)
 {
 	timer_setup(&softirq_timer, softirq_fn, 0);
 	hrtimer_setup(&hardirq_timer, hardirq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	INIT_DELAYED_WORK(&work, work_fn);
 }
 
-void panicgen_context_exit(void)
+void panicgen_deferral_exit(void)
 {
 	timer_shutdown_sync(&softirq_timer);
 	hrtimer_cancel(&hardirq_timer);
@@ -96,11 +92,6 @@ void panicgen_context_exit(void)
 		put_task_struct(thread);
 		thread = NULL;
 	}
-}
-
-int panicgen_cpu_valid(u32 cpu)
-{
-	return cpu < nr_cpu_ids && cpu_online(cpu);
 }
 
 int panicgen_defer(u32 ctx, u32 fault, s32 cpu, u32 delay_ms)
@@ -156,29 +147,4 @@ int panicgen_defer(u32 ctx, u32 fault, s32 cpu, u32 delay_ms)
 	if (ret)
 		atomic_set(&pending, 0);
 	return ret;
-}
-
-int panicgen_pin_current(u32 cpu)
-{
-	return set_cpus_allowed_ptr(current, cpumask_of(cpu));
-}
-
-void panicgen_preempt_disable(void)
-{
-	preempt_disable();
-}
-
-void panicgen_preempt_enable(void)
-{
-	preempt_enable();
-}
-
-void panicgen_irq_disable(void)
-{
-	local_irq_disable();
-}
-
-void panicgen_irq_enable(void)
-{
-	local_irq_enable();
 }
