@@ -11,13 +11,16 @@
 
 use super::*;
 
-const NULL_X86: &str = r"BUG: kernel NULL pointer dereference, address: 0000000000000000";
-const NULL_ARM64: &str =
-    r"Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000";
-const CANARY: &str = r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ";
-const LOCKDEP_RECURSIVE: &str = r"WARNING: possible recursive locking detected";
-const LOCKDEP_CIRCULAR: &str = r"WARNING: possible circular locking dependency detected";
-pub(super) const WATCHDOG: &str = "watchdog_thresh=1";
+use super::messages::{
+    HUNG,
+    HUNG_TIMEOUT,
+    LOCKDEP_CIRCULAR,
+    LOCKDEP_RECURSIVE,
+    NULL_ARM64,
+    NULL_X86,
+    SOFT_LOCKUP,
+    WATCHDOG, //
+};
 
 /// A fault whose message is the same on both arches.
 macro_rules! same {
@@ -28,12 +31,6 @@ macro_rules! same {
         }
     };
 }
-
-/// The soft-lockup and hung-task detectors' reports, and the hung-task timeout that makes it
-/// come within seconds (the soft-lockup one is [`WATCHDOG`]).
-pub(super) const SOFT_LOCKUP: &str = r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!";
-const HUNG: &str = r"INFO: task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds\.";
-const HUNG_TIMEOUT: &str = "sysctl.kernel.hung_task_timeout_secs=2";
 
 /// Contexts in which a CPU spinning with preemption (not interrupts) off is seen by the
 /// soft-lockup detector, whose timer interrupt still runs there.

@@ -373,6 +373,7 @@ mod faults;
 pub(crate) mod line_cases;
 pub(crate) mod lines;
 pub(crate) mod listings;
+pub(crate) mod messages;
 mod points;
 pub(crate) mod template;
 #[cfg(test)]

@@ -2,8 +2,8 @@
 
 //! Host tests of the catalog and the parser (`cargo test` in scripts/runner).
 
-use super::faults::{SOFT_LOCKUP, WATCHDOG};
 use super::lines::Returned;
+use super::messages::{SOFT_LOCKUP, WATCHDOG};
 use super::*;
 
 /// xorshift64*: a deterministic generator, so that a failure reproduces.

@@ -6,6 +6,16 @@
 //! `provoke-crash/DIRECT` file and announces a test with `lkdtm: Performing direct entry`.
 
 use crate::catalog::{
+    messages::{
+        CANARY,
+        HUNG,
+        HUNG_TIMEOUT,
+        LOCKDEP_RECURSIVE,
+        NULL_ARM64,
+        NULL_X86,
+        SOFT_LOCKUP,
+        WATCHDOG, //
+    },
     Context,
     Contexts,
     Expect,
@@ -47,11 +57,6 @@ macro_rules! peer {
     };
 }
 
-const NULL_X86: &str = r"BUG: kernel NULL pointer dereference, address: 0000000000000000";
-const NULL_ARM64: &str =
-    r"Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000";
-const CANARY: &str = r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ";
-
 /// The benchmark's LKDTM tests.
 pub static PEERS: &[Peer] = &[
     peer!(
@@ -83,24 +88,24 @@ pub static PEERS: &[Peer] = &[
         "WARN",
         Kind::Warn,
         "",
-        &[r"WARNING: .*lkdtm"],
-        &[r"WARNING: .*lkdtm"],
+        &[r"WARNING: .*lkdtm.* at "],
+        &[r"WARNING: .*lkdtm.* at "],
     ),
     peer!(
         "SOFTLOCKUP",
         "SOFTLOCKUP",
         Kind::Hang("softlockup_panic"),
-        "watchdog_thresh=1",
-        &[r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!"],
-        &[r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!"],
+        WATCHDOG,
+        &[SOFT_LOCKUP],
+        &[SOFT_LOCKUP],
     ),
     peer!(
         "HUNG_TASK",
         "HUNG_TASK",
         Kind::Hang("hung_task_panic"),
-        "sysctl.kernel.hung_task_timeout_secs=2",
-        &[r"INFO: task .* blocked for more than [0-9]+ seconds"],
-        &[r"INFO: task .* blocked for more than [0-9]+ seconds"],
+        HUNG_TIMEOUT,
+        &[HUNG],
+        &[HUNG],
     ),
     peer!(
         "CORRUPT_STACK_STRONG",
@@ -115,8 +120,8 @@ pub static PEERS: &[Peer] = &[
         "SPINLOCK_RECURSION",
         Kind::Lockdep,
         "",
-        &[r"WARNING: possible recursive locking detected"],
-        &[r"WARNING: possible recursive locking detected"],
+        &[LOCKDEP_RECURSIVE],
+        &[LOCKDEP_RECURSIVE],
     ),
 ];
 

@@ -3,7 +3,7 @@
 //! Crash titles in syzkaller's naming ("kernel BUG in X", "possible deadlock in X", ...).
 //!
 //! A title is built from the first kernel report after the `panicgen: trigger` line: the
-//! report's kind (a table of header patterns, first match wins) and its location `X`, the
+//! report's kind (the catalog's table of the kernel's reports, first match wins) and its location `X`, the
 //! first frame of the report that is not reporting machinery (`dump_stack`, lockdep,
 //! `panic`, ...), as syzkaller does. Rust symbols are demangled and their crate hash dropped.
 
@@ -11,77 +11,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{
-    protocol::strip_timestamp,
-    symbols::demangle, //
+use crate::{
+    catalog::messages::REPORT_KINDS,
+    model::{
+        protocol::strip_timestamp,
+        symbols::demangle, //
+    },
 };
-
-/// (header pattern, title; `{}` is the location, `$1`... are the header's groups).
-const KINDS: &[(&str, &str)] = &[
-    (r"kernel BUG at ", "kernel BUG in {}"),
-    (
-        r"BUG: kernel NULL pointer dereference|Unable to handle kernel NULL pointer dereference",
-        "BUG: unable to handle kernel NULL pointer dereference in {}",
-    ),
-    (
-        r"BUG: unable to handle page fault|kernel tried to execute NX-protected page|Unable to handle kernel (write to read-only memory|execute from non-executable memory|paging request)",
-        "BUG: unable to handle kernel paging request in {}",
-    ),
-    (
-        r"BUG: [A-Z]+ stack guard page was hit",
-        "BUG: stack guard page was hit in {}",
-    ),
-    (
-        r"Insufficient stack space to handle exception",
-        "kernel stack overflow in {}",
-    ),
-    (
-        r"stack-protector: Kernel stack is corrupted in: ([^+ ]+)",
-        "kernel panic: stack is corrupted in $1",
-    ),
-    (r"rust_kernel: panicked at ", "Rust panic in {}"),
-    (
-        r"WARNING: possible (recursive locking|circular locking dependency) detected",
-        "possible deadlock in {}",
-    ),
-    (r"BUG: spinlock recursion", "possible deadlock in {}"),
-    (
-        r"WARNING: inconsistent lock state",
-        "inconsistent lock state in {}",
-    ),
-    (
-        r"BUG: sleeping function called from invalid context",
-        "BUG: sleeping function called from invalid context in {}",
-    ),
-    (
-        r"WARNING: bad unlock balance detected",
-        "WARNING: bad unlock balance in {}",
-    ),
-    (r"BUG: soft lockup", "BUG: soft lockup in {}"),
-    (r"Watchdog detected hard LOCKUP", "BUG: hard lockup in {}"),
-    (
-        r"INFO: task .* blocked for more than",
-        "INFO: task hung in {}",
-    ),
-    (
-        r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
-        "INFO: rcu detected stall in {}",
-    ),
-    (r"refcount_t: ", "WARNING: refcount bug in {}"),
-    (r"list_(add|del) corruption", "BUG: corrupted list in {}"),
-    (
-        r"BUG [^ ]+ \(.*\): Object already free",
-        "BUG: double free in {}",
-    ),
-    (r"BUG [^ ]+ \(.*\): ", "BUG: corrupted slab object in {}"),
-    (
-        r"Oops: invalid opcode|Oops - Undefined instruction",
-        "invalid opcode in {}",
-    ),
-    (r"Oops: divide error", "divide error in {}"),
-    (r"WARNING: .* at ", "WARNING in {}"),
-    (r"Kernel panic - not syncing: (.*)", "kernel panic: $1"),
-];
 
 /// Frames that belong to the reporting, not to the bug: whole names, then name prefixes.
 const SKIP: &str = concat!(
@@ -101,9 +37,14 @@ const SKIP: &str = concat!(
 );
 
 static KIND_RES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    KINDS
+    REPORT_KINDS
         .iter()
-        .map(|(p, t)| (Regex::new(p).expect("title pattern compiles"), *t))
+        .map(|k| {
+            (
+                Regex::new(k.header).expect("title pattern compiles"),
+                k.title,
+            )
+        })
         .collect()
 });
 static SKIP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(SKIP).expect("skip compiles"));
@@ -150,6 +91,14 @@ pub fn title(lines: &[String], from: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        catalog::{
+            self,
+            Arch,
+            Expect, //
+        },
+        model::lkdtm::PEERS,
+    };
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
@@ -209,5 +158,73 @@ mod tests {
             "kernel BUG in unknown"
         );
         assert_eq!(title(&lines("all quiet"), 0), None);
+    }
+
+    /// A console line `pattern` matches: each class, group or wildcard written once, as its
+    /// first choice.
+    fn example(pattern: &str) -> String {
+        let mut out = String::new();
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                '[' => {
+                    let class: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                    out.push(match class.strip_prefix('^') {
+                        Some(_) => 'x',
+                        None => class.chars().next().unwrap_or('x'),
+                    });
+                }
+                '(' => {
+                    let mut depth = 1;
+                    let mut group = String::new();
+                    for c in chars.by_ref() {
+                        depth += i32::from(c == '(') - i32::from(c == ')');
+                        if depth == 0 {
+                            break;
+                        }
+                        group.push(c);
+                    }
+                    let first = group.split('|').next().unwrap_or_default();
+                    out += &example(first);
+                }
+                '.' => out.push('x'),
+                '*' | '+' | '?' | '^' | '$' => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_expected_report_has_a_kind_and_so_a_title() {
+        let faults = catalog::FAULTS.iter().chain(PEERS.iter().map(|p| &p.fault));
+        for fault in faults {
+            let alternatives = fault.otherwise.iter().map(|alt| fault.instead(alt));
+            for f in std::iter::once(*fault).chain(alternatives) {
+                for arch in Arch::ALL {
+                    let Expect::Lines(lines) = f.expect(arch) else {
+                        continue;
+                    };
+                    let examples: Vec<String> = lines.iter().map(|l| example(l)).collect();
+                    for (line, pattern) in examples.iter().zip(lines.iter()) {
+                        let own = Regex::new(pattern).unwrap();
+                        assert!(
+                            own.is_match(line),
+                            "{}: {line:?} is no example of {pattern}",
+                            f.name
+                        );
+                    }
+                    assert!(
+                        examples
+                            .iter()
+                            .any(|l| KIND_RES.iter().any(|(re, _)| re.is_match(l))),
+                        "{} on {}: no kind of report in catalog::messages matches {examples:?}",
+                        f.name,
+                        arch.name()
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel's messages, in one table: the kinds of report the kernel prints, each with the
+//! pattern of its first line and the crash title it makes in syzkaller's naming (the runner's
+//! titles), and the exact lines the catalog's faults and the benchmark's LKDTM tests expect
+//! where they are the same report. A host test holds every expected first line of both to a
+//! kind here, so a fault cannot expect a report the titles do not know.
+
+/// A kind of kernel report.
+pub(crate) struct ReportKind {
+    /// The pattern of the report's first line (POSIX ERE, as the catalog's expectations).
+    pub(crate) header: &'static str,
+    /// Its title: `{}` is the location (the first frame that is not reporting machinery),
+    /// `$1`... are the header's groups.
+    pub(crate) title: &'static str,
+}
+
+/// Every kind of report a crash title is made from, in matching order (the first kind whose
+/// header matches a line wins, so a narrower kind comes before a wider one).
+pub(crate) static REPORT_KINDS: &[ReportKind] = &[
+    ReportKind {
+        header: r"kernel BUG at ",
+        title: "kernel BUG in {}",
+    },
+    ReportKind {
+        header: r"BUG: kernel NULL pointer dereference|Unable to handle kernel NULL pointer dereference",
+        title: "BUG: unable to handle kernel NULL pointer dereference in {}",
+    },
+    ReportKind {
+        header: r"BUG: unable to handle page fault|kernel tried to execute NX-protected page|Unable to handle kernel (write to read-only memory|execute from non-executable memory|paging request)",
+        title: "BUG: unable to handle kernel paging request in {}",
+    },
+    ReportKind {
+        header: r"BUG: [A-Z]+ stack guard page was hit",
+        title: "BUG: stack guard page was hit in {}",
+    },
+    ReportKind {
+        header: r"Insufficient stack space to handle exception",
+        title: "kernel stack overflow in {}",
+    },
+    ReportKind {
+        header: r"stack-protector: Kernel stack is corrupted in: ([^+ ]+)",
+        title: "kernel panic: stack is corrupted in $1",
+    },
+    ReportKind {
+        header: r"rust_kernel: panicked at ",
+        title: "Rust panic in {}",
+    },
+    ReportKind {
+        header: r"WARNING: possible (recursive locking|circular locking dependency) detected",
+        title: "possible deadlock in {}",
+    },
+    ReportKind {
+        header: r"BUG: spinlock recursion",
+        title: "possible deadlock in {}",
+    },
+    ReportKind {
+        header: r"WARNING: inconsistent lock state",
+        title: "inconsistent lock state in {}",
+    },
+    ReportKind {
+        header: r"BUG: sleeping function called from invalid context",
+        title: "BUG: sleeping function called from invalid context in {}",
+    },
+    ReportKind {
+        header: r"WARNING: bad unlock balance detected",
+        title: "WARNING: bad unlock balance in {}",
+    },
+    ReportKind {
+        header: r"BUG: soft lockup",
+        title: "BUG: soft lockup in {}",
+    },
+    ReportKind {
+        header: r"Watchdog detected hard LOCKUP",
+        title: "BUG: hard lockup in {}",
+    },
+    ReportKind {
+        header: r"INFO: task .* blocked for more than",
+        title: "INFO: task hung in {}",
+    },
+    ReportKind {
+        header: r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
+        title: "INFO: rcu detected stall in {}",
+    },
+    ReportKind {
+        header: r"refcount_t: ",
+        title: "WARNING: refcount bug in {}",
+    },
+    ReportKind {
+        header: r"list_(add|del) corruption",
+        title: "BUG: corrupted list in {}",
+    },
+    ReportKind {
+        header: r"BUG [^ ]+ \(.*\): Object already free",
+        title: "BUG: double free in {}",
+    },
+    ReportKind {
+        header: r"BUG [^ ]+ \(.*\): ",
+        title: "BUG: corrupted slab object in {}",
+    },
+    ReportKind {
+        header: r"Oops: invalid opcode|Oops - Undefined instruction",
+        title: "invalid opcode in {}",
+    },
+    ReportKind {
+        header: r"Oops: divide error",
+        title: "divide error in {}",
+    },
+    ReportKind {
+        header: r"WARNING: .* at ",
+        title: "WARNING in {}",
+    },
+    ReportKind {
+        header: r"Kernel panic - not syncing: (.*)",
+        title: "kernel panic: $1",
+    },
+];
+
+/// x86_64's report of an access to address 0.
+pub(crate) const NULL_X86: &str =
+    r"BUG: kernel NULL pointer dereference, address: 0000000000000000";
+/// arm64's report of an access to address 0.
+pub(crate) const NULL_ARM64: &str =
+    r"Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000";
+/// The stack protector's panic (the function named after it).
+pub(crate) const CANARY: &str =
+    r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ";
+/// lockdep, a lock taken again by its holder (or a second lock of the same class).
+pub(crate) const LOCKDEP_RECURSIVE: &str = r"WARNING: possible recursive locking detected";
+/// lockdep, a cycle in the lock order.
+pub(crate) const LOCKDEP_CIRCULAR: &str = r"WARNING: possible circular locking dependency detected";
+/// The soft-lockup detector's report.
+pub(crate) const SOFT_LOCKUP: &str = r"watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!";
+/// The hung-task detector's report.
+pub(crate) const HUNG: &str = r"INFO: task [^ ]+:[0-9]+ blocked for more than [0-9]+ seconds\.";
+
+/// The boot argument that makes the lockup detectors report within seconds.
+pub(crate) const WATCHDOG: &str = "watchdog_thresh=1";
+/// The boot argument that makes the hung-task detector report within seconds.
+pub(crate) const HUNG_TIMEOUT: &str = "sysctl.kernel.hung_task_timeout_secs=2";
