@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Dump-level conformance: BUG in process and hardirq context, captured by kdump
+# The dump-level table: BUG in process and hardirq context, captured by kdump
 # at the runner's dump level and, from the same capture kernel, at each level of
 # PANICGEN_DUMP_LEVELS; drgn reads every dump and the dump checks apply to each,
 # plus what a filter can lose silently: every task's stack and the walk of the
-# task list. Prints the level x check table (also in results.json, "conformance").
+# task list. Prints the level x check table (also in results.json, "dump_levels").
 # Fails when a dump at the runner's own level loses anything: the matrix's
 # verdicts rest on it.
 #
