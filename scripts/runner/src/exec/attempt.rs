@@ -26,7 +26,6 @@ use crate::{
             Suite, //
         },
         vm::VmRun,
-        vmcore_disk,
     },
     model::{
         facts::{
@@ -63,7 +62,7 @@ use crate::{
 mod report;
 
 /// Whether `run` captures a dump: a fault that panics the test guest, in a dumped context.
-pub fn dumps(opts: &Options, run: &Run) -> bool {
+fn dumps(opts: &Options, run: &Run) -> bool {
     opts.verifier.is_some()
         && run.fault.kind.panics_test_guest()
         && opts
@@ -223,7 +222,7 @@ impl<'a> Attempt<'a> {
         let ran = watched.is_some().then(|| started.elapsed());
         let result = report::result(&self, &decision, ran, phases, levels);
         let result = report::with_console(result, &self.console, watched.map(|w| w.vm));
-        let format = saved.map(vmcore_disk::describe_format);
+        let format = saved.map(protocol::disk::describe);
         let result = report::with_dump(result, &self, &decision, evidence.is_some(), format);
         (result, decision)
     }

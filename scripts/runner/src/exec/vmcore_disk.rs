@@ -99,15 +99,6 @@ pub fn headers(disk_file: &Path) -> Result<Vec<Header>, MissingDump> {
     Ok(found)
 }
 
-/// What a dump on the disk is, for people.
-pub fn describe_format(format: &str) -> &'static str {
-    if format == disk::ELF {
-        "unfiltered ELF: makedumpfile could not read this kernel"
-    } else {
-        "kdump-compressed, filtered by makedumpfile"
-    }
-}
-
 /// makedumpfile's flattened format: a 4096-byte header (`makedumpfile`, type 1, version 1,
 /// big-endian), then records of (offset, size) in big-endian and `size` bytes that belong at
 /// `offset` of the dump file, up to a record of (-1, -1).

@@ -206,6 +206,15 @@ pub mod disk {
     pub const ELF: &str = "elf";
     /// makedumpfile failed at a dump level (its size field is the exit status).
     pub const NONE: &str = "none";
+
+    /// What a dump of `format` is, for people.
+    pub fn describe(format: &str) -> &'static str {
+        if format == ELF {
+            "unfiltered ELF: makedumpfile could not read this kernel"
+        } else {
+            "kdump-compressed, filtered by makedumpfile"
+        }
+    }
 }
 
 #[cfg(test)]
