@@ -50,9 +50,10 @@ const HEAD: &str = ".. SPDX-License-Identifier: GPL-2.0\n\
          needs=<CONFIG_X:y|n,...> report=<main|instead|none> arch=<ARCH> expect=<REGEX>[ && ...]\n\n\
          Every field describes what the running kernel does with the fault (in process context).\n\
          ``expect=`` is the last field and runs to the end of the line: the patterns of the lines\n\
-         the kernel prints, in order, joined by `` && ``. *report*: ``main`` when the kernel has\n\
-         the fault's *needs*; ``instead`` when it lacks them but reports the fault another way\n\
-         (below, *without the needs*; ``needs=`` then also lists that report's options, and\n\
+         the kernel prints, in order, joined by ``&&`` with a space either side. *report*:\n\
+         ``main`` when the kernel has the fault's *needs*; ``instead`` when it lacks them but\n\
+         reports the fault another way (below, *without the needs*; ``needs=`` then also lists\n\
+         that report's options, and\n\
          *kind* and ``expect=`` are that report's); ``none`` when the catalog has no report for a\n\
          kernel without them (``expect=none: needs CONFIG_X, ...``: the host runner does not fire\n\
          it and reports a ``skip`` naming that option). *kind*: ``oops`` (fatal with\n\
@@ -164,7 +165,7 @@ fn expectations(out: &mut String, fault: &Fault) {
             Expect::Lines(lines) => {
                 *out += &format!(":{}:\n", arch.name());
                 for line in lines {
-                    *out += &format!("   | ``{line}``\n");
+                    *out += &format!("   | {}\n", super::literal(line));
                 }
             }
             Expect::Unsupported(why) => {

@@ -24,3 +24,45 @@ pub fn print_reference(targets: bool) -> Result<bool, String> {
     print!("{}", targets_rst::targets_rst(&dir)?);
     Ok(true)
 }
+
+/// `text` as an inline literal. reStructuredText ends a literal only after a non-space
+/// character, so a space at either end (a message pattern such as "kernel BUG at ") is said
+/// in words instead of being lost or breaking the page.
+pub fn literal(text: &str) -> String {
+    let core = text.trim_matches(' ');
+    let before = if text.starts_with(' ') {
+        "a space, then "
+    } else {
+        ""
+    };
+    let after = if text.ends_with(' ') && !core.is_empty() {
+        " and a space"
+    } else {
+        ""
+    };
+    format!("{before}``{core}``{after}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+
+    #[test]
+    fn a_literal_never_starts_or_ends_with_a_space() {
+        assert_eq!(literal("kernel BUG at "), "``kernel BUG at`` and a space");
+        assert_eq!(literal(" x"), "a space, then ``x``");
+        assert_eq!(literal("a b"), "``a b``");
+    }
+
+    #[test]
+    fn the_fault_reference_has_no_broken_literal() {
+        let page = super::faults_rst::faults_rst();
+        // A literal may run over a line break; what it must not do is start or end with space.
+        for (i, part) in page.split("``").enumerate() {
+            assert!(
+                i % 2 == 0 || part.trim() == part,
+                "faults.rst: a literal with a space at an end: ``{part}``"
+            );
+        }
+    }
+}
