@@ -21,6 +21,7 @@
 #      own tools) and the selftest
 #   5. the pages measured by these runs (dump levels, crash points) into out/doc;
 #      `make dump-levels-doc points-doc` puts them in Documentation/
+#   6. Documentation/ built with Sphinx: any warning fails
 #
 # Usage: check.sh [--host-only]
 # Environment: PANICGEN_ARCHES (default "x86_64 arm64")
@@ -167,6 +168,8 @@ if [ "${1:-}" != --host-only ]; then
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true
 fi
+# After the set-up above (it installs Sphinx).
+step "Documentation/ builds with Sphinx, no warnings" "$S/docs.sh" --sphinx || true
 
 msg "check finished in $((SECONDS - start)) s"
 if [ "$failed" -ne 0 ]; then

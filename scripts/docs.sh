@@ -6,9 +6,10 @@
 # the code's part of dump-levels.rst and crash-points.rst, whose measured part is kept as
 # it stands (`make dump-levels-doc` and `make points-doc` write that from test runs).
 # With --check (`make check`): write nothing, and fail, showing the difference, for each
-# tracked page that is not what the code generates.
+# tracked page that is not what the code generates. With --sphinx (`make check` too): build
+# Documentation/ with Sphinx, as the kernel builds its own, and fail on any warning.
 #
-# Usage: docs.sh [--check]
+# Usage: docs.sh [--check | --sphinx]
 
 . "$(dirname "$0")/lib.sh"
 
@@ -43,7 +44,21 @@ up_to_date() { # page
 	return "$status"
 }
 
-if [ "${1:-}" = --check ]; then
+# Documentation/ built to HTML in a scratch directory; every Sphinx warning is an error.
+sphinx() {
+	local html status=0
+	command -v sphinx-build >/dev/null ||
+		die "sphinx-build not found: run 'make setup' (it installs python3-sphinx)"
+	html=$(mktemp -d)
+	sphinx-build -C -W --keep-going -q -b html "$doc" "$html" || status=$?
+	rm -rf "$html"
+	[ "$status" -eq 0 ] || die "Documentation/ has Sphinx warnings (above): fix the page, or its generator"
+	msg "Documentation/ builds with Sphinx without a warning"
+}
+
+if [ "${1:-}" = --sphinx ]; then
+	sphinx
+elif [ "${1:-}" = --check ]; then
 	stale=0
 	for page in "${pages[@]}"; do
 		up_to_date "$page" || stale=$((stale + 1))
