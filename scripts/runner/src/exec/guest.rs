@@ -73,22 +73,15 @@ impl<'a> Guests<'a> {
     /// A guest with the command-line words `words` (after the common ones).
     pub fn spec(&self, words: Vec<String>) -> VmSpec {
         let opts = self.opts;
-        VmSpec {
-            arch: opts.arch,
-            kernel: opts.kernel.clone(),
-            initramfs: opts.initramfs.clone(),
-            accel: self.accel,
-            extra_append: words,
-            memory_mib: MEMORY_MIB,
-            cpus: 2,
-            timeout: opts.timeout,
-            vmcore_disk: None,
-            on_panic: OnPanic::ExitFailure,
-            vmcoreinfo: false,
-            qmp_socket: None,
-            incoming: None,
-            input: None,
-        }
+        VmSpec::new(
+            opts.arch,
+            opts.kernel.clone(),
+            opts.initramfs.clone(),
+            self.accel,
+            words,
+            MEMORY_MIB,
+            opts.timeout,
+        )
     }
 
     /// The command-line words of a run's guest, before what it is told to do: the dump

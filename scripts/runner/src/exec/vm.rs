@@ -75,6 +75,37 @@ pub struct VmSpec {
     pub input: Option<String>,
 }
 
+impl VmSpec {
+    /// A fresh guest with 2 CPUs and nothing optional: no vmcore disk, no QMP socket, no
+    /// saved state, no console input, QEMU exiting on the guest's panic.
+    pub fn new(
+        arch: Arch,
+        kernel: PathBuf,
+        initramfs: PathBuf,
+        accel: Accel,
+        extra_append: Vec<String>,
+        memory_mib: u32,
+        timeout: Duration,
+    ) -> Self {
+        VmSpec {
+            arch,
+            kernel,
+            initramfs,
+            accel,
+            extra_append,
+            memory_mib,
+            cpus: 2,
+            timeout,
+            vmcore_disk: None,
+            on_panic: OnPanic::ExitFailure,
+            vmcoreinfo: false,
+            qmp_socket: None,
+            incoming: None,
+            input: None,
+        }
+    }
+}
+
 /// QEMU's `-action panic=` for a guest panic reported through pvpanic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnPanic {
@@ -467,22 +498,16 @@ mod tests {
     use super::*;
 
     fn spec(arch: Arch, accel: Accel) -> VmSpec {
-        VmSpec {
+        let words = vec!["pg_fault=BUG".into()];
+        VmSpec::new(
             arch,
-            kernel: "/k".into(),
-            initramfs: "/i".into(),
+            "/k".into(),
+            "/i".into(),
             accel,
-            extra_append: vec!["pg_fault=BUG".into()],
-            memory_mib: 512,
-            cpus: 2,
-            timeout: Duration::from_secs(5),
-            vmcore_disk: None,
-            on_panic: OnPanic::ExitFailure,
-            vmcoreinfo: false,
-            qmp_socket: None,
-            incoming: None,
-            input: None,
-        }
+            words,
+            512,
+            Duration::from_secs(5),
+        )
     }
 
     fn has_pair(args: &[String], a: &str, b: &str) -> bool {
