@@ -28,7 +28,10 @@
 # The module's lines are matched with the patterns the module gives for them
 # ($DIR/lines, from its catalog), never retyped here.
 
-DIR=/sys/kernel/debug/panicgen
+# PANICGEN_DIR (panicgen's debugfs directory), and line_pattern: the pattern of a
+# line the module prints, from its own lines file.
+. "$(dirname "$0")/lines.sh"
+DIR=$PANICGEN_DIR
 TRIGGER=$DIR/trigger
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -48,37 +51,6 @@ ktap_result() { # verdict name [directive]
 	skip) echo "ok $n $2 # SKIP $3" ;;
 	*) failed=$((failed + 1)); echo "not ok $n $2${3:+ # $3}" ;;
 	esac
-}
-
-# The pattern (POSIX ERE) of the module's line LINE, from its lines file: each
-# {FIELD:PATTERN} there becomes the VALUE given as FIELD=VALUE, else PATTERN.
-# Values are names and numbers, put in as written.
-line_pattern() { # line [field=value...]
-	lp_line=$1
-	shift
-	awk -v line="$lp_line" -v given="$*" '
-	$1 == line {
-		n = split(given, kv, " ")
-		for (i = 1; i <= n; i++) {
-			eq = index(kv[i], "=")
-			value[substr(kv[i], 1, eq - 1)] = substr(kv[i], eq + 1)
-		}
-		rest = substr($0, length(line) + 2)
-		out = ""
-		while ((o = index(rest, "{")) > 0) {
-			c = index(rest, "}")
-			field = substr(rest, o + 1, c - o - 1)
-			colon = index(field, ":")
-			key = substr(field, 1, colon - 1)
-			out = out substr(rest, 1, o - 1)
-			out = out ((key in value) ? value[key] : substr(field, colon + 1))
-			rest = substr(rest, c + 1)
-		}
-		print out rest
-		found = 1
-		exit
-	}
-	END { if (!found) exit 1 }' "$DIR/lines"
 }
 
 # The catalog line of a fault: "name=X category=C kind=K ... arch=A expect=RE[ && RE]".

@@ -91,3 +91,61 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
         tests: d.tests,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use crate::catalog::lines;
+
+    /// `line_pattern LINE FIELD=VALUE...` of `selftests/panicgen/lines.sh`, run by `sh` on a
+    /// `lines` file written as the module writes it.
+    fn line_pattern(args: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("panicgen-lines-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let listing: String = lines::ALL
+            .iter()
+            .map(|t| format!("{} {}\n", t.name, t.pattern()))
+            .collect();
+        std::fs::write(dir.join("lines"), listing).unwrap();
+        let lib = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../selftests/panicgen/lines.sh"
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(". {lib} && line_pattern {args}"))
+            .env("PANICGEN_DIR", &dir)
+            .output()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(out.status.success(), "line_pattern {args} failed");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string()
+    }
+
+    /// Whether `grep -x -E PATTERN` takes `line`, as the guest's init asks it.
+    fn grep_takes(pattern: &str, line: &str) -> bool {
+        let out = Command::new("grep")
+            .args(["-q", "-x", "-E", pattern])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(line.as_bytes())?;
+                child.wait()
+            })
+            .unwrap();
+        out.success()
+    }
+
+    #[test]
+    fn the_init_finds_a_deferred_context_as_the_module_lists_it() {
+        let deferred = line_pattern("context_listing name=softirq deferred=yes");
+        assert!(grep_takes(&deferred, "name=softirq deferred=yes\n"));
+        assert!(!grep_takes(&deferred, "name=softirq deferred=no\n"));
+        assert!(!grep_takes(&deferred, "name=hardirq deferred=yes\n"));
+    }
+}
