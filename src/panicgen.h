@@ -31,6 +31,8 @@ void panicgen_stack_canary(void);
 void panicgen_stack_canary_strong(void);
 
 /* slab.c */
+int panicgen_slab_init(void);
+void panicgen_slab_exit(void);
 int panicgen_use_after_free(void);
 int panicgen_double_free(void);
 int panicgen_slab_oob(void);

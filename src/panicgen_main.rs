@@ -68,7 +68,7 @@ module! {
 struct PanicGen {
     // Dropped in this order: the files first (no new triggers, writers done), then the
     // deferred-context machinery (pending faults cancelled), the crash-point probe (removed),
-    // then the directory.
+    // the slab faults' cache, then the directory.
     #[pin]
     _trigger: File<()>,
     #[pin]
@@ -81,6 +81,7 @@ struct PanicGen {
     _lines: File<()>,
     _deferral: deferral::Deferral,
     _probe: point::Probe,
+    _slab: faults::SlabCache,
     _dir: Dir,
 }
 
@@ -89,10 +90,13 @@ impl kernel::InPlaceModule for PanicGen {
         let dir = Dir::new(c"panicgen");
         try_pin_init!(Self {
             // SAFETY: The kernel runs a module's init once per load, and the value lives in the
-            // module until its exit drops it: no other `Deferral` or `Probe` exists meanwhile.
+            // module until its exit drops it: no other `Deferral`, `Probe` or `SlabCache` exists
+            // meanwhile.
             _deferral: unsafe { deferral::Deferral::new() },
             // SAFETY: As above.
             _probe: unsafe { point::Probe::new() },
+            // SAFETY: As above.
+            _slab: unsafe { faults::SlabCache::new()? },
             _trigger <- dir.read_write_callback_file(c"trigger", (), &list_names, &trigger_write),
             _faults <- dir.read_callback_file(c"faults", (), &listing::faults),
             _points <- dir.read_callback_file(c"points", (), &listing::points),

@@ -1,33 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Slab corruption faults: the invalid accesses (write after free, double
- * free, write past the end) happen here in C, never in Rust. Each fault uses a
- * fresh cache with SLUB's debug flags, so CONFIG_SLUB_DEBUG reports it at once
+ * free, write past the end) happen here in C, never in Rust. The faults use a
+ * cache with SLUB's debug flags, so CONFIG_SLUB_DEBUG reports each at once
  * without any boot parameter: poison checks when the freed object is handed
  * out again, red-zone checks and double-free checks in kmem_cache_free().
+ *
+ * The cache is made once, at load: kmem_cache_create() sleeps, and the faults
+ * run in any context (a hardirq, with interrupts off). It is destroyed at
+ * unload only if no fault used it. Where SLUB found a corruption it keeps the
+ * slab marked in use, or the object not freed, and destroying the cache would
+ * then warn that objects remain: such a cache stays, as the kernel keeps any
+ * corrupt cache.
  */
+#include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/slab.h>
 
 #include "panicgen.h"
 
+/*
+ * SLAB_SKIP_KFENCE: a KFENCE kernel (Debian's) would otherwise now and then hand
+ * out an object of its own pool, and KFENCE, not SLUB, would report the fault.
+ */
 #define PANICGEN_SLAB_FLAGS \
-	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
+	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
+	 SLAB_SKIP_KFENCE)
 #define PANICGEN_OBJ_SIZE 64
 
-static struct kmem_cache *new_cache(void)
+static struct kmem_cache *cache;
+/* Set by the first fault that uses the cache. */
+static atomic_t used = ATOMIC_INIT(0);
+
+int panicgen_slab_init(void)
 {
-	return kmem_cache_create("panicgen_slab", PANICGEN_OBJ_SIZE, 0, PANICGEN_SLAB_FLAGS,
-				 NULL);
+	cache = kmem_cache_create("panicgen_slab", PANICGEN_OBJ_SIZE, 0, PANICGEN_SLAB_FLAGS,
+				  NULL);
+	return cache ? 0 : -ENOMEM;
+}
+
+void panicgen_slab_exit(void)
+{
+	if (!atomic_read(&used))
+		kmem_cache_destroy(cache);
+}
+
+/* The cache, for a fault about to corrupt it. */
+static struct kmem_cache *use_cache(void)
+{
+	atomic_set(&used, 1);
+	return cache;
 }
 
 int panicgen_use_after_free(void)
 {
-	struct kmem_cache *c = new_cache();
+	struct kmem_cache *c = use_cache();
 	char *p, *again;
 
-	if (!c)
-		return -ENOMEM;
 	p = kmem_cache_alloc(c, GFP_ATOMIC);
 	if (!p)
 		return -ENOMEM;
@@ -43,29 +73,30 @@ int panicgen_use_after_free(void)
 
 int panicgen_double_free(void)
 {
-	struct kmem_cache *c = new_cache();
+	struct kmem_cache *c = use_cache();
 	char *p, *keep;
 
-	if (!c)
-		return -ENOMEM;
 	/* A second live object keeps the slab in use, so the check that fires is the free list's. */
 	keep = kmem_cache_alloc(c, GFP_ATOMIC);
-	p = kmem_cache_alloc(c, GFP_ATOMIC);
-	if (!keep || !p)
+	if (!keep)
 		return -ENOMEM;
+	p = kmem_cache_alloc(c, GFP_ATOMIC);
+	if (!p) {
+		kmem_cache_free(c, keep);
+		return -ENOMEM;
+	}
 	kmem_cache_free(c, p);
 	OPTIMIZER_HIDE_VAR(p);
 	kmem_cache_free(c, p);
+	kmem_cache_free(c, keep);
 	return 0;
 }
 
 int panicgen_slab_oob(void)
 {
-	struct kmem_cache *c = new_cache();
+	struct kmem_cache *c = use_cache();
 	char *p;
 
-	if (!c)
-		return -ENOMEM;
 	p = kmem_cache_alloc(c, GFP_ATOMIC);
 	if (!p)
 		return -ENOMEM;

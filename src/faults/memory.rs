@@ -187,9 +187,42 @@ unsafe extern "C" {
     // stack protector, and invalid heap accesses never happen in Rust.
     fn panicgen_stack_canary();
     fn panicgen_stack_canary_strong();
+    fn panicgen_slab_init() -> c_int;
+    fn panicgen_slab_exit();
     fn panicgen_use_after_free() -> c_int;
     fn panicgen_double_free() -> c_int;
     fn panicgen_slab_oob() -> c_int;
+}
+
+/// The slab faults' debug cache (`src/slab.c`): made while a value of this type exists, at
+/// load, because making it sleeps and the faults run in any context. Dropping it destroys
+/// the cache unless a fault has used it.
+///
+/// As for [`crate::deferral::Deferral`], the C side is one set of statics: at most one value
+/// may exist at a time, which only the module's init can promise.
+pub(crate) struct SlabCache(());
+
+impl SlabCache {
+    /// Makes the cache.
+    ///
+    /// # Safety
+    ///
+    /// No other [`SlabCache`] exists, and none is made while this one lives: only the
+    /// module's init calls this.
+    pub(crate) unsafe fn new() -> Result<Self> {
+        // SAFETY: The caller guarantees this is the only live `SlabCache`, so no fault uses
+        // the cache while it is made; the call may sleep, and init runs in process context.
+        to_result(unsafe { panicgen_slab_init() })?;
+        Ok(SlabCache(()))
+    }
+}
+
+impl Drop for SlabCache {
+    fn drop(&mut self) {
+        // SAFETY: Called once, at module exit, after the trigger file and the deferred
+        // contexts are gone: no fault can use the cache any more.
+        unsafe { panicgen_slab_exit() };
+    }
 }
 
 /// `STACK_CANARY` fault.
@@ -209,20 +242,21 @@ pub(super) fn stack_canary_strong(_: Context) -> Result {
 
 /// `USE_AFTER_FREE` fault.
 pub(super) fn use_after_free(_: Context) -> Result {
-    // SAFETY: The C function corrupts only a freed object of its own debug cache, which SLUB
-    // then reports; it takes no arguments.
+    // SAFETY: The C function corrupts only a freed object of panicgen's debug cache (made at
+    // load, see `SlabCache`), which SLUB then reports; it takes no arguments.
     to_result(unsafe { panicgen_use_after_free() })
 }
 
 /// `DOUBLE_FREE` fault.
 pub(super) fn double_free(_: Context) -> Result {
-    // SAFETY: The second free is of an object of the C function's own debug cache, where SLUB
-    // detects it and refuses it.
+    // SAFETY: The second free is of an object of panicgen's debug cache, where SLUB detects
+    // it and refuses it.
     to_result(unsafe { panicgen_double_free() })
 }
 
 /// `SLAB_OOB` fault.
 pub(super) fn slab_oob(_: Context) -> Result {
-    // SAFETY: The C function writes only into the red zone of its own debug cache's object.
+    // SAFETY: The C function writes only into the red zone of an object of panicgen's debug
+    // cache.
     to_result(unsafe { panicgen_slab_oob() })
 }

@@ -28,6 +28,8 @@ mod integrity;
 mod locking;
 mod memory;
 
+pub(crate) use memory::SlabCache;
+
 /// Expands the catalog's [`fault_list`] into [`implementation`]: each entry's name selects
 /// `CATEGORY::FUNCTION`, which must exist with the faults' signature.
 macro_rules! dispatch {
