@@ -138,3 +138,13 @@ pub(crate) const HUNG: &str = r"INFO: task [^ ]+:[0-9]+ blocked for more than [0
 pub(crate) const WATCHDOG: &str = "watchdog_thresh=1";
 /// The boot argument that makes the hung-task detector report within seconds.
 pub(crate) const HUNG_TIMEOUT: &str = "sysctl.kernel.hung_task_timeout_secs=2";
+
+/// The kernel's reports of code breaking its context's rules: sleeping where it must not, a
+/// lock of the wrong kind for the context, RCU misused. Printed after a fault was triggered
+/// and before its own report, one of these is panicgen's doing, not the fault's.
+pub(crate) const CONTEXT_BROKEN: &[&str] = &[
+    r"BUG: sleeping function called from invalid context",
+    r"BUG: scheduling while atomic",
+    r"\[ BUG: Invalid wait context \]",
+    r"WARNING: suspicious RCU usage",
+];

@@ -18,6 +18,7 @@ use crate::{
             Rejected,
             HIT_FIRING, //
         },
+        messages::CONTEXT_BROKEN,
         Arch,
         Context,
         Expect,
@@ -69,6 +70,8 @@ pub struct Matcher {
     ctx: Context,
     trigger: Regex,
     expect: Vec<Regex>,
+    /// The kernel's reports of a context's rules broken (`messages::CONTEXT_BROKEN`).
+    broken: Regex,
     /// Whether this is a crash-point run, and the function its probe fired from.
     probe: Probe,
 }
@@ -132,6 +135,8 @@ impl Matcher {
             ))
             .expect("escaped trigger pattern compiles"),
             expect,
+            broken: Regex::new(&format!("^({})", CONTEXT_BROKEN.join("|")))
+                .expect("the catalog's context-broken patterns compile"),
             probe: Probe::None,
         })
     }
@@ -238,7 +243,7 @@ impl Matcher {
         // Each expected line must follow the previous one.
         let mut at = fired + 1;
         let mut last_hit = fired;
-        let mut observed = Vec::new();
+        let mut observed: Vec<String> = Vec::new();
         for re in &self.expect {
             let Some(hit) = lines[at..]
                 .iter()
@@ -259,6 +264,18 @@ impl Matcher {
                     format!("no kernel message matching '{}' {when}{got}", re.as_str()),
                 );
             };
+            if observed.is_empty() {
+                if let Some(broken) = self.broken_before(&lines[fired + 1..at + hit]) {
+                    return Judgement::new(
+                        Some(Cause::ContextBroken),
+                        "",
+                        format!(
+                            "before the fault's message, the kernel reported panicgen breaking \
+                             the rules of its context: '{broken}'"
+                        ),
+                    );
+                }
+            }
             observed.push(strip_timestamp(&lines[at + hit]).to_string());
             last_hit = at + hit;
             at = last_hit + 1;
@@ -282,6 +299,14 @@ impl Matcher {
             }
         }
         Judgement::new(None, &observed, String::new())
+    }
+
+    /// The first of `lines` in which the kernel reports a context's rules broken.
+    fn broken_before<'a>(&self, lines: &'a [String]) -> Option<&'a str> {
+        lines
+            .iter()
+            .map(|l| strip_timestamp(l))
+            .find(|l| self.broken.is_match(l))
     }
 }
 
@@ -338,6 +363,60 @@ mod tests {
 [    1.000300] Oops: invalid opcode: 0000 [#1] SMP NOPTI
 [    1.100000] Kernel panic - not syncing: Fatal exception
 ";
+
+    /// Recorded on the debug x86_64 kernel when the slab faults made their cache in the
+    /// fault's context (kmem_cache_create sleeps): shortened.
+    const UAF_CONTEXT_BROKEN: &str = "\
+[    3.643754] panicgen: trigger USE_AFTER_FREE ctx=hardirq id=x86_64.USE_AFTER_FREE-hardirq.1.19e66b73
+[    3.644964] BUG: sleeping function called from invalid context at kernel/locking/mutex.c:623
+[    3.645012] in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 84, name: init
+[    3.690292] [Poison overwritten] 0x(____ptrval____)-0x(____ptrval____) @offset=16. First byte 0x5a instead of 0x6b
+[    3.690503] BUG panicgen_slab (Tainted: G        W  O     N ): Object corrupt
+";
+
+    #[test]
+    fn a_context_broken_before_the_message_fails() {
+        let j = judge_in(
+            "USE_AFTER_FREE",
+            Context::Hardirq,
+            Arch::X86_64,
+            UAF_CONTEXT_BROKEN,
+            End::Exited(Some(0)),
+        );
+        assert_eq!(j.cause, Some(Cause::ContextBroken), "{j:?}");
+        assert!(j.reason.contains("sleeping function called"), "{j:?}");
+        // Without that line, the same console passes.
+        let clean: String = UAF_CONTEXT_BROKEN
+            .lines()
+            .filter(|l| !l.contains("sleeping function"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let j = judge_in(
+            "USE_AFTER_FREE",
+            Context::Hardirq,
+            Arch::X86_64,
+            &clean,
+            End::Exited(Some(0)),
+        );
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
+    }
+
+    #[test]
+    fn a_context_broken_after_the_message_is_the_fault_s_own() {
+        // SLEEP_IN_ATOMIC's message is that report itself; UNLOCK_UNHELD's aftermath may follow.
+        let text = "\
+[    1.0] panicgen: trigger SLEEP_IN_ATOMIC ctx=irqoff
+[    1.1] BUG: sleeping function called from invalid context at src/faults/locking.rs:120
+";
+        let j = judge_in(
+            "SLEEP_IN_ATOMIC",
+            Context::IrqOff,
+            Arch::X86_64,
+            text,
+            End::Running,
+        );
+        assert_eq!(verdict(&j), Verdict::Pass, "{j:?}");
+    }
 
     #[test]
     fn bug_passes_with_message_and_panic() {

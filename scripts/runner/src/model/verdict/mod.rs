@@ -80,6 +80,9 @@ pub enum Cause {
     NoMessage,
     /// The message appeared but the kernel did not panic (`fail`).
     NoPanic,
+    /// Before the fault's message, the kernel reported panicgen itself breaking the rules of
+    /// the context it fires in (`fail`).
+    ContextBroken,
     /// A dump was asked for and none was written (`fail`).
     NoVmcore,
     /// The capture kernel did not finish writing the dump in time (`error`).
@@ -108,6 +111,7 @@ impl Cause {
             | Cause::SelftestIncomplete => Verdict::Error,
             Cause::NoMessage
             | Cause::NoPanic
+            | Cause::ContextBroken
             | Cause::NoVmcore
             | Cause::VmcoreUnreadable
             | Cause::VmcoreCheck
