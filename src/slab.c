@@ -11,7 +11,8 @@
  * unload only if no fault used it. Where SLUB found a corruption it keeps the
  * slab marked in use, or the object not freed, and destroying the cache would
  * then warn that objects remain: such a cache stays, as the kernel keeps any
- * corrupt cache.
+ * corrupt cache. Loaded again, panicgen makes a new one (debugfs then says
+ * "'panicgen_slab' already exists in 'slab'"), and the faults report as before.
  */
 #include <linux/atomic.h>
 #include <linux/compiler.h>
