@@ -10,8 +10,11 @@
 pub(crate) struct ReportKind {
     /// The pattern of the report's first line (POSIX ERE, as the catalog's expectations).
     pub(crate) header: &'static str,
+    /// The pattern of a line among the few after the header whose groups the title also uses,
+    /// numbered on from the header's (KASAN's `Write of size 1 at ...`); empty for none.
+    pub(crate) detail: &'static str,
     /// Its title: `{}` is the location (the first frame that is not reporting machinery),
-    /// `$1`... are the header's groups.
+    /// `$1`... are the header's groups, then the detail's.
     pub(crate) title: &'static str,
 }
 
@@ -20,98 +23,142 @@ pub(crate) struct ReportKind {
 pub(crate) static REPORT_KINDS: &[ReportKind] = &[
     ReportKind {
         header: r"kernel BUG at ",
+        detail: "",
         title: "kernel BUG in {}",
     },
     ReportKind {
         header: r"BUG: kernel NULL pointer dereference|Unable to handle kernel NULL pointer dereference",
+        detail: "",
         title: "BUG: unable to handle kernel NULL pointer dereference in {}",
     },
     ReportKind {
         header: r"BUG: unable to handle page fault|kernel tried to execute NX-protected page|Unable to handle kernel (write to read-only memory|execute from non-executable memory|paging request)",
+        detail: "",
         title: "BUG: unable to handle kernel paging request in {}",
     },
     ReportKind {
         header: r"BUG: [A-Z]+ stack guard page was hit",
+        detail: "",
         title: "BUG: stack guard page was hit in {}",
     },
     ReportKind {
         header: r"Insufficient stack space to handle exception",
+        detail: "",
         title: "kernel stack overflow in {}",
     },
     ReportKind {
         header: r"stack-protector: Kernel stack is corrupted in: ([^+ ]+)",
+        detail: "",
         title: "kernel panic: stack is corrupted in $1",
     },
     ReportKind {
         header: r"rust_kernel: panicked at ",
+        detail: "",
         title: "Rust panic in {}",
     },
     ReportKind {
         header: r"WARNING: possible (recursive locking|circular locking dependency) detected",
+        detail: "",
         title: "possible deadlock in {}",
     },
     ReportKind {
         header: r"BUG: spinlock recursion",
+        detail: "",
         title: "possible deadlock in {}",
     },
     ReportKind {
         header: r"WARNING: inconsistent lock state",
+        detail: "",
         title: "inconsistent lock state in {}",
     },
     ReportKind {
         header: r"BUG: sleeping function called from invalid context",
+        detail: "",
         title: "BUG: sleeping function called from invalid context in {}",
     },
     ReportKind {
         header: r"WARNING: bad unlock balance detected",
+        detail: "",
         title: "WARNING: bad unlock balance in {}",
     },
     ReportKind {
         header: r"BUG: soft lockup",
+        detail: "",
         title: "BUG: soft lockup in {}",
     },
     ReportKind {
         header: r"Watchdog detected hard LOCKUP",
+        detail: "",
         title: "BUG: hard lockup in {}",
     },
     ReportKind {
         header: r"INFO: task .* blocked for more than",
+        detail: "",
         title: "INFO: task hung in {}",
     },
     ReportKind {
         header: r"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
+        detail: "",
         title: "INFO: rcu detected stall in {}",
     },
     ReportKind {
         header: r"refcount_t: ",
+        detail: "",
         title: "WARNING: refcount bug in {}",
     },
     ReportKind {
         header: r"list_(add|del) corruption",
+        detail: "",
         title: "BUG: corrupted list in {}",
     },
     ReportKind {
+        header: r"BUG: KASAN: (double-free|invalid-free) in ([^+ ]+)",
+        detail: "",
+        title: "KASAN: $1 in $2",
+    },
+    ReportKind {
+        header: r"BUG: KASAN: ([a-z-]+) in ([^+ ]+)",
+        detail: r"^(Read|Write) (of size|at addr) ",
+        title: "KASAN: $1 $3 in $2",
+    },
+    ReportKind {
+        header: r"BUG: KFENCE: ([a-z -]+) in ([^+ ]+)",
+        detail: "",
+        title: "KFENCE: $1 in $2",
+    },
+    ReportKind {
+        header: r"UBSAN: ([a-z /-]+) in ",
+        detail: "",
+        title: "UBSAN: $1 in {}",
+    },
+    ReportKind {
         header: r"BUG [^ ]+ \(.*\): Object already free",
+        detail: "",
         title: "BUG: double free in {}",
     },
     ReportKind {
         header: r"BUG [^ ]+ \(.*\): ",
+        detail: "",
         title: "BUG: corrupted slab object in {}",
     },
     ReportKind {
         header: r"Oops: invalid opcode|Oops - Undefined instruction",
+        detail: "",
         title: "invalid opcode in {}",
     },
     ReportKind {
         header: r"Oops: divide error",
+        detail: "",
         title: "divide error in {}",
     },
     ReportKind {
         header: r"WARNING: .* at ",
+        detail: "",
         title: "WARNING in {}",
     },
     ReportKind {
         header: r"Kernel panic - not syncing: (.*)",
+        detail: "",
         title: "kernel panic: $1",
     },
 ];

@@ -33,17 +33,28 @@ const SKIP: &str = concat!(
     r"check_|mark_usage|watchdog_|hrtimer_|__hrtimer_|__sysvec_|sysvec_|handle_softirqs|",
     r"__do_softirq|kernel::|core::|rust_helper_|_printk|vprintk|rcu_|oops_|el1_|do_el1_|",
     r"el1h_|kmem_cache_|slab_|__slab|__kmem_cache|free_|__list_add_valid|",
-    r"__list_del_entry_valid|kernelmode_fixup|ktime_get|schedule_timeout|read_tsc|arch_counter_)",
+    r"__list_del_entry_valid|kernelmode_fixup|ktime_get|schedule_timeout|read_tsc|arch_counter_|",
+    r"kasan_|__kasan_|__asan_|kfence_|__kfence_|ubsan_|__ubsan_)",
 );
 
-static KIND_RES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+/// A report kind, compiled: its header, its detail (if any) and its title.
+struct KindRe {
+    header: Regex,
+    detail: Option<Regex>,
+    title: &'static str,
+}
+
+/// How many lines after a header its detail may come.
+const DETAIL_WITHIN: usize = 4;
+
+static KIND_RES: LazyLock<Vec<KindRe>> = LazyLock::new(|| {
     REPORT_KINDS
         .iter()
-        .map(|k| {
-            (
-                Regex::new(k.header).expect("title pattern compiles"),
-                k.title,
-            )
+        .map(|k| KindRe {
+            header: Regex::new(k.header).expect("title pattern compiles"),
+            detail: (!k.detail.is_empty())
+                .then(|| Regex::new(k.detail).expect("detail pattern compiles")),
+            title: k.title,
         })
         .collect()
 });
@@ -60,17 +71,13 @@ pub fn title(lines: &[String], from: usize) -> Option<String> {
         .iter()
         .map(|l| strip_timestamp(l))
         .collect();
-    let (at, re, template) = text.iter().enumerate().find_map(|(i, l)| {
-        KIND_RES
-            .iter()
-            .find(|(re, _)| re.is_match(l))
-            .map(|(re, t)| (i, re, *t))
-    })?;
-    let header = re.captures(text[at]).expect("matched above");
-    let mut out = template.to_string();
-    for g in 1..header.len() {
-        let v = header.get(g).map_or("", |m| m.as_str());
-        out = out.replace(&format!("${g}"), &demangle(v));
+    let (at, kind, groups) = text
+        .iter()
+        .enumerate()
+        .find_map(|(i, _)| KIND_RES.iter().find_map(|k| kind_at(&text, i, k)))?;
+    let mut out = kind.title.to_string();
+    for (g, v) in groups.iter().enumerate().rev() {
+        out = out.replace(&format!("${}", g + 1), &demangle(v));
     }
     if out.contains("{}") {
         // The first frame after the header that is not reporting machinery; a report's
@@ -88,6 +95,26 @@ pub fn title(lines: &[String], from: usize) -> Option<String> {
     Some(out)
 }
 
+/// `kind` when it is the report at line `at` of `text`: its header there, and its detail (if
+/// it has one) within the next few lines; with the groups of both, in order.
+fn kind_at<'t>(
+    text: &[&'t str],
+    at: usize,
+    kind: &'static KindRe,
+) -> Option<(usize, &'static KindRe, Vec<&'t str>)> {
+    let groups = |c: regex::Captures<'t>| -> Vec<&'t str> {
+        (1..c.len())
+            .map(|g| c.get(g).map_or("", |m| m.as_str()))
+            .collect()
+    };
+    let mut all = groups(kind.header.captures(text[at])?);
+    if let Some(detail) = &kind.detail {
+        let after = text.get(at + 1..(at + 1 + DETAIL_WITHIN).min(text.len()))?;
+        all.extend(after.iter().find_map(|l| detail.captures(l)).map(groups)?);
+    }
+    Some((at, kind, all))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +129,70 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
+    }
+
+    /// KASAN's reports of the slab faults on a KASAN (generic) x86_64 7.3.4 kernel, their
+    /// first lines as the issue that asked for them recorded them, with the access line.
+    #[test]
+    fn kasan_reports_name_the_bug_the_access_and_the_function() {
+        let uaf = lines(
+            "[ 1.0] panicgen: trigger USE_AFTER_FREE ctx=process\n\
+             [ 1.1] ==================================================================\n\
+             [ 1.1] BUG: KASAN: slab-use-after-free in panicgen_use_after_free+0xdd/0xe0 [panicgen]\n\
+             [ 1.1] Write of size 1 at addr ffff888004c7d048 by task sh/123\n",
+        );
+        assert_eq!(
+            title(&uaf, 0).unwrap(),
+            "KASAN: slab-use-after-free Write in panicgen_use_after_free"
+        );
+        let oob = lines(
+            "[ 1.1] BUG: KASAN: slab-out-of-bounds in panicgen_slab_oob+0xc0/0xd0 [panicgen]\n\
+             [ 1.1] Write of size 1 at addr ffff888004c7d080 by task sh/123\n",
+        );
+        assert_eq!(
+            title(&oob, 0).unwrap(),
+            "KASAN: slab-out-of-bounds Write in panicgen_slab_oob"
+        );
+        let double = lines(
+            "[ 1.1] BUG: KASAN: double-free in panicgen_double_free+0x95/0xc0 [panicgen]\n\
+             [ 1.1] Free of addr ffff888004c7d040 by task sh/123\n",
+        );
+        assert_eq!(
+            title(&double, 0).unwrap(),
+            "KASAN: double-free in panicgen_double_free"
+        );
+    }
+
+    #[test]
+    fn a_kasan_header_without_its_access_line_is_not_taken_for_one() {
+        let l = lines(
+            "[ 1.1] BUG: KASAN: slab-use-after-free in panicgen_use_after_free+0xdd/0xe0 [panicgen]\n\
+             [ 1.2] a\n[ 1.3] b\n[ 1.4] c\n[ 1.5] d\n\
+             [ 1.6] Write of size 1 at addr ffff888004c7d048 by task sh/123\n",
+        );
+        assert_eq!(title(&l, 0), None);
+    }
+
+    #[test]
+    fn kfence_and_ubsan_reports() {
+        let kfence = lines(
+            "[ 1.1] BUG: KFENCE: use-after-free write in panicgen_use_after_free+0x5d/0xe0 [panicgen]\n",
+        );
+        assert_eq!(
+            title(&kfence, 0).unwrap(),
+            "KFENCE: use-after-free write in panicgen_use_after_free"
+        );
+        let ubsan = lines(
+            "[ 1.1] UBSAN: array-index-out-of-bounds in src/faults/x.c:10:5\n\
+             [ 1.2] index 8 is out of range for type 'int [8]'\n\
+             [ 1.3] Call Trace:\n\
+             [ 1.3]  __ubsan_handle_out_of_bounds+0x9c/0xd0\n\
+             [ 1.3]  panicgen_oob_index+0x20/0x40 [panicgen]\n",
+        );
+        assert_eq!(
+            title(&ubsan, 0).unwrap(),
+            "UBSAN: array-index-out-of-bounds in panicgen_oob_index"
+        );
     }
 
     #[test]
@@ -218,7 +309,7 @@ mod tests {
                     assert!(
                         examples
                             .iter()
-                            .any(|l| KIND_RES.iter().any(|(re, _)| re.is_match(l))),
+                            .any(|l| KIND_RES.iter().any(|k| k.header.is_match(l))),
                         "{} on {}: no kind of report in catalog::messages matches {examples:?}",
                         f.name,
                         arch.name()
