@@ -20,6 +20,7 @@ pub(crate) fn enabled(name: &str) -> Option<bool> {
         CONFIG_DEBUG_LIST,
         CONFIG_DETECT_HUNG_TASK,
         CONFIG_HARDLOCKUP_DETECTOR_BUDDY,
+        CONFIG_KASAN_GENERIC,
         CONFIG_KPROBES,
         CONFIG_PROVE_LOCKING,
         CONFIG_RCU_STALL_COMMON,

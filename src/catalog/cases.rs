@@ -257,7 +257,7 @@ pub(crate) fn catalog_is_consistent() -> Outcome {
             f.otherwise.is_empty() || !f.needs.is_empty(),
             "only a fault with needs has alternatives"
         );
-        for alt in f.otherwise {
+        for alt in f.alternatives() {
             check!(
                 alt.needs.iter().all(|n| n.starts_with("CONFIG_")),
                 "an alternative's needs are CONFIG_ options"
@@ -271,7 +271,7 @@ pub(crate) fn catalog_is_consistent() -> Outcome {
                 "an alternative has contexts"
             );
         }
-        let alternatives = f.otherwise.iter().map(|a| f.instead(a));
+        let alternatives = f.alternatives().map(|a| f.instead(a));
         for (g, arch) in core::iter::once(*f)
             .chain(alternatives)
             .flat_map(|g| Arch::ALL.map(|arch| (g, arch)))

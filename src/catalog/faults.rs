@@ -42,13 +42,28 @@ const SOFT_LOCKUP_CONTEXTS: Contexts = Contexts::of(&[
     Context::PreemptOff,
 ]);
 
+/// KASAN's report of a slab fault (generic mode, the one Rust kernels can build on both
+/// arches), made at the invalid access itself, before SLUB debug checks the object: `lines`
+/// on both arches. Like a warning, fatal with `panic_on_warn` (or `kasan.fault=panic`).
+const fn kasan(description: &'static str, lines: &'static [&'static str]) -> Alternative {
+    Alternative {
+        needs: &["CONFIG_KASAN_GENERIC"],
+        contexts: Contexts::ALL,
+        kind: Kind::Warn,
+        boot_args: "",
+        description,
+        x86_64: Expect::Lines(lines),
+        arm64: Expect::Lines(lines),
+    }
+}
+
 /// Every fault, in listing order, as entries with named fields, handed to the macro `$then`.
 ///
 /// `NAME { category: FILE, function: FN, ... }`: `NAME` is written to the trigger file;
 /// `src/faults/FILE.rs` implements it as `FN`. The other fields, in this order, are
 /// [`Fault`]'s: `kind`, `contexts`, `needs`, `boot_args`, `description`, `expect` (a
 /// [`ByArch`]: `same!(...)` when both arches print the same lines) and, optionally,
-/// `otherwise`.
+/// `preempted_by` and `otherwise`.
 macro_rules! fault_list {
     ($then:ident) => {
         $then! {
@@ -273,6 +288,13 @@ macro_rules! fault_list {
                     r"\[Poison overwritten\] ",
                     r"BUG panicgen_slab \(.*\): Object corrupt"
                 ),
+                preempted_by: &[kasan(
+                    "KASAN reports the write to the freed object as it happens",
+                    &[
+                        r"BUG: KASAN: slab-use-after-free in panicgen_use_after_free\+0x[0-9a-f]+/0x[0-9a-f]+ \[panicgen\]",
+                        r"Write of size 1 at addr [0-9a-f]+ by task ",
+                    ]
+                )],
             },
             DOUBLE_FREE {
                 category: memory,
@@ -283,6 +305,13 @@ macro_rules! fault_list {
                 boot_args: "",
                 description: "free an object of a debug slab cache twice",
                 expect: same!(r"BUG panicgen_slab \(.*\): Object already free"),
+                preempted_by: &[kasan(
+                    "KASAN reports the second free as it happens",
+                    &[
+                        r"BUG: KASAN: double-free in panicgen_double_free\+0x[0-9a-f]+/0x[0-9a-f]+ \[panicgen\]",
+                        r"Free of addr [0-9a-f]+ by task ",
+                    ]
+                )],
             },
             SLAB_OOB {
                 category: memory,
@@ -296,6 +325,13 @@ macro_rules! fault_list {
                     r"\[Right Redzone overwritten\] ",
                     r"BUG panicgen_slab \(.*\): Object corrupt"
                 ),
+                preempted_by: &[kasan(
+                    "KASAN reports the write past the object as it happens",
+                    &[
+                        r"BUG: KASAN: slab-out-of-bounds in panicgen_slab_oob\+0x[0-9a-f]+/0x[0-9a-f]+ \[panicgen\]",
+                        r"Write of size 1 at addr [0-9a-f]+ by task ",
+                    ]
+                )],
             },
             // locking
             SPINLOCK_RECURSION {
@@ -562,6 +598,7 @@ macro_rules! catalog {
         boot_args: $boot_args:expr,
         description: $description:expr,
         expect: $expect:expr,
+        $(preempted_by: $preempted_by:expr,)?
         $(otherwise: $otherwise:expr,)?
     },)*) => {
         /// Identifies a fault: its implementation in the module, and its index in [`FAULTS`]
@@ -590,11 +627,12 @@ macro_rules! catalog {
             boot_args: $boot_args,
             x86_64: $expect.x86_64,
             arm64: $expect.arm64,
-            otherwise: catalog!(@otherwise $($otherwise)?),
+            preempted_by: catalog!(@alternatives $($preempted_by)?),
+            otherwise: catalog!(@alternatives $($otherwise)?),
         },)*];
     };
-    (@otherwise) => { &[] };
-    (@otherwise $otherwise:expr) => { $otherwise };
+    (@alternatives) => { &[] };
+    (@alternatives $alternatives:expr) => { $alternatives };
 }
 
 fault_list!(catalog);

@@ -273,6 +273,10 @@ pub(crate) struct Fault {
     pub(crate) x86_64: Expect,
     /// The kernel's message on arm64.
     pub(crate) arm64: Expect,
+    /// Reports the kernel makes before the fault's own, in the kernel's order: the first whose
+    /// options a kernel has is what it shows (KASAN reports a slab fault at the access, before
+    /// SLUB debug checks the object).
+    pub(crate) preempted_by: &'static [Alternative],
     /// What a kernel without `needs` reports instead, in order of preference.
     pub(crate) otherwise: &'static [Alternative],
 }
@@ -289,7 +293,8 @@ impl FaultId {
     }
 }
 
-/// How a kernel that lacks a fault's `needs` reports it instead: the first alternative whose
+/// Another report of a fault: one that comes before the fault's own (`preempted_by`), or one
+/// for a kernel that lacks its `needs` (`otherwise`). Of each list, the first alternative whose
 /// own options the kernel has, in a context it names, is what that kernel does.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Alternative {
@@ -312,7 +317,8 @@ pub(crate) struct Alternative {
 pub(crate) enum Report {
     /// It has the fault's `needs`: the fault's own expectation.
     Main,
-    /// It lacks them and reports the fault this other way.
+    /// It reports the fault this other way: a report that comes first, or one of a kernel
+    /// without the fault's `needs`.
     Instead(&'static Alternative),
     /// It lacks them and the catalog knows no other report: the first option it lacks.
     Unobservable(&'static str),
@@ -343,13 +349,25 @@ impl Fault {
 
     /// What a kernel with the options `has` says yes to does with this fault in `ctx`.
     pub(crate) fn report(&self, ctx: Context, has: impl Fn(&str) -> bool) -> Report {
+        let shows =
+            |a: &&'static Alternative| a.contexts.contains(ctx) && a.needs.iter().all(|n| has(n));
+        if let Some(first) = self.preempted_by.iter().find(shows) {
+            return Report::Instead(first);
+        }
         let Some(missing) = self.needs.iter().find(|n| !has(n)) else {
             return Report::Main;
         };
         self.otherwise
             .iter()
-            .find(|a| a.contexts.contains(ctx) && a.needs.iter().all(|n| has(n)))
+            .find(shows)
             .map_or(Report::Unobservable(missing), Report::Instead)
+    }
+
+    /// Every other report the catalog knows of this fault: those that come before its own,
+    /// then those of kernels without its `needs`.
+    pub(crate) fn alternatives(&self) -> impl Iterator<Item = &'static Alternative> + Clone {
+        let (first, otherwise) = (self.preempted_by, self.otherwise);
+        first.iter().chain(otherwise)
     }
 
     /// This fault as a kernel that reports it the `alt` way shows it.
@@ -360,6 +378,7 @@ impl Fault {
             boot_args: alt.boot_args,
             x86_64: alt.x86_64,
             arm64: alt.arm64,
+            preempted_by: &[],
             otherwise: &[],
             ..*self
         }

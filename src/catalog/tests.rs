@@ -82,6 +82,31 @@ fn reports_follow_the_kernel() {
     ));
 }
 
+/// On a KASAN kernel KASAN reports the slab faults at the access, before SLUB debug checks
+/// the object, whether or not the kernel has SLUB debug; elsewhere SLUB debug does.
+#[test]
+fn kasan_comes_before_slub_debug() {
+    let kasan = |n: &str| n == "CONFIG_KASAN_GENERIC" || n == "CONFIG_SLUB_DEBUG";
+    let kasan_only = |n: &str| n == "CONFIG_KASAN_GENERIC";
+    let slub = |n: &str| n == "CONFIG_SLUB_DEBUG";
+    for name in ["USE_AFTER_FREE", "DOUBLE_FREE", "SLAB_OOB"] {
+        let f = find(name).unwrap();
+        for has in [&kasan as &dyn Fn(&str) -> bool, &kasan_only] {
+            let Report::Instead(alt) = f.report(Context::Hardirq, has) else {
+                panic!("{name}: KASAN does not come first");
+            };
+            let Expect::Lines(lines) = f.instead(alt).expect(Arch::Arm64) else {
+                panic!("{name}: KASAN's report has no lines");
+            };
+            assert!(lines[0].starts_with("BUG: KASAN: "), "{name}: {lines:?}");
+        }
+        assert!(
+            matches!(f.report(Context::Hardirq, slub), Report::Main),
+            "{name}"
+        );
+    }
+}
+
 /// Fuzzes the parser with random bytes and with mutations of valid commands: it never
 /// panics, everything it accepts obeys the limits, and an accepted command written back
 /// in canonical form parses to the same command.

@@ -51,6 +51,7 @@ macro_rules! peer {
                 boot_args: $boot,
                 x86_64: Expect::Lines($x86),
                 arm64: Expect::Lines($arm64),
+                preempted_by: &[],
                 otherwise: &[],
             },
         }

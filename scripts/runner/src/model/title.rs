@@ -291,7 +291,7 @@ mod tests {
     fn every_expected_report_has_a_kind_and_so_a_title() {
         let faults = catalog::FAULTS.iter().chain(PEERS.iter().map(|p| &p.fault));
         for fault in faults {
-            let alternatives = fault.otherwise.iter().map(|alt| fault.instead(alt));
+            let alternatives = fault.alternatives().map(|alt| fault.instead(alt));
             for f in std::iter::once(*fault).chain(alternatives) {
                 for arch in Arch::ALL {
                     let Expect::Lines(lines) = f.expect(arch) else {

@@ -125,6 +125,17 @@ fn fault_rst(fault: &Fault) -> String {
         out += &format!(":needs: {}\n", fault.needs.join(", "));
     }
     expectations(&mut out, fault);
+    for alt in fault.preempted_by {
+        let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
+        out += &format!(
+            "\nFirst, on a kernel with {}, in {}: {}.\n\n:kind: {}\n",
+            alt.needs.join(", "),
+            contexts.join(", "),
+            alt.description,
+            alt.kind.name(),
+        );
+        expectations(&mut out, &fault.instead(alt));
+    }
     for alt in fault.otherwise {
         let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
         out += &format!(
@@ -143,11 +154,16 @@ fn fault_rst(fault: &Fault) -> String {
             .filter(|c| !fault.otherwise.iter().any(|a| a.contexts.contains(*c)))
             .map(|c| c.name().to_string())
             .collect();
+        let without = if fault.preempted_by.is_empty() {
+            "Without the needs"
+        } else {
+            "Without the needs, and without what comes first"
+        };
         if elsewhere.len() == fault.contexts.iter().count() {
-            out += "\nWithout the needs: not fired (a ``skip`` naming the missing option).\n";
+            out += &format!("\n{without}: not fired (a ``skip`` naming the missing option).\n");
         } else if !elsewhere.is_empty() {
             out += &format!(
-                "\nWithout the needs, in {}: not fired (a ``skip`` naming the missing option).\n",
+                "\n{without}, in {}: not fired (a ``skip`` naming the missing option).\n",
                 elsewhere.join(", ")
             );
         }
@@ -195,7 +211,7 @@ mod tests {
             for need in fault
                 .needs
                 .iter()
-                .chain(fault.otherwise.iter().flat_map(|a| a.needs))
+                .chain(fault.alternatives().flat_map(|a| a.needs))
             {
                 assert!(
                     table.contains(&format!("        {need},")),

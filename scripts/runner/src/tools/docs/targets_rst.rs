@@ -28,11 +28,7 @@ pub const TARGETS: [(&str, &str); 2] = [
 pub fn catalog_options() -> Vec<&'static str> {
     let mut all: Vec<&str> = FAULTS
         .iter()
-        .flat_map(|f| {
-            f.needs
-                .iter()
-                .chain(f.otherwise.iter().flat_map(|a| a.needs))
-        })
+        .flat_map(|f| f.needs.iter().chain(f.alternatives().flat_map(|a| a.needs)))
         .chain(crate::catalog::AT_NEEDS)
         .copied()
         .collect();
