@@ -4,8 +4,10 @@
 # Build the panicgen guest kernel for one arch: tinyconfig + scripts/kconfig
 # fragments, LLVM, Rust. The build directory is cached under
 # $PANICGEN_CACHE/kbuild, keyed by kernel version, fragments and toolchain.
+# A flavour adds its fragment, scripts/kconfig/FLAVOUR.config (kasan: the
+# sanitizer kernel).
 #
-# Usage: build-kernel.sh ARCH   (x86_64 or arm64); prints the build directory.
+# Usage: build-kernel.sh ARCH [FLAVOUR]   (x86_64 or arm64); prints the build directory.
 
 . "$(dirname "$0")/lib.sh"
 toolchain_env
@@ -13,6 +15,11 @@ toolchain_env
 arch=${1:?usage: build-kernel.sh x86_64|arm64}
 karch=$(kernel_arch "$arch")
 frags=("$PANICGEN_ROOT/scripts/kconfig/common.config" "$PANICGEN_ROOT/scripts/kconfig/$karch.config")
+if [ -n "${2:-}" ]; then
+	[ -f "$PANICGEN_ROOT/scripts/kconfig/$2.config" ] ||
+		die "no kernel flavour '$2' (scripts/kconfig/$2.config)"
+	frags+=("$PANICGEN_ROOT/scripts/kconfig/$2.config")
+fi
 key=$(hash_inputs "${frags[@]}" "$KPKGVER" "$TOOLCHAIN_ID")
 out="$PANICGEN_CACHE/kbuild/$karch-$KSERIES-$key"
 

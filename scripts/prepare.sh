@@ -5,13 +5,15 @@
 #   debug   the project's own kernel (tinyconfig + scripts/kconfig, every debug option),
 #           built with clang and rustup's rustc; panicgen.ko's canary verified in the
 #           object code (the default)
+#   kasan   the same with KASAN (generic) added (scripts/kconfig/kasan.config)
 #   debian  Debian's stock kernel (scripts/debian/prepare.sh)
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
 # Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
 #
-# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, debian or user), KERNEL, KDIR
+# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, kasan, debian or user),
+# KERNEL, KDIR
 
 . "$(dirname "$0")/lib.sh"
 
@@ -29,9 +31,11 @@ finish() { # kdir image module [mkinitramfs options...]
 }
 
 case $target in
-debug)
+debug | kasan)
 	"$S/setup.sh"
-	kdir=$("$S/build-kernel.sh" "$karch")
+	flavour=()
+	[ "$target" = kasan ] && flavour=(kasan)
+	kdir=$("$S/build-kernel.sh" "$karch" "${flavour[@]}")
 	ko=$("$S/build-module.sh" "$karch" "$kdir")
 	"$S/check-canary.sh" "$karch" "$(dirname "$ko")/src/canary.o"
 	case $karch in
@@ -59,5 +63,5 @@ user)
 		{ cat "$mo/build.log" >&2; die "panicgen.ko did not build against $kdir (log above)"; }
 	finish "$kdir" "$KERNEL" "$mo/panicgen.ko"
 	;;
-*) die "unknown target '$target' (debug, debian or user)" ;;
+*) die "unknown target '$target' (debug, kasan, debian or user)" ;;
 esac
