@@ -21,13 +21,8 @@
 
 #include "panicgen.h"
 
-/*
- * SLAB_SKIP_KFENCE: a KFENCE kernel (Debian's) would otherwise now and then hand
- * out an object of its own pool, and KFENCE, not SLUB, would report the fault.
- */
 #define PANICGEN_SLAB_FLAGS \
-	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
-	 SLAB_SKIP_KFENCE)
+	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
 #define PANICGEN_OBJ_SIZE 64
 
 static struct kmem_cache *cache;
