@@ -17,6 +17,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/kfence.h>
 #include <linux/slab.h>
 
 #include "panicgen.h"
@@ -42,6 +43,29 @@ void panicgen_slab_exit(void)
 		kmem_cache_destroy(cache);
 }
 
+/*
+ * An object of the cache's own slabs. A KFENCE kernel (Debian's) hands out one
+ * sampled allocation of its own pool now and then, and KFENCE, not SLUB, would
+ * then report the fault: such an object is given back once another is had (the
+ * sampling takes one allocation per interval, so the next is SLUB's).
+ */
+static void *alloc_slub(struct kmem_cache *c)
+{
+	void *p = kmem_cache_alloc(c, GFP_ATOMIC);
+	void *sampled;
+
+	if (!p || !is_kfence_address(p))
+		return p;
+	sampled = p;
+	p = kmem_cache_alloc(c, GFP_ATOMIC);
+	kmem_cache_free(c, sampled);
+	if (p && is_kfence_address(p)) {
+		kmem_cache_free(c, p);
+		p = NULL;
+	}
+	return p;
+}
+
 /* The cache, for a fault about to corrupt it. */
 static struct kmem_cache *use_cache(void)
 {
@@ -54,14 +78,14 @@ int panicgen_use_after_free(void)
 	struct kmem_cache *c = use_cache();
 	char *p, *again;
 
-	p = kmem_cache_alloc(c, GFP_ATOMIC);
+	p = alloc_slub(c);
 	if (!p)
 		return -ENOMEM;
 	kmem_cache_free(c, p);
 	OPTIMIZER_HIDE_VAR(p);
 	p[8] = 0x5a;
 	/* The freed object is the cache's next one: allocating checks its poison. */
-	again = kmem_cache_alloc(c, GFP_ATOMIC);
+	again = alloc_slub(c);
 	if (again)
 		kmem_cache_free(c, again);
 	return 0;
@@ -73,10 +97,10 @@ int panicgen_double_free(void)
 	char *p, *keep;
 
 	/* A second live object keeps the slab in use, so the check that fires is the free list's. */
-	keep = kmem_cache_alloc(c, GFP_ATOMIC);
+	keep = alloc_slub(c);
 	if (!keep)
 		return -ENOMEM;
-	p = kmem_cache_alloc(c, GFP_ATOMIC);
+	p = alloc_slub(c);
 	if (!p) {
 		kmem_cache_free(c, keep);
 		return -ENOMEM;
@@ -93,7 +117,7 @@ int panicgen_slab_oob(void)
 	struct kmem_cache *c = use_cache();
 	char *p;
 
-	p = kmem_cache_alloc(c, GFP_ATOMIC);
+	p = alloc_slub(c);
 	if (!p)
 		return -ENOMEM;
 	OPTIMIZER_HIDE_VAR(p);
