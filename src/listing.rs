@@ -192,12 +192,8 @@ pub(crate) fn contexts(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
-/// Reading `lines`: every line the module prints that something else reads, one per line as
-/// `NAME PATTERN`. The pattern is a POSIX extended regular expression in which each field
-/// is written `{FIELD:PATTERN}`, so that a reader can put a value in its place.
+/// Reading `lines`: every line the module prints that something else reads, with its
+/// pattern (`catalog::lines::write_all`).
 pub(crate) fn patterns(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for template in lines::ALL {
-        writeln!(f, "{} {}", template.name, template.pattern())?;
-    }
-    Ok(())
+    lines::write_all(f)
 }

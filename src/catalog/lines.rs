@@ -150,6 +150,16 @@ pub(crate) const ALL: &[&Template] = &[
     &CONTEXT_LISTING,
 ];
 
+/// The module's `lines` file: every line of [`ALL`] as `NAME PATTERN`, one a line. The pattern
+/// is a POSIX extended regular expression in which each field is written `{FIELD:PATTERN}`, so
+/// that a reader can put a value in its place.
+pub(crate) fn write_all(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for template in ALL {
+        writeln!(f, "{} {}", template.name, template.pattern())?;
+    }
+    Ok(())
+}
+
 /// `off` or `on`, as [`RETURNED`] writes whether interrupts are disabled.
 pub(crate) const fn off_on(off: bool) -> &'static str {
     if off {

@@ -98,15 +98,21 @@ mod tests {
 
     use crate::catalog::lines;
 
-    /// `line_pattern LINE FIELD=VALUE...` of `selftests/panicgen/lines.sh`, run by `sh` on a
-    /// `lines` file written as the module writes it.
+    /// The module's `lines` file, as the module writes it.
+    struct LinesFile;
+
+    impl std::fmt::Display for LinesFile {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            lines::write_all(f)
+        }
+    }
+
+    /// `line_pattern LINE FIELD=VALUE...` of `selftests/panicgen/lines.sh`, run by `sh` on the
+    /// module's `lines` file.
     fn line_pattern(args: &str) -> String {
         let dir = std::env::temp_dir().join(format!("panicgen-lines-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let listing: String = lines::ALL
-            .iter()
-            .map(|t| format!("{} {}\n", t.name, t.pattern()))
-            .collect();
+        let listing = LinesFile.to_string();
         std::fs::write(dir.join("lines"), listing).unwrap();
         let lib = concat!(
             env!("CARGO_MANIFEST_DIR"),
