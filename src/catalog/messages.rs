@@ -72,7 +72,7 @@ pub(crate) static REPORT_KINDS: &[ReportKind] = &[
         title: "inconsistent lock state in {}",
     },
     ReportKind {
-        header: r"BUG: sleeping function called from invalid context",
+        header: SLEEPING_IN_ATOMIC,
         detail: "",
         title: "BUG: sleeping function called from invalid context in {}",
     },
@@ -186,11 +186,15 @@ pub(crate) const WATCHDOG: &str = "watchdog_thresh=1";
 /// The boot argument that makes the hung-task detector report within seconds.
 pub(crate) const HUNG_TIMEOUT: &str = "sysctl.kernel.hung_task_timeout_secs=2";
 
+/// Sleeping where the context must not: a report of its own (SLEEP_IN_ATOMIC's), and a sign of
+/// a context broken when it comes before another fault's report.
+pub(crate) const SLEEPING_IN_ATOMIC: &str = r"BUG: sleeping function called from invalid context";
+
 /// The kernel's reports of code breaking its context's rules: sleeping where it must not, a
 /// lock of the wrong kind for the context, RCU misused. Printed after a fault was triggered
 /// and before its own report, one of these is panicgen's doing, not the fault's.
 pub(crate) const CONTEXT_BROKEN: &[&str] = &[
-    r"BUG: sleeping function called from invalid context",
+    SLEEPING_IN_ATOMIC,
     r"BUG: scheduling while atomic",
     r"\[ BUG: Invalid wait context \]",
     r"WARNING: suspicious RCU usage",

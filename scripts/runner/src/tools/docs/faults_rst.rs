@@ -3,6 +3,7 @@
 //! The fault reference (Documentation/faults.rst), generated from the catalog.
 
 use crate::catalog::{
+    Alternative,
     Arch,
     Context,
     Expect,
@@ -126,26 +127,10 @@ fn fault_rst(fault: &Fault) -> String {
     }
     expectations(&mut out, fault);
     for alt in fault.preempted_by {
-        let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
-        out += &format!(
-            "\nFirst, on a kernel with {}, in {}: {}.\n\n:kind: {}\n",
-            alt.needs.join(", "),
-            contexts.join(", "),
-            alt.description,
-            alt.kind.name(),
-        );
-        expectations(&mut out, &fault.instead(alt));
+        alternative_rst(&mut out, fault, alt, "First, before the fault's own report");
     }
     for alt in fault.otherwise {
-        let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
-        out += &format!(
-            "\nWithout the needs, in {}: {}.\n\n:kind: {}\n:needs: {}\n",
-            contexts.join(", "),
-            alt.description,
-            alt.kind.name(),
-            alt.needs.join(", "),
-        );
-        expectations(&mut out, &fault.instead(alt));
+        alternative_rst(&mut out, fault, alt, "Without the needs");
     }
     if !fault.needs.is_empty() {
         let elsewhere: Vec<String> = fault
@@ -169,6 +154,19 @@ fn fault_rst(fault: &Fault) -> String {
         }
     }
     out
+}
+
+/// Another report of `fault`, `lead` saying when the kernel makes it.
+fn alternative_rst(out: &mut String, fault: &Fault, alt: &Alternative, lead: &str) {
+    let contexts: Vec<&str> = alt.contexts.iter().map(Context::name).collect();
+    *out += &format!(
+        "\n{lead}, in {}: {}.\n\n:kind: {}\n:needs: {}\n",
+        contexts.join(", "),
+        alt.description,
+        alt.kind.name(),
+        alt.needs.join(", "),
+    );
+    expectations(out, &fault.instead(alt));
 }
 
 /// The boot arguments and per-arch expectations of `fault`.
