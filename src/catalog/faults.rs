@@ -14,6 +14,7 @@ use super::*;
 use super::messages::{
     HUNG,
     HUNG_TIMEOUT,
+    KASAN_FATAL,
     LOCKDEP_CIRCULAR,
     LOCKDEP_RECURSIVE,
     NULL_ARM64,
@@ -44,12 +45,12 @@ const SOFT_LOCKUP_CONTEXTS: Contexts = Contexts::of(&[
 
 /// KASAN's report of a slab fault (generic mode, the one Rust kernels can build on both
 /// arches), made at the invalid access itself, before SLUB debug checks the object: `lines`
-/// on both arches. Like a warning, fatal with `panic_on_warn` (or `kasan.fault=panic`).
+/// on both arches. Fatal with `kasan.fault=panic` (or `panic_on_warn`).
 const fn kasan(description: &'static str, lines: &'static [&'static str]) -> Alternative {
     Alternative {
         needs: &["CONFIG_KASAN_GENERIC"],
         contexts: Contexts::ALL,
-        kind: Kind::Warn,
+        kind: Kind::Sanitizer(&KASAN_FATAL),
         boot_args: "",
         description,
         x86_64: Expect::Lines(lines),

@@ -199,3 +199,23 @@ pub(crate) const CONTEXT_BROKEN: &[&str] = &[
     r"\[ BUG: Invalid wait context \]",
     r"WARNING: suspicious RCU usage",
 ];
+
+/// How a report that is not fatal by default is made fatal at boot (the runner's
+/// `--fatal-reports`): the boot argument, and the kernel's panic line that follows the report.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Fatal {
+    pub(crate) boot_args: &'static str,
+    pub(crate) panic: &'static str,
+}
+
+/// A warning, fatal with `panic_on_warn` (the origin `check_panic_on_warn()` names is `kernel`).
+pub(crate) const WARN_FATAL: Fatal = Fatal {
+    boot_args: "panic_on_warn=1",
+    panic: r"Kernel panic - not syncing: kernel: panic_on_warn set \.\.\.",
+};
+/// A KASAN report, fatal with KASAN's own `kasan.fault=panic` (KASAN also honours
+/// `panic_on_warn`, as its first report's origin `KASAN`).
+pub(crate) const KASAN_FATAL: Fatal = Fatal {
+    boot_args: "kasan.fault=panic",
+    panic: r"Kernel panic - not syncing: kasan\.fault=panic set \.\.\.",
+};

@@ -197,6 +197,9 @@ pub(crate) enum Kind {
     Panic,
     /// A `WARN`: fatal with `panic_on_warn`.
     Warn,
+    /// A memory-error detector's report (KASAN): fatal with `panic_on_warn`, or with the
+    /// detector's own boot argument.
+    Sanitizer(&'static messages::Fatal),
     /// A lockdep report: never fatal; lockdep reports once per boot.
     Lockdep,
     /// A detector report (lockup, hung task, RCU stall): fatal when its sysctl is set.
@@ -210,6 +213,7 @@ impl Kind {
             Kind::Oops => "oops",
             Kind::Panic => "panic",
             Kind::Warn => "warn",
+            Kind::Sanitizer(_) => "sanitizer",
             Kind::Lockdep => "lockdep",
             Kind::Hang(_) => "hang",
         }
@@ -219,9 +223,19 @@ impl Kind {
     pub(crate) const fn panic_sysctl(self) -> Option<&'static str> {
         match self {
             Kind::Oops => Some("panic_on_oops"),
-            Kind::Warn => Some("panic_on_warn"),
+            Kind::Warn | Kind::Sanitizer(_) => Some("panic_on_warn"),
             Kind::Hang(sysctl) => Some(sysctl),
             Kind::Panic | Kind::Lockdep => None,
+        }
+    }
+
+    /// What makes a report of this kind fatal at boot, for a kind that is neither always
+    /// fatal nor a detector's with a sysctl of its own.
+    pub(crate) const fn made_fatal_by(self) -> Option<&'static messages::Fatal> {
+        match self {
+            Kind::Warn => Some(&messages::WARN_FATAL),
+            Kind::Sanitizer(fatal) => Some(fatal),
+            Kind::Oops | Kind::Panic | Kind::Lockdep | Kind::Hang(_) => None,
         }
     }
 

@@ -158,6 +158,11 @@ pub struct RunArgs {
     /// Do not run the in-guest selftest.
     #[arg(long)]
     pub no_selftest: bool,
+    /// Boot each run whose report is a warning or a sanitizer's with what makes it fatal
+    /// (`panic_on_warn=1`; KASAN's `kasan.fault=panic`): it must then panic after its report,
+    /// and with --dump its dump is checked like any fatal run's.
+    #[arg(long)]
+    pub fatal_reports: bool,
     /// Only these contexts (those each fault allows).
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub contexts: Option<Vec<Context>>,
@@ -294,6 +299,7 @@ impl RunArgs {
             suite,
             faults,
             contexts: self.contexts,
+            fatal_reports: self.fatal_reports,
             jobs: self
                 .jobs
                 .map(|j| j as usize)

@@ -121,6 +121,11 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
     } else {
         plan::point_runs(&opts.faults, &opts.points, kernel)
     };
+    let matrix: Vec<Run> = if opts.fatal_reports {
+        matrix.into_iter().map(Run::made_fatal).collect()
+    } else {
+        matrix
+    };
     let runs = match opts.shard {
         Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
         None => matrix.clone(),

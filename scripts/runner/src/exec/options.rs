@@ -50,6 +50,8 @@ pub struct Options {
     pub suite: Suite,
     pub faults: Vec<&'static Fault>,
     pub contexts: Option<Vec<Context>>,
+    /// Warnings and sanitizer reports made fatal at boot (`--fatal-reports`).
+    pub fatal_reports: bool,
     pub jobs: usize,
     pub dump: DumpMode,
     pub verifier: Option<Verifier>,

@@ -9,6 +9,7 @@ use crate::{
         self,
         Context,
         CrashPoint,
+        Expect,
         Fault,
         Kind,
         Reach, //
@@ -84,6 +85,36 @@ impl Run {
             point,
             lacks,
         }
+    }
+
+    /// This run on a guest booted to make its report fatal (`--fatal-reports`): a warning or
+    /// a sanitizer's report, then the kernel's panic for it, and a dump to check. Other runs,
+    /// and skips, are as they were.
+    pub fn made_fatal(self) -> Run {
+        let Some(fatal) = self.fault.kind.made_fatal_by() else {
+            return self;
+        };
+        if self.lacks.is_some() {
+            return self;
+        }
+        let then_panic = |expect: Expect| match expect {
+            Expect::Lines(lines) => Expect::Lines(Vec::leak([lines, &[fatal.panic]].concat())),
+            unsupported => unsupported,
+        };
+        let boot_args = [self.fault.boot_args, fatal.boot_args]
+            .iter()
+            .filter(|a| !a.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let fault = Box::leak(Box::new(Fault {
+            kind: Kind::Panic,
+            boot_args: String::leak(boot_args),
+            x86_64: then_panic(self.fault.x86_64),
+            arm64: then_panic(self.fault.arm64),
+            ..*self.fault
+        }));
+        Run { fault, ..self }
     }
 
     pub fn name(&self) -> String {
@@ -298,6 +329,37 @@ mod tests {
         assert_eq!(run_name("BUG", "@IRQ_HANDLER"), "BUG@IRQ_HANDLER");
         let hung = catalog::find("HUNG_TASK").unwrap();
         assert!(point_runs(&[hung], &[irq], None).is_empty());
+    }
+
+    /// The lines a run expects on x86_64.
+    fn lines(run: &Run) -> &'static [&'static str] {
+        match run.fault.x86_64 {
+            Expect::Lines(lines) => lines,
+            Expect::Unsupported(why) => panic!("{why}"),
+        }
+    }
+
+    #[test]
+    fn fatal_reports_boot_with_what_makes_them_panic_and_expect_its_line() {
+        let run =
+            |name, kernel| Run::new(catalog::find(name).unwrap(), Context::Hardirq, None, kernel);
+        let kasan = KernelConfig::parse("CONFIG_KASAN_GENERIC=y\nCONFIG_SLUB_DEBUG=y\n");
+        // KASAN's report, then KASAN's own panic.
+        let uaf = run("USE_AFTER_FREE", Some(&kasan));
+        let fatal = uaf.made_fatal();
+        assert_eq!(fatal.fault.kind, Kind::Panic);
+        assert_eq!(fatal.fault.boot_args, "kasan.fault=panic");
+        assert_eq!(lines(&fatal)[..lines(&uaf).len()], *lines(&uaf));
+        assert!(lines(&fatal).last().unwrap().contains("kasan"));
+        // A warning: panic_on_warn, after the fault's own boot arguments.
+        let warn = run("WARN", None).made_fatal();
+        assert_eq!(warn.fault.boot_args, "panic_on_warn=1");
+        assert!(lines(&warn).last().unwrap().contains("panic_on_warn"));
+        // Fatal already, or never made fatal at boot: unchanged.
+        for name in ["BUG", "LOCK_ORDER_ABBA", "SOFTLOCKUP"] {
+            let r = run(name, None);
+            assert!(std::ptr::eq(r.made_fatal().fault, r.fault), "{name}");
+        }
     }
 
     #[test]

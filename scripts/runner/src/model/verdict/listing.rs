@@ -68,7 +68,7 @@ fn expected(
     let fatal = match (report, shown.kind) {
         (Report::Unobservable(_), _) => false,
         (_, Kind::Oops | Kind::Panic) => true,
-        (_, Kind::Warn | Kind::Lockdep) => false,
+        (_, Kind::Warn | Kind::Sanitizer(_) | Kind::Lockdep) => false,
         (_, Kind::Hang(sysctl)) => detector_panics(sysctl, kernel),
     };
     let expect = match (report, shown.expect(arch)) {

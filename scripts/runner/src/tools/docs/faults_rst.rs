@@ -59,14 +59,19 @@ const HEAD: &str = ".. SPDX-License-Identifier: GPL-2.0\n\
          kernel without them (``expect=none: needs CONFIG_X, ...``: the host runner does not fire\n\
          it and reports a ``skip`` naming that option). *kind*: ``oops`` (fatal with\n\
          ``panic_on_oops`` or in interrupt context), ``panic`` (always fatal), ``warn`` (fatal with\n\
-         ``panic_on_warn``), ``lockdep`` (never fatal; lockdep reports once per boot), ``hang``\n\
-         (a detector report; fatal with its ``*_panic`` sysctl). *fatal* is computed by the module\n\
-         from the running kernel's settings. Options after the name: ``ctx=`` (one of the fault's\n\
+         ``panic_on_warn``), ``sanitizer`` (a memory-error detector's report, KASAN's: fatal with\n\
+         ``panic_on_warn`` or ``kasan.fault=panic``), ``lockdep`` (never fatal; lockdep reports\n\
+         once per boot), ``hang`` (a detector report; fatal with its ``*_panic`` sysctl). *fatal*\n\
+         is computed by the module from the running kernel's sysctls (``kasan.fault=panic`` on\n\
+         the command line is not among them). Options after the name: ``ctx=`` (one of the fault's\n\
          contexts), ``cpu=``, ``delay_ms=`` and ``id=`` (echoed in the trigger line).\n\n\
          A run passes only when the expected lines appear, in order, after the module's\n\
          ``panicgen: trigger <NAME>`` line; for ``oops`` and ``panic`` faults the kernel must then\n\
          panic (the runner's guests boot with ``oops=panic``), with ``Fatal exception in\n\
-         interrupt`` for an oops in softirq or hardirq context.\n\n\
+         interrupt`` for an oops in softirq or hardirq context. With the runner's\n\
+         ``--fatal-reports``, a ``warn`` or ``sanitizer`` run boots with what makes it fatal\n\
+         (``panic_on_warn=1``, ``kasan.fault=panic``) and must then panic with the kernel's line\n\
+         for it, and its dump is checked like any fatal run's.\n\n\
          The expected messages are extended regular expressions (POSIX ERE, the same text for\n\
          the host runner's Rust ``regex`` and the guest's ``grep -E``).\n";
 
