@@ -4,7 +4,7 @@
 #
 #   make run      set up, build the kernel + module, run the fault matrix in QEMU
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
-#                 TARGET=debug (default), kasan, debian or user (with KERNEL= and KDIR=);
+#                 TARGET=debug (default), sanitizers, debian or user (with KERNEL= and KDIR=);
 #                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run, at
 #                 PANICGEN_DUMP_LEVEL (default 31+alias), plus PANICGEN_DUMP_LEVELS=elf,23,...)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64, on

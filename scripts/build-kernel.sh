@@ -4,7 +4,7 @@
 # Build the panicgen guest kernel for one arch: tinyconfig + scripts/kconfig
 # fragments, LLVM, Rust. The build directory is cached under
 # $PANICGEN_CACHE/kbuild, keyed by kernel version, fragments and toolchain.
-# A flavour adds its fragment, scripts/kconfig/FLAVOUR.config (kasan: the
+# A flavour adds its fragment, scripts/kconfig/FLAVOUR.config (sanitizers: the
 # sanitizer kernel).
 #
 # Usage: build-kernel.sh ARCH [FLAVOUR]   (x86_64 or arm64); prints the build directory.

@@ -15,16 +15,18 @@
 #      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
 #      read by drgn); on the first arch, run a sample as 2
 #      shards and check that the merged shards equal the unsharded run
-#   4. per arch, the stock Debian kernel: the module built with the kernel's own
+#   4. the sanitizer kernel (KASAN, UBSAN) on x86_64: the faults its detectors report, in
+#      every context, with the selftest; then made fatal, each vmcore checked
+#   5. per arch, the stock Debian kernel: the module built with the kernel's own
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
 #      own tools) and the selftest
-#   5. the pages measured by these runs (dump levels, crash points) into out/doc;
+#   6. the pages measured by these runs (dump levels, crash points) into out/doc;
 #      `make dump-levels-doc points-doc` puts them in Documentation/
-#   6. Documentation/ built with Sphinx: any warning fails
+#   7. Documentation/ built with Sphinx: any warning fails
 #
 # Usage: check.sh [--host-only]
-# Environment: PANICGEN_ARCHES (default "x86_64 arm64")
+# Environment: PANICGEN_ARCHES (default "x86_64 arm64"), PANICGEN_SANITIZER_ARCH (x86_64)
 
 . "$(dirname "$0")/lib.sh"
 
@@ -148,6 +150,20 @@ if [ "${1:-}" != --host-only ]; then
 				"$out-shards" || true
 		fi
 	done
+	# The sanitizer kernel (the debug kernel with KASAN and UBSAN's bounds check) on one arch:
+	# the faults its detectors report, in every context, as the kernel reports them (with
+	# the selftest: the faults file's claims on this kernel), then made fatal
+	# (kasan.fault=panic, panic_on_warn=1) with every vmcore checked.
+	arch=${PANICGEN_SANITIZER_ARCH:-x86_64}
+	if prepare sanitizers "$arch"; then
+		step "sanitizers $arch kernel options are those of Documentation/targets.rst" \
+			same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/sanitizers-$arch.options" || true
+		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/sanitizers/$arch"
+		step "sanitizers $arch detectors' reports in every context" vm_matrix "$out" \
+			--dump kdump --keep-vmcores failed --kinds sanitizer || true
+		step "sanitizers $arch the same made fatal, every vmcore checked" vm_matrix "$out-fatal" \
+			--dump kdump --keep-vmcores failed --no-selftest --fatal-reports --kinds sanitizer,warn || true
+	fi
 	# The stock Debian kernel (its own toolchain, rustc 1.85, and its release's kdump
 	# tools): every fault in process context and in one deferred context (hardirq), with
 	# the in-guest selftest; `make run TARGET=debian` runs its whole matrix.

@@ -93,7 +93,7 @@ system_mirror() {
 	echo "$codename $uri"
 }
 
-# Builds (or takes from the cache) what kernel target $1 (debug, kasan, debian, user) needs on arch
+# Builds (or takes from the cache) what kernel target $1 (debug, sanitizers, debian, user) needs on arch
 # $2, and sets TARGET KARCH KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX (scripts/prepare.sh;
 # TARGET=user reads KERNEL and KDIR from the environment).
 prepare_target() { # target arch

@@ -5,14 +5,15 @@
 #   debug   the project's own kernel (tinyconfig + scripts/kconfig, every debug option),
 #           built with clang and rustup's rustc; panicgen.ko's canary verified in the
 #           object code (the default)
-#   kasan   the same with KASAN (generic) added (scripts/kconfig/kasan.config)
+#   sanitizers  the same with KASAN (generic) and UBSAN's bounds check added
+#           (scripts/kconfig/sanitizers.config)
 #   debian  Debian's stock kernel (scripts/debian/prepare.sh)
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
 # Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
 #
-# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, kasan, debian or user),
+# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, sanitizers, debian or user),
 # KERNEL, KDIR
 
 . "$(dirname "$0")/lib.sh"
@@ -31,10 +32,10 @@ finish() { # kdir image module [mkinitramfs options...]
 }
 
 case $target in
-debug | kasan)
+debug | sanitizers)
 	"$S/setup.sh"
 	flavour=()
-	[ "$target" = kasan ] && flavour=(kasan)
+	[ "$target" = sanitizers ] && flavour=(sanitizers)
 	kdir=$("$S/build-kernel.sh" "$karch" "${flavour[@]}")
 	ko=$("$S/build-module.sh" "$karch" "$kdir")
 	"$S/check-canary.sh" "$karch" "$(dirname "$ko")/src/canary.o"
@@ -63,5 +64,5 @@ user)
 		{ cat "$mo/build.log" >&2; die "panicgen.ko did not build against $kdir (log above)"; }
 	finish "$kdir" "$KERNEL" "$mo/panicgen.ko"
 	;;
-*) die "unknown target '$target' (debug, kasan, debian or user)" ;;
+*) die "unknown target '$target' (debug, sanitizers, debian or user)" ;;
 esac

@@ -30,6 +30,7 @@ pub(crate) fn enabled(name: &str) -> Option<bool> {
         CONFIG_STACKPROTECTOR,
         CONFIG_STACKPROTECTOR_STRONG,
         CONFIG_STRICT_MODULE_RWX,
+        CONFIG_UBSAN_BOUNDS,
         CONFIG_VMAP_STACK,
     )
 }

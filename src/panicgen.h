@@ -37,6 +37,9 @@ int panicgen_use_after_free(void);
 int panicgen_double_free(void);
 int panicgen_slab_oob(void);
 
+/* bounds.c */
+int panicgen_array_bounds(void);
+
 /* deferral.c */
 void panicgen_deferral_init(void);
 void panicgen_deferral_exit(void);

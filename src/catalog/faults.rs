@@ -20,6 +20,7 @@ use super::messages::{
     NULL_ARM64,
     NULL_X86,
     SOFT_LOCKUP,
+    UBSAN_FATAL,
     WATCHDOG, //
 };
 
@@ -333,6 +334,20 @@ macro_rules! fault_list {
                         r"Write of size 1 at addr [0-9a-f]+ by task ",
                     ]
                 )],
+            },
+            ARRAY_BOUNDS {
+                category: memory,
+                function: array_bounds,
+                kind: Kind::Sanitizer(&UBSAN_FATAL),
+                contexts: Contexts::ALL,
+                needs: &["CONFIG_UBSAN_BOUNDS"],
+                boot_args: "",
+                description: "C array indexed one past its end, within panicgen's own structure \
+                              (UBSAN's bounds check; Rust's own is RUST_BOUNDS)",
+                expect: same!(
+                    r"UBSAN: array-index-out-of-bounds in [^ ]*src/bounds\.c:[0-9]+:[0-9]+",
+                    r"index 4 is out of range for type 'int ?\[4\]'"
+                ),
             },
             // locking
             SPINLOCK_RECURSION {

@@ -219,3 +219,8 @@ pub(crate) const KASAN_FATAL: Fatal = Fatal {
     boot_args: "kasan.fault=panic",
     panic: r"Kernel panic - not syncing: kasan\.fault=panic set \.\.\.",
 };
+/// A UBSAN report, fatal with `panic_on_warn` (UBSAN has no boot argument of its own).
+pub(crate) const UBSAN_FATAL: Fatal = Fatal {
+    boot_args: "panic_on_warn=1",
+    panic: r"Kernel panic - not syncing: UBSAN: panic_on_warn set \.\.\.",
+};

@@ -183,8 +183,9 @@ pub(super) fn stack_overflow(_: Context) -> Result {
 }
 
 unsafe extern "C" {
-    // Implemented in src/canary.c and src/slab.c, in C: the kernel builds Rust without the
-    // stack protector, and invalid heap accesses never happen in Rust.
+    // Implemented in src/canary.c, src/slab.c and src/bounds.c, in C: the kernel builds Rust
+    // without the stack protector, invalid heap accesses never happen in Rust, and UBSAN
+    // instruments only C.
     fn panicgen_stack_canary();
     fn panicgen_stack_canary_strong();
     fn panicgen_slab_init() -> c_int;
@@ -192,6 +193,7 @@ unsafe extern "C" {
     fn panicgen_use_after_free() -> c_int;
     fn panicgen_double_free() -> c_int;
     fn panicgen_slab_oob() -> c_int;
+    fn panicgen_array_bounds() -> c_int;
 }
 
 /// The slab faults' debug cache (`src/slab.c`): made while a value of this type exists, at
@@ -259,4 +261,11 @@ pub(super) fn slab_oob(_: Context) -> Result {
     // SAFETY: The C function writes only into the red zone of an object of panicgen's debug
     // cache.
     to_result(unsafe { panicgen_slab_oob() })
+}
+
+/// `ARRAY_BOUNDS` fault.
+pub(super) fn array_bounds(_: Context) -> Result {
+    // SAFETY: The C function writes one past the end of an array of its own static structure,
+    // into the structure's next member: nothing else is touched.
+    to_result(unsafe { panicgen_array_bounds() })
 }

@@ -163,6 +163,10 @@ pub struct RunArgs {
     /// and with --dump its dump is checked like any fatal run's.
     #[arg(long)]
     pub fatal_reports: bool,
+    /// Only the runs whose report, as this kernel (--kconfig) shows it, is of these kinds
+    /// (oops, panic, warn, sanitizer, lockdep, hang).
+    #[arg(long, value_delimiter = ',', requires = "kconfig")]
+    pub kinds: Option<Vec<String>>,
     /// Only these contexts (those each fault allows).
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub contexts: Option<Vec<Context>>,
@@ -274,6 +278,7 @@ impl RunArgs {
         let verifier = self.verifier(suite)?;
         let points = self.points()?;
         self.check_dump_levels()?;
+        self.check_kinds()?;
         let costs = self.costs()?;
         let kconfig = self
             .kconfig
@@ -300,6 +305,7 @@ impl RunArgs {
             faults,
             contexts: self.contexts,
             fatal_reports: self.fatal_reports,
+            kinds: self.kinds,
             jobs: self
                 .jobs
                 .map(|j| j as usize)
@@ -318,6 +324,26 @@ impl RunArgs {
             kconfig,
             target: self.target,
         })
+    }
+
+    /// Every `--kinds` name is a kind some report of the catalog has.
+    fn check_kinds(&self) -> Result<(), String> {
+        let known: Vec<&str> = catalog::FAULTS
+            .iter()
+            .flat_map(|f| std::iter::once(f.kind).chain(f.alternatives().map(|a| a.kind)))
+            .map(|k| k.name())
+            .collect();
+        match self
+            .kinds
+            .iter()
+            .flatten()
+            .find(|k| !known.contains(&k.as_str()))
+        {
+            Some(k) => Err(format!(
+                "--kinds: no report of the catalog is of kind '{k}'"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The faults asked for (all of the suite's when none), in catalog order.

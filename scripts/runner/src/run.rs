@@ -121,11 +121,22 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
     } else {
         plan::point_runs(&opts.faults, &opts.points, kernel)
     };
-    let matrix: Vec<Run> = if opts.fatal_reports {
-        matrix.into_iter().map(Run::made_fatal).collect()
-    } else {
-        matrix
-    };
+    let matrix: Vec<Run> = matrix
+        .into_iter()
+        .filter(|r| {
+            let kind = r.fault.kind.name();
+            opts.kinds
+                .as_ref()
+                .is_none_or(|k| k.iter().any(|k| k == kind))
+        })
+        .map(|r| {
+            if opts.fatal_reports {
+                r.made_fatal()
+            } else {
+                r
+            }
+        })
+        .collect();
     let runs = match opts.shard {
         Some(s) => plan::shard(&matrix, s, |r| opts.costs.of(r)),
         None => matrix.clone(),

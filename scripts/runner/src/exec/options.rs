@@ -52,6 +52,8 @@ pub struct Options {
     pub contexts: Option<Vec<Context>>,
     /// Warnings and sanitizer reports made fatal at boot (`--fatal-reports`).
     pub fatal_reports: bool,
+    /// Only runs of these kinds (`--kinds`), as the kernel shows them.
+    pub kinds: Option<Vec<String>>,
     pub jobs: usize,
     pub dump: DumpMode,
     pub verifier: Option<Verifier>,
