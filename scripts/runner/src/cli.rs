@@ -222,7 +222,7 @@ pub struct RunArgs {
     /// report).
     #[arg(long)]
     pub kconfig: Option<PathBuf>,
-    /// The name of the kernel target, recorded in the results (debug, kasan, debian, user).
+    /// The name of the kernel target, recorded in the results (debug, sanitizers, debian, user).
     #[arg(long, default_value = "")]
     pub target: String,
     /// Faults to run (default: all).

@@ -131,7 +131,7 @@ mod tests {
         text.lines().map(str::to_string).collect()
     }
 
-    /// KASAN's reports of the slab faults, recorded on `TARGET=kasan` x86_64 (7.3.4, KASAN
+    /// KASAN's reports of the slab faults, recorded on `TARGET=sanitizers` (then `kasan`) x86_64 (7.3.4, KASAN
     /// generic): their first two lines.
     #[test]
     fn kasan_reports_name_the_bug_the_access_and_the_function() {
