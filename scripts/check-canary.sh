@@ -16,8 +16,10 @@ toolchain_env
 arch=${1:?usage: check-canary.sh ARCH OBJECT}
 obj=${2:?usage: check-canary.sh ARCH OBJECT}
 fn=panicgen_stack_canary
+# awk reads to the end: exiting early would kill llvm-objdump with SIGPIPE, which pipefail
+# turns into a silent exit of this script whenever objdump had more left to write.
 dis=$("llvm-objdump$LLVM_SUFFIX" -dr --no-show-raw-insn "$obj" |
-	awk -v fn="<$fn>:" '$2 == fn { on = 1; next } on && /^[0-9a-f]+ <.*>:$/ { exit } on')
+	awk -v fn="<$fn>:" '$2 == fn { on = 1; next } on && /^[0-9a-f]+ <.*>:$/ { on = 0 } on')
 [ -n "$dis" ] || die "$fn not found in $obj"
 case $(kernel_arch "$arch") in
 x86_64) guard='%gs:|__stack_chk_guard' ;;
