@@ -19,8 +19,9 @@ use crate::{
 };
 
 /// The targets of the table, with a few words on each.
-pub const TARGETS: [(&str, &str); 2] = [
+pub const TARGETS: [(&str, &str); 3] = [
     ("debug", "panicgen's own kernel"),
+    ("sanitizers", "the debug kernel with KASAN and UBSAN"),
     ("debian", "Debian's stock kernel"),
 ];
 
