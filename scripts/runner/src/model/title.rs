@@ -131,8 +131,8 @@ mod tests {
         text.lines().map(str::to_string).collect()
     }
 
-    /// KASAN's reports of the slab faults, recorded on `TARGET=sanitizers` (then `kasan`) x86_64 (7.3.4, KASAN
-    /// generic): their first two lines.
+    /// KASAN's reports of the slab faults, recorded on `TARGET=sanitizers` (then `kasan`)
+    /// x86_64 (7.3.4, KASAN generic): their first two lines.
     #[test]
     fn kasan_reports_name_the_bug_the_access_and_the_function() {
         let uaf = lines(
@@ -182,16 +182,23 @@ mod tests {
             title(&kfence, 0).unwrap(),
             "KFENCE: use-after-free write in panicgen_use_after_free"
         );
+        // ARRAY_BOUNDS on `TARGET=sanitizers` x86_64 (7.3.4, clang): the frames of UBSAN's
+        // own reporting come before the function.
         let ubsan = lines(
-            "[ 1.1] UBSAN: array-index-out-of-bounds in src/faults/x.c:10:5\n\
-             [ 1.2] index 8 is out of range for type 'int [8]'\n\
-             [ 1.3] Call Trace:\n\
-             [ 1.3]  __ubsan_handle_out_of_bounds+0x9c/0xd0\n\
-             [ 1.3]  panicgen_oob_index+0x20/0x40 [panicgen]\n",
+            "[ 23.583856] ------------[ cut here ]------------\n\
+             [ 23.583890] UBSAN: array-index-out-of-bounds in /work/src/bounds.c:32:2\n\
+             [ 23.583989] index 4 is out of range for type 'int[4]'\n\
+             [ 23.585084] Call Trace:\n\
+             [ 23.585160]  <TASK>\n\
+             [ 23.585467]  dump_stack_lvl+0x63/0x80\n\
+             [ 23.586159]  ubsan_epilogue+0x5/0x30\n\
+             [ 23.586191]  __ubsan_handle_out_of_bounds+0x8f/0xa0\n\
+             [ 23.586223]  ? _printk+0x70/0x90\n\
+             [ 23.586251]  panicgen_array_bounds+0x57/0x70 [panicgen]\n",
         );
         assert_eq!(
             title(&ubsan, 0).unwrap(),
-            "UBSAN: array-index-out-of-bounds in panicgen_oob_index"
+            "UBSAN: array-index-out-of-bounds in panicgen_array_bounds"
         );
     }
 
