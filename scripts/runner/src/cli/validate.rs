@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `run`'s arguments checked into its [`Options`]: each one's rules, and the values derived
+//! from them.
+
+use super::*;
+
+impl RunArgs {
+    pub fn validate(self) -> Result<Options, String> {
+        let suite = if self.lkdtm {
+            Suite::Lkdtm
+        } else {
+            Suite::Panicgen
+        };
+        let faults = self.faults(suite)?;
+        let verifier = self.verifier(suite)?;
+        let points = self.points()?;
+        self.check_dump_levels()?;
+        self.check_kinds()?;
+        let costs = self.costs()?;
+        let kconfig = self
+            .kconfig
+            .as_deref()
+            .map(crate::exec::read_kernel_config)
+            .transpose()?;
+        Ok(Options {
+            arch: self.arch,
+            kernel: self.kernel,
+            initramfs: self.initramfs,
+            out: self.out,
+            timeout: Duration::from_secs(self.timeout),
+            accel: match self.accel {
+                AccelArg::Auto => None,
+                AccelArg::Tcg => Some(Accel::Tcg),
+                AccelArg::Kvm => Some(Accel::Kvm),
+            },
+            // The selftest belongs to the matrix once: to its first shard.
+            selftest: (!self.no_selftest
+                && suite == Suite::Panicgen
+                && self.shard.is_none_or(|s| s.index == 1))
+            .then_some(self.selftest),
+            suite,
+            faults,
+            contexts: self.contexts,
+            fatal_reports: self.fatal_reports,
+            kinds: self.kinds,
+            jobs: self
+                .jobs
+                .map(|j| j as usize)
+                .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from)),
+            dump: self.dump,
+            verifier,
+            crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
+            dump_contexts: self.dump_contexts,
+            points,
+            dump_level: self.dump_level,
+            dump_levels: self.dump_levels,
+            snapshot: !self.no_snapshot,
+            keep_passed_vmcores: self.keep_vmcores == KeepVmcores::All,
+            shard: self.shard,
+            costs,
+            kconfig,
+            target: self.target,
+        })
+    }
+
+    /// Every `--kinds` name is a kind some report of the catalog has.
+    fn check_kinds(&self) -> Result<(), String> {
+        let known: Vec<&str> = catalog::FAULTS
+            .iter()
+            .flat_map(|f| std::iter::once(f.kind).chain(f.alternatives().map(|a| a.kind)))
+            .map(|k| k.name())
+            .collect();
+        match self
+            .kinds
+            .iter()
+            .flatten()
+            .find(|k| !known.contains(&k.as_str()))
+        {
+            Some(k) => Err(format!(
+                "--kinds: no report of the catalog is of kind '{k}'"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The faults asked for (all of the suite's when none), in catalog order.
+    fn faults(&self, suite: Suite) -> Result<Vec<&'static Fault>, String> {
+        let mut faults = Vec::new();
+        for name in &self.faults {
+            faults.push(match suite {
+                Suite::Lkdtm => {
+                    &lkdtm::find(name)
+                        .ok_or_else(|| {
+                            format!("'{name}' is not one of the benchmark's LKDTM tests")
+                        })?
+                        .fault
+                }
+                // The module's own parser: the runner accepts exactly what the trigger does.
+                Suite::Panicgen => {
+                    catalog::parse(name.as_bytes())
+                        .map_err(|e| {
+                            format!("fault '{name}': {e} (panicgen-runner list shows them)")
+                        })?
+                        .fault
+                }
+            });
+        }
+        // The matrix is in catalog order whatever the order asked in, so that a merge of its
+        // shards (which sorts by catalog order) equals it.
+        if suite == Suite::Panicgen {
+            faults.sort_by_key(|f| plan::order_key(f.name, Context::Process.name()));
+            faults.dedup_by_key(|f| f.name);
+        }
+        if faults.is_empty() {
+            faults = match suite {
+                Suite::Lkdtm => lkdtm::PEERS.iter().map(|p| &p.fault).collect(),
+                Suite::Panicgen => catalog::FAULTS.iter().collect(),
+            };
+        }
+        Ok(faults)
+    }
+
+    /// drgn and the debug info it reads, for runs that take dumps.
+    fn verifier(&self, suite: Suite) -> Result<Option<Verifier>, String> {
+        match (self.dump, &self.vmlinux, &self.module) {
+            (DumpMode::None, _, _) => Ok(None),
+            _ if suite == Suite::Lkdtm => Err(
+                "--lkdtm runs take no dumps (the dump checks look for panicgen's frames)".into(),
+            ),
+            (_, Some(vmlinux), Some(module)) => Ok(Some(Verifier {
+                python: env::var_os("DRGN_PYTHON").map(PathBuf::from).ok_or(
+                    "--dump needs drgn: DRGN_PYTHON is not set (scripts/runner.sh sets it after \
+                     'make setup')",
+                )?,
+                script: env::var_os("PANICGEN_ROOT")
+                    .map(|r| PathBuf::from(r).join("scripts/vmcore-check.py"))
+                    .ok_or("--dump needs PANICGEN_ROOT (scripts/runner.sh sets it)")?,
+                vmlinux: vmlinux.clone(),
+                module: module.clone(),
+            })),
+            _ => Err("--dump needs --vmlinux and --module (the debug info drgn reads)".into()),
+        }
+    }
+
+    /// The crash points asked for (`all`: every one).
+    fn points(&self) -> Result<Vec<&'static CrashPoint>, String> {
+        if !self.points.is_empty() && self.dump != DumpMode::Kdump {
+            return Err(
+                "--points needs --dump kdump: the crash points' workloads read the \
+                        vmcore disk, and each dump must show the hooked function"
+                    .into(),
+            );
+        }
+        Ok(if self.points.iter().any(|p| p == "all") {
+            catalog::POINTS.iter().collect()
+        } else {
+            self.points
+                .iter()
+                .filter_map(|p| catalog::find_point(p))
+                .collect()
+        })
+    }
+
+    fn check_dump_levels(&self) -> Result<(), String> {
+        if !self.dump_levels.is_empty() && self.dump != DumpMode::Kdump {
+            return Err("--dump-levels needs --dump kdump (the capture kernel saves them)".into());
+        }
+        if self.dump_levels.len() as u64 >= vmcore_disk::SLOTS {
+            return Err(format!(
+                "--dump-levels: at most {} levels (the vmcore disk's slots)",
+                vmcore_disk::SLOTS - 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// What each run costs, for the shards: measured (`--costs`) or estimated.
+    fn costs(&self) -> Result<Costs, String> {
+        Ok(Costs {
+            measured: match &self.costs {
+                None => HashMap::new(),
+                Some(p) => crate::output::json::read(p)?
+                    .results
+                    .iter()
+                    .map(|r| (r.name(), r.duration_s))
+                    .collect(),
+            },
+            dumps: self.dump != DumpMode::None,
+        })
+    }
+}
