@@ -174,6 +174,11 @@ if [ "${1:-}" != --host-only ]; then
 		out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/debian/$arch"
 		step "debian $arch faults in process and hardirq context with kdump" vm_matrix "$out" \
 			--dump kdump --keep-vmcores failed --contexts process,hardirq || true
+		# KFENCE samples an allocation every millisecond: none of its reports may stand in
+		# for the kernel's own (the slab faults give sampled objects back).
+		step "debian $arch warnings with KFENCE sampling (kfence.sample_interval=1)" \
+			vm_matrix "$out-kfence" --dump kdump --keep-vmcores failed --no-selftest \
+			--contexts process,hardirq --kinds warn --boot-arg kfence.sample_interval=1 || true
 		step "debian $arch crash points" vm_matrix "$out-points" --dump kdump \
 			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \

@@ -43,6 +43,7 @@ impl RunArgs {
             faults,
             contexts: self.contexts,
             fatal_reports: self.fatal_reports,
+            boot_args: self.boot_args,
             kinds: self.kinds,
             jobs: self
                 .jobs

@@ -85,7 +85,7 @@ impl<'a> Guests<'a> {
     }
 
     /// The command-line words of a run's guest, before what it is told to do: the dump
-    /// set-up of the mode, LKDTM, the fault's own boot arguments.
+    /// set-up of the mode, LKDTM, the fault's own boot arguments, then `--boot-arg`'s.
     pub fn words(&self, boot_args: &str) -> Vec<String> {
         let opts = self.opts;
         let mut words = Vec::new();
@@ -116,6 +116,7 @@ impl<'a> Guests<'a> {
             words.push(format!("{}=1", key::LKDTM));
         }
         words.extend(boot_args.split_whitespace().map(str::to_string));
+        words.extend(opts.boot_args.iter().cloned());
         words
     }
 

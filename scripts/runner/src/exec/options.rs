@@ -52,6 +52,8 @@ pub struct Options {
     pub contexts: Option<Vec<Context>>,
     /// Warnings and sanitizer reports made fatal at boot (`--fatal-reports`).
     pub fatal_reports: bool,
+    /// Words every guest's command line ends with (`--boot-arg`).
+    pub boot_args: Vec<String>,
     /// Only runs of these kinds (`--kinds`), as the kernel shows them.
     pub kinds: Option<Vec<String>>,
     pub jobs: usize,
