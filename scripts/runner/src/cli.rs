@@ -340,6 +340,23 @@ mod tests {
     }
 
     #[test]
+    fn boot_args_kinds_and_fatal_reports() {
+        let o = parse("x86_64", "--boot-arg a=1 --boot-arg b --fatal-reports").unwrap();
+        assert_eq!(o.boot_args, ["a=1", "b"]);
+        assert!(o.fatal_reports);
+        // A kind no report has, refused before the configuration is read; --kinds needs one.
+        let e = parse("x86_64", "--kinds nope --kconfig /nonexistent")
+            .err()
+            .unwrap();
+        assert!(e.contains("kind 'nope'"), "{e}");
+        let e = parse("x86_64", "--kinds sanitizer --kconfig /nonexistent")
+            .err()
+            .unwrap();
+        assert!(!e.contains("kind"), "{e}");
+        assert!(parse("x86_64", "--kinds warn").is_err());
+    }
+
+    #[test]
     fn shards_and_peers() {
         let o = parse("x86_64", "--shard 2/3").unwrap();
         assert_eq!(o.shard, Some(Shard { index: 2, count: 3 }));
