@@ -165,8 +165,8 @@ pub struct RunArgs {
     /// and with --dump its dump is checked like any fatal run's.
     #[arg(long)]
     pub fatal_reports: bool,
-    /// A word added to every guest's kernel command line, after the fault's own boot
-    /// arguments (repeatable; e.g. kfence.sample_interval=1).
+    /// A word added to every guest's kernel command line (the runs', after the fault's own
+    /// boot arguments, and the selftest's; repeatable; e.g. kfence.sample_interval=1).
     #[arg(long = "boot-arg", value_name = "WORD")]
     pub boot_args: Vec<String>,
     /// Only the runs whose report, as this kernel (--kconfig) shows it, is of these kinds

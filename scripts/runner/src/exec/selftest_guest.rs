@@ -31,7 +31,9 @@ use crate::{
 
 pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
     let console = g.opts.out.join("console").join("selftest.log");
-    let spec = g.spec(vec![format!("{}=\"{args}\"", key::SELFTEST)]);
+    let mut words = vec![format!("{}=\"{args}\"", key::SELFTEST)];
+    words.extend(g.opts.boot_args.iter().cloned());
+    let spec = g.spec(words);
     let boot = || {
         vm::run(&spec, &console, |lines, _| {
             if protocol::last_is(lines, Event::SelftestExit) {
