@@ -197,7 +197,7 @@ pub(crate) enum Kind {
     Panic,
     /// A `WARN`: fatal with `panic_on_warn`.
     Warn,
-    /// A memory-error detector's report (KASAN): fatal with `panic_on_warn`, or with the
+    /// A memory-error detector's report (KASAN, UBSAN): fatal with `panic_on_warn`, or with the
     /// detector's own boot argument.
     Sanitizer(&'static messages::Fatal),
     /// A lockdep report: never fatal; lockdep reports once per boot.

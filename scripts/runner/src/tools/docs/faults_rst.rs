@@ -59,8 +59,8 @@ const HEAD: &str = ".. SPDX-License-Identifier: GPL-2.0\n\
          kernel without them (``expect=none: needs CONFIG_X, ...``: the host runner does not fire\n\
          it and reports a ``skip`` naming that option). *kind*: ``oops`` (fatal with\n\
          ``panic_on_oops`` or in interrupt context), ``panic`` (always fatal), ``warn`` (fatal with\n\
-         ``panic_on_warn``), ``sanitizer`` (a memory-error detector's report, KASAN's: fatal with\n\
-         ``panic_on_warn`` or ``kasan.fault=panic``), ``lockdep`` (never fatal; lockdep reports\n\
+         ``panic_on_warn``), ``sanitizer`` (a memory-error detector's report, KASAN's or UBSAN's:\n\
+         fatal with ``panic_on_warn``, KASAN's also with ``kasan.fault=panic``), ``lockdep`` (never fatal; lockdep reports\n\
          once per boot), ``hang`` (a detector report; fatal with its ``*_panic`` sysctl). *fatal*\n\
          is computed by the module from the running kernel's sysctls (``kasan.fault=panic`` on\n\
          the command line is not among them). Options after the name: ``ctx=`` (one of the fault's\n\
