@@ -20,7 +20,7 @@
 #   5. per arch, the stock Debian kernel: the module built with the kernel's own
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
-#      own tools) and the selftest
+#      own tools) and the selftest; its warn faults again with KFENCE sampling
 #   6. the pages measured by these runs (dump levels, crash points) into out/doc;
 #      `make dump-levels-doc points-doc` puts them in Documentation/
 #   7. Documentation/ built with Sphinx: any warning fails
