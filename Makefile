@@ -8,7 +8,9 @@
 #                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run, at
 #                 PANICGEN_DUMP_LEVEL (default 31+alias), plus PANICGEN_DUMP_LEVELS=elf,23,...)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64, on
-#                 panicgen's debug kernel and Debian's stock kernel
+#                 panicgen's debug kernel, its sanitizer build and Debian's stock kernel
+#   make deb      the Debian packages (panicgen-dkms), built and checked by lintian in a
+#                 trixie chroot, into out/deb
 #   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
 #                 each read by drgn: the level x check table (ARCH=, TARGET=)
 #   make dump-levels-doc  Documentation/dump-levels.rst, its measured part from those runs
@@ -52,7 +54,7 @@ endif
 MODULE_ARCH ?= $(ARCH)
 
 .PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
-	dump-levels dump-levels-doc points-doc
+	dump-levels dump-levels-doc points-doc deb
 
 all: modules
 
@@ -69,6 +71,9 @@ clean:
 # source KSRC= with the kernel's own toolchain, then `make` builds the module against KDIR.
 rust-headers:
 	scripts/rust-headers.sh $(KDIR) $(KSRC)
+
+deb:
+	scripts/deb/build.sh
 
 setup:
 	scripts/setup.sh
@@ -108,4 +113,4 @@ docs:
 	scripts/docs.sh
 
 help:
-	@sed -n '3,20p' Makefile
+	@sed -n '3,22p' Makefile

@@ -10,16 +10,26 @@
 #
 # Usage: chroot.sh path            create it if needed, print its directory
 #        chroot.sh run CMD [ARG...]  run CMD in it (with /proc and /dev), as root
-# Environment: PANICGEN_DEBIAN_RELEASE (default trixie: Debian's 7.x kernels are its
-# backports, built with its toolchain)
+# Environment: PANICGEN_CHROOT (build: the toolchain above, the default; deb: what
+# building and checking panicgen's packages needs), PANICGEN_DEBIAN_RELEASE (default
+# trixie: Debian's 7.x kernels are its backports, built with its toolchain)
 
 . "$(dirname "$0")/../lib.sh"
 
 release=${PANICGEN_DEBIAN_RELEASE:-trixie}
+case ${PANICGEN_CHROOT:-build} in
 # What building a module for (and regenerating rust/ of) Debian's kernel needs.
-packages="ca-certificates make bc bison flex cpio kmod xz-utils zstd openssl libssl-dev
+build)
+	packages="ca-certificates make bc bison flex cpio kmod xz-utils zstd openssl libssl-dev
 	libelf-dev python3 gcc-14 rustc rust-src bindgen libclang-19-dev dwarves
 	gcc-14-aarch64-linux-gnu gcc-14-arm-linux-gnueabihf"
+	;;
+# What building panicgen's packages, and checking them, needs (make deb).
+deb)
+	packages="ca-certificates build-essential debhelper dh-dkms dpkg-dev fakeroot lintian"
+	;;
+*) die "no chroot kind '$PANICGEN_CHROOT' (build, deb)" ;;
+esac
 root="$PANICGEN_CACHE/chroot/$release-$(hash_inputs "$release" "$packages")"
 
 create() {
@@ -37,7 +47,7 @@ create() {
 	in_root "$root.tmp" dpkg --add-architecture arm64
 	run_logged "$root.log" "$release package lists" in_root "$root.tmp" apt-get update
 	# shellcheck disable=SC2086 # a word list
-	run_logged "$root.log" "$release toolchain (gcc-14, rustc, bindgen, cross compilers)" \
+	run_logged "$root.log" "$release packages ($(echo $packages | cut -c1-60)...)" \
 		in_root "$root.tmp" env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y --no-install-recommends $packages
 	in_root "$root.tmp" apt-get clean
