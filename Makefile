@@ -4,13 +4,15 @@
 #
 #   make run      set up, build the kernel + module, run the fault matrix in QEMU
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
-#                 TARGET=debug (default), sanitizers, debian or user (with KERNEL= and KDIR=);
-#                 PANICGEN_DUMP=kdump captures and checks a vmcore of every fatal run, at
-#                 PANICGEN_DUMP_LEVEL (default 31+alias), plus PANICGEN_DUMP_LEVELS=elf,23,...)
+#                 TARGET=debug (default), sanitizers, debian, debian-system (a Debian system
+#                 with kdump-tools and panicgen's package, crashed through its own pipeline)
+#                 or user (with KERNEL= and KDIR=); PANICGEN_DUMP=kdump captures and checks a
+#                 vmcore of every fatal run, at PANICGEN_DUMP_LEVEL (default 31+alias), plus
+#                 PANICGEN_DUMP_LEVELS=elf,23,...)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64, on
 #                 panicgen's debug kernel, its sanitizer build and Debian's stock kernel
-#   make deb      the Debian packages (panicgen-dkms), built and checked by lintian in a
-#                 trixie chroot, into out/deb
+#   make deb      the Debian packages (panicgen-dkms, panicgen-selftests), built and checked
+#                 by lintian in a trixie chroot, into out/deb
 #   make dump-levels  one capture saved at every makedumpfile dump level (and unfiltered),
 #                 each read by drgn: the level x check table (ARCH=, TARGET=)
 #   make dump-levels-doc  Documentation/dump-levels.rst, its measured part from those runs
@@ -26,8 +28,9 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 ARCH ?= x86_64
 FAULTS ?=
-# The kernel `make run` uses: debug (the project's), debian (Debian's stock kernel) or user
-# (KERNEL=<image> KDIR=<its build tree>).
+# The kernel `make run` uses: debug (the project's), sanitizers, debian (Debian's stock
+# kernel), debian-system (Debian's kernel in a whole Debian system) or user (KERNEL=<image>
+# KDIR=<its build tree>).
 TARGET ?= debug
 KERNEL ?=
 

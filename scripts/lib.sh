@@ -54,12 +54,14 @@ hash_inputs() {
 	} | sha256sum | cut -c1-16
 }
 
-# Run "$@" quietly, printing a dot every 10 s; on failure show the log tail.
+# Run "$@" quietly, its output added to the log $1 under a heading $2, saying every 15 s that
+# it still runs; on failure show the log's tail.
 run_logged() {
 	local log=$1 what=$2
 	shift 2
 	local start=$SECONDS next=$((SECONDS + 15))
-	"$@" >"$log" 2>&1 &
+	printf '\n== %s (%s)\n' "$what" "$(date -u +%FT%TZ)" >>"$log"
+	"$@" >>"$log" 2>&1 &
 	local pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -94,12 +96,14 @@ system_mirror() {
 }
 
 # Builds (or takes from the cache) what kernel target $1 (debug, sanitizers, debian, user) needs on arch
-# $2, and sets TARGET KARCH KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX (scripts/prepare.sh;
+# $2, and sets TARGET KARCH KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX, and SYSTEM SYSTEM_CMDLINE
+# for a system target (scripts/prepare.sh;
 # TARGET=user reads KERNEL and KDIR from the environment).
 prepare_target() { # target arch
 	local vars
 	# shellcheck disable=SC2034 # KARCH is for run_matrix and the callers
 	KARCH=$(kernel_arch "$2") || return 1
+	SYSTEM="" SYSTEM_CMDLINE=""
 	vars=$(PANICGEN_TARGET=$1 "$PANICGEN_ROOT/scripts/prepare.sh" "$KARCH") || return 1
 	eval "$vars"
 }
@@ -115,7 +119,7 @@ run_matrix() { # out runner-args...
 	# shellcheck disable=SC2153 # TARGET and the rest: set by prepare_target
 	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
-		--out "$out" "$@"
+		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} --out "$out" "$@"
 }
 
 # Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.

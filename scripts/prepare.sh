@@ -8,6 +8,9 @@
 #   sanitizers  the same with KASAN (generic) and UBSAN's bounds check added
 #           (scripts/kconfig/sanitizers.config)
 #   debian  Debian's stock kernel (scripts/debian/prepare.sh)
+#   debian-system  a Debian system running that kernel, with kdump-tools, panicgen
+#           installed from its package (scripts/debian/image.sh); also prints SYSTEM (its
+#           disk) and SYSTEM_CMDLINE
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
@@ -51,6 +54,13 @@ debug | sanitizers)
 debian)
 	"$S/debian/prepare.sh" "$karch"
 	;;
+debian-system)
+	"$S/setup.sh"
+	eval "$("$S/debian/image.sh" "$karch")"
+	printf 'TARGET=%q\nKDIR=\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
+		"$target" "$SYS_KERNEL" "$SYS_MODULE" "$SYS_INITRD" "$SYS_KCONFIG" "$SYS_VMLINUX"
+	printf 'SYSTEM=%q\nSYSTEM_CMDLINE=%q\n' "$SYS_DISK" "$SYS_CMDLINE"
+	;;
 user)
 	[ -n "${KERNEL:-}" ] && [ -n "${KDIR:-}" ] ||
 		die "TARGET=user needs KERNEL=<kernel image> and KDIR=<the kernel's build tree>"
@@ -64,5 +74,5 @@ user)
 		{ cat "$mo/build.log" >&2; die "panicgen.ko did not build against $kdir (log above)"; }
 	finish "$kdir" "$KERNEL" "$mo/panicgen.ko"
 	;;
-*) die "unknown target '$target' (debug, sanitizers, debian or user)" ;;
+*) die "unknown target '$target' (debug, sanitizers, debian, debian-system or user)" ;;
 esac

@@ -10,6 +10,8 @@
 #
 # Usage: chroot.sh path            create it if needed, print its directory
 #        chroot.sh run CMD [ARG...]  run CMD in it (with /proc and /dev), as root
+#        chroot.sh enter DIR CMD [ARG...]  the same in another root tree DIR (a system
+#                                          image's, scripts/debian/image.sh)
 # Environment: PANICGEN_CHROOT (build: the toolchain above, the default; deb: what
 # building and checking panicgen's packages needs), PANICGEN_DEBIAN_RELEASE (default
 # trixie: Debian's 7.x kernels are its backports, built with its toolchain)
@@ -78,5 +80,10 @@ run)
 	[ -e "$root/.complete" ] || create
 	in_root "$root" "$@"
 	;;
-*) die "usage: chroot.sh path | run CMD [ARG...]" ;;
+enter)
+	shift
+	[ -d "${1:-}/usr" ] || die "chroot.sh enter: '${1:-}' is no root tree"
+	in_root "$@"
+	;;
+*) die "usage: chroot.sh path | run CMD [ARG...] | enter DIR CMD [ARG...]" ;;
 esac

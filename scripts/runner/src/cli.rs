@@ -25,7 +25,8 @@ use crate::{
         drgn::Verifier,
         options::{
             Options,
-            Suite, //
+            Suite,
+            SystemImage, //
         },
         vm::Accel,
         vmcore_disk,
@@ -231,6 +232,19 @@ pub struct RunArgs {
     /// The name of the kernel target, recorded in the results (debug, sanitizers, debian, user).
     #[arg(long, default_value = "")]
     pub target: String,
+    /// Run in this distribution system's disk (a raw image, e.g. scripts/debian/image.sh's)
+    /// instead of panicgen's own guests: --kernel and --initramfs are the system's own, it
+    /// boots with --system-cmdline, is driven through its guest agent and captures with its
+    /// kdump service (--dump kdump-tools).
+    #[arg(long, requires = "system_cmdline")]
+    pub system: Option<PathBuf>,
+    /// The system's kernel command line, whole (its /etc/kernel/cmdline).
+    #[arg(long, requires = "system")]
+    pub system_cmdline: Option<String>,
+    /// Set kdump-tools' MAKEDUMP_ARGS in the system's /etc/default/kdump-tools before it
+    /// is saved (e.g. "-c -d 23"; default: the system's own setting).
+    #[arg(long, requires = "system", allow_hyphen_values = true)]
+    pub makedump_args: Option<String>,
     /// Faults to run (default: all).
     pub faults: Vec<String>,
 }

@@ -6,7 +6,10 @@ use std::{io::Write, sync::Mutex, time::Instant};
 
 use crate::{
     exec::{
-        attempt,
+        attempt::{
+            self,
+            GuestKind, //
+        },
         guest::{
             self,
             Guests, //
@@ -17,6 +20,10 @@ use crate::{
             Progress, //
         },
         selftest_guest,
+        system_guest::{
+            SystemInfo,
+            Systems, //
+        },
     },
     model::{
         plan::{
@@ -43,10 +50,23 @@ pub fn run(opts: Options) -> Result<bool, String> {
     let (matrix, runs) = plan_runs(&opts);
     announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
-    let boot = guests.save_templates(&runs).unwrap_or_default();
+    let mut systems = opts
+        .system
+        .as_ref()
+        .map(|image| Systems::new(&opts, image, accel));
+    let boot = match systems.as_mut() {
+        Some(s) => s
+            .save_all(&runs)
+            .map_err(|e| format!("the system did not get ready to be crashed: {e}"))?,
+        None => guests.save_templates(&runs).unwrap_or_default(),
+    };
     let release = Mutex::new(protocol::guest_release(&boot));
     let guests = guests;
-    let dump_skew = dump_skew(&opts, &boot);
+    let kind: &dyn GuestKind = match &systems {
+        Some(s) => s,
+        None => &guests,
+    };
+    let dump_skew = dump_skew(&opts, &boot, systems.as_ref().and_then(|s| s.info.as_ref()));
     let progress = Progress::new(arch, runs.len() + usize::from(opts.selftest.is_some()));
     let selftest = opts.selftest.as_deref().map(|args| {
         let r = selftest_guest::run(&guests, args);
@@ -54,7 +74,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
         r
     });
     let results = pool::run(opts.jobs, runs.len(), |i| {
-        let r = attempt::run_fault(&guests, runs[i]);
+        let r = attempt::run_fault(kind, runs[i]);
         if let Ok(text) = std::fs::read_to_string(&r.console) {
             let mut known = release.lock().unwrap_or_else(|e| e.into_inner());
             if known.is_none() {
@@ -66,7 +86,10 @@ pub fn run(opts: Options) -> Result<bool, String> {
         r
     });
     let mut guests = guests;
-    guests.clean_up();
+    Guests::clean_up(&mut guests);
+    if let Some(s) = systems.as_mut() {
+        s.clean_up();
+    }
     let built_by = |option: &str| {
         opts.kconfig
             .as_ref()
@@ -172,15 +195,32 @@ fn announce(opts: &Options, matrix: &[Run], runs: &[Run], accel: &str) {
 }
 
 /// Before any crash: what the dump tools cannot read of this kernel (`boot`: a booted
-/// guest's console), each line also said on stderr.
-fn dump_skew(opts: &Options, boot: &[String]) -> Vec<String> {
-    let lines = match (&opts.dump, &opts.verifier) {
-        (DumpMode::Kdump, Some(v)) => skew::report(
-            boot,
-            v.drgn_version().as_deref(),
-            &opts.dump_level,
-            opts.kconfig.as_ref(),
-        ),
+/// guest's console; a system's own account of itself), each line also said on stderr; for a
+/// system, the change to its kdump-tools configuration that keeps what is lost.
+fn dump_skew(opts: &Options, boot: &[String], system: Option<&SystemInfo>) -> Vec<String> {
+    let config = opts.kconfig.as_ref();
+    let lines = match (&opts.dump, &opts.verifier, system) {
+        (DumpMode::Kdump, Some(v), _) => {
+            skew::report(boot, v.drgn_version().as_deref(), &opts.dump_level, config)
+        }
+        (DumpMode::KdumpTools, Some(v), Some(s)) => {
+            let level = s.level();
+            let mut lines = skew::report_for(
+                &s.release,
+                Some(&s.makedumpfile),
+                v.drgn_version().as_deref(),
+                &level,
+                config,
+            );
+            lines.extend(skew::makedump_args_advice(
+                &s.makedump_args,
+                &level,
+                &s.makedumpfile,
+                &s.release,
+                config,
+            ));
+            lines
+        }
         _ => Vec::new(),
     };
     for line in &lines {

@@ -17,6 +17,7 @@ impl RunArgs {
         let points = self.points()?;
         self.check_dump_levels()?;
         self.check_kinds()?;
+        self.check_system()?;
         let costs = self.costs()?;
         let kconfig = self
             .kconfig
@@ -35,8 +36,10 @@ impl RunArgs {
                 AccelArg::Kvm => Some(Accel::Kvm),
             },
             // The selftest belongs to the matrix once: to its first shard.
+            // (A system runs the fault matrix only: its selftest is installed with it.)
             selftest: (!self.no_selftest
                 && suite == Suite::Panicgen
+                && self.system.is_none()
                 && self.shard.is_none_or(|s| s.index == 1))
             .then_some(self.selftest),
             suite,
@@ -62,7 +65,25 @@ impl RunArgs {
             costs,
             kconfig,
             target: self.target,
+            makedump_args: self.makedump_args,
+            system: self.system.map(|disk| SystemImage {
+                disk,
+                cmdline: self.system_cmdline.unwrap_or_default(),
+            }),
         })
+    }
+
+    /// A system run captures with the system's kdump service, and only a system run does.
+    fn check_system(&self) -> Result<(), String> {
+        match (&self.system, self.dump) {
+            (Some(_), DumpMode::KdumpTools | DumpMode::None) => Ok(()),
+            (Some(_), _) => Err("--system runs capture with the system's own kdump service:                                  --dump kdump-tools (or none)"
+                .into()),
+            (None, DumpMode::KdumpTools) => {
+                Err("--dump kdump-tools needs --system (a system with kdump-tools)".into())
+            }
+            (None, _) => Ok(()),
+        }
     }
 
     /// Every `--kinds` name is a kind some report of the catalog has.

@@ -25,6 +25,7 @@ use crate::{
             Options,
             Suite, //
         },
+        system_driver::Times,
         vm::VmRun,
     },
     model::{
@@ -51,6 +52,7 @@ use crate::{
                 row, //
             },
             stop::Watch,
+            system::SystemFacts,
             CannotShow,
             Decision,
             Facts,
@@ -130,6 +132,10 @@ pub struct Watched {
     pub verdict_line: Option<usize>,
     /// A dump taken from the host while the guest was stopped, and how long it took.
     pub host_dump: Option<(Result<(), MissingDump>, Duration)>,
+    /// What a distribution system kept of the crash (the system guest kind).
+    pub system: Option<SystemFacts>,
+    /// When the system's stages ended (the system guest kind).
+    pub system_times: Option<Times>,
 }
 
 /// How a run's dump was saved.
@@ -199,6 +205,8 @@ impl<'a> Attempt<'a> {
                     vm: VmRun::not_started(e),
                     verdict_line: None,
                     host_dump: None,
+                    system: None,
+                    system_times: None,
                 },
             }),
         };
@@ -216,6 +224,7 @@ impl<'a> Attempt<'a> {
             qemu_stderr: &vm_run.qemu_stderr,
             dump: evidence.as_ref(),
             id: &self.id,
+            system: watched.as_ref().and_then(|w| w.system.as_ref()),
         });
         let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
         self.g.clean_up(&self);

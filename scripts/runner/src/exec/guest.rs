@@ -132,7 +132,8 @@ impl<'a> Guests<'a> {
                 spec.vmcoreinfo = true;
                 spec.on_panic = OnPanic::Pause;
             }
-            DumpMode::None => {}
+            // (Not panicgen's guests': a system's, see system_guest.)
+            DumpMode::None | DumpMode::KdumpTools => {}
         }
     }
 

@@ -100,6 +100,8 @@ impl GuestKind for Guests<'_> {
             vm,
             verdict_line: rules.verdict_line,
             host_dump,
+            system: None,
+            system_times: None,
         }
     }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The runner's hands: one QEMU guest ([`vm`], [`qmp`]), the guests of a run ([`guest`]), the
+//! The runner's hands: one QEMU guest ([`vm`], [`qmp`], the guest agent [`qga`]), the guests of a run ([`guest`]), the
 //! vmcore disk and the dump reader ([`vmcore_disk`], [`drgn`]), one fault run from guest to
 //! decision ([`attempt`]), the in-guest selftest ([`selftest_guest`]) and the pool that runs
 //! them. They gather facts; the [`crate::model`] decides.
@@ -13,8 +13,11 @@ pub mod guest;
 pub mod guest_kind;
 pub mod options;
 pub mod pool;
+pub mod qga;
 pub mod qmp;
 pub mod selftest_guest;
+pub mod system_driver;
+pub mod system_guest;
 pub mod vm;
 pub mod vmcore_disk;
 

@@ -74,4 +74,15 @@ pub struct Options {
     /// The guest kernel's configuration, when given.
     pub kconfig: Option<KernelConfig>,
     pub target: String,
+    /// A distribution system to run in instead of panicgen's own guests (`--system`).
+    pub system: Option<SystemImage>,
+    /// kdump-tools' MAKEDUMP_ARGS set in the system before it is saved (`--makedump-args`).
+    pub makedump_args: Option<String>,
+}
+
+/// A distribution system's disk and kernel command line (its kernel and initramfs are
+/// [`Options::kernel`] and [`Options::initramfs`]).
+pub struct SystemImage {
+    pub disk: PathBuf,
+    pub cmdline: String,
 }

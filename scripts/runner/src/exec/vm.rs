@@ -73,6 +73,23 @@ pub struct VmSpec {
     pub incoming: Option<PathBuf>,
     /// Text sent to the guest's serial console once QEMU runs.
     pub input: Option<String>,
+    /// A distribution system booted from its own disk instead of panicgen's initramfs.
+    pub system: Option<SystemBoot>,
+}
+
+/// How a distribution system boots (the system guest kind): its root disk, its own kernel
+/// command line, the guest agent's channel, and a second QMP socket for the run's driver.
+/// Its reboots are QEMU resets, as on a real machine (no `-no-reboot`).
+#[derive(Clone, Debug)]
+pub struct SystemBoot {
+    /// The root disk (a qcow2 overlay).
+    pub disk: PathBuf,
+    /// The system's kernel command line, whole.
+    pub cmdline: String,
+    /// The host side of `org.qemu.guest_agent.0`.
+    pub agent: PathBuf,
+    /// A QMP socket of the run's driver (the first one is the console loop's).
+    pub control: PathBuf,
 }
 
 impl VmSpec {
@@ -102,6 +119,7 @@ impl VmSpec {
             qmp_socket: None,
             incoming: None,
             input: None,
+            system: None,
         }
     }
 }
@@ -232,7 +250,6 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-nodefaults"),
         s("-display"),
         s("none"),
-        s("-no-reboot"),
         s("-serial"),
         s("stdio"),
         s("-monitor"),
@@ -248,8 +265,15 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-initrd"),
         spec.initramfs.display().to_string(),
         s("-append"),
-        kernel_append(spec.arch, &spec.extra_append),
+        spec.system.as_ref().map_or_else(
+            || kernel_append(spec.arch, &spec.extra_append),
+            |sys| sys.cmdline.clone(),
+        ),
     ]);
+    match &spec.system {
+        None => args.push(s("-no-reboot")),
+        Some(sys) => args.extend(system_devices(sys)),
+    }
     if spec.vmcoreinfo {
         // The guest's fw_cfg driver writes its VMCOREINFO here; drgn needs it in the dump.
         args.extend([s("-device"), s("vmcoreinfo")]);
@@ -272,6 +296,28 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         ]);
     }
     (program.to_string(), args)
+}
+
+/// A system's root disk, its guest agent's port and its driver's QMP socket.
+fn system_devices(sys: &SystemBoot) -> Vec<String> {
+    [
+        "-drive".to_string(),
+        format!("file={},format=qcow2,if=none,id=root", sys.disk.display()),
+        "-device".into(),
+        "virtio-blk-pci,drive=root".into(),
+        "-chardev".into(),
+        format!(
+            "socket,path={},server=on,wait=off,id=qga",
+            sys.agent.display()
+        ),
+        "-device".into(),
+        "virtio-serial-pci".into(),
+        "-device".into(),
+        "virtserialport,chardev=qga,name=org.qemu.guest_agent.0".into(),
+        "-qmp".into(),
+        format!("unix:{},server=on,wait=off", sys.control.display()),
+    ]
+    .to_vec()
 }
 
 /// Kills and reaps QEMU when dropped, so no guest outlives the runner's interest in it.

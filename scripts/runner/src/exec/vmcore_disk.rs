@@ -105,6 +105,23 @@ pub fn headers(disk_file: &Path) -> Result<Vec<Header>, MissingDump> {
 const FLAT_HEADER: usize = 4096;
 const FLAT_SIGNATURE: &[u8] = b"makedumpfile\0";
 
+/// Reassembles the flattened dump file `from` (as `makedumpfile -R` does) into `to`, or
+/// copies it when it is not flattened (an ELF or kdump-compressed file); returns its size.
+pub fn reassemble(from: &Path, to: &Path) -> Result<u64, String> {
+    let mut input = std::io::BufReader::new(
+        fs::File::open(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?,
+    );
+    let mut head = [0u8; 13];
+    let flat = input.read_exact(&mut head).is_ok() && head == FLAT_SIGNATURE;
+    if !flat {
+        return fs::copy(from, to).map_err(|e| format!("cannot write {}: {e}", to.display()));
+    }
+    input.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    let mut out =
+        fs::File::create(to).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    unflatten(&mut input, &mut out)
+}
+
 /// Writes the dump the flattened stream `input` holds to `out`; returns its size.
 fn unflatten(input: &mut impl Read, out: &mut (impl Write + Seek)) -> Result<u64, String> {
     let mut header = vec![0u8; FLAT_HEADER];

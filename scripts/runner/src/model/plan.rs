@@ -289,6 +289,9 @@ pub enum DumpMode {
     /// On the host, for kernels without kdump: pvpanic stops the guest (`GUEST_PANICKED`)
     /// and QEMU writes its memory (`dump-guest-memory`, with `-device vmcoreinfo`).
     Qmp,
+    /// In a distribution system (`--system`): its own kdump service, kdump-tools, writes
+    /// the dump to its /var/crash; the runner collects it after the system's reboot.
+    KdumpTools,
 }
 
 impl DumpMode {
@@ -297,6 +300,7 @@ impl DumpMode {
             DumpMode::None => "none",
             DumpMode::Kdump => "kdump",
             DumpMode::Qmp => "qmp",
+            DumpMode::KdumpTools => "kdump-tools",
         }
     }
 }

@@ -40,6 +40,9 @@ pub mod key {
     pub const LKDTM: &str = "pg_lkdtm";
 }
 
+/// The file a fault's name is written to (debugfs).
+pub const TRIGGER_FILE: &str = "/sys/kernel/debug/panicgen/trigger";
+
 /// The console verb of a guest waiting at `ready`: `fire <trigger command>`.
 pub const FIRE: &str = "fire";
 

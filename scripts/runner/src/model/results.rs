@@ -210,6 +210,28 @@ pub struct Phases {
         serialize_with = "round3"
     )]
     pub levels_s: Option<f64>,
+    /// A system run: its panic → the capture kernel reboots the machine (the capture
+    /// kernel's boot, kdump-tools and makedumpfile).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub capture_s: Option<f64>,
+    /// A system run: the capture kernel's reboot → the system answers again.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub reboot_s: Option<f64>,
+    /// A system run: reading what the system kept (vmcore, dmesg, pstore) over its agent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub collect_s: Option<f64>,
 }
 
 impl Phases {
@@ -218,7 +240,7 @@ impl Phases {
     }
 
     /// Every phase by name, for the benchmark's medians.
-    pub fn named(&self) -> [(&'static str, Option<f64>); 9] {
+    pub fn named(&self) -> [(&'static str, Option<f64>); 12] {
         [
             ("boot", self.boot_s),
             ("restore", self.restore_s),
@@ -229,6 +251,9 @@ impl Phases {
             ("host_dump", self.host_dump_s),
             ("extract", self.extract_s),
             ("drgn", self.drgn_s),
+            ("capture", self.capture_s),
+            ("reboot", self.reboot_s),
+            ("collect", self.collect_s),
         ]
     }
 }

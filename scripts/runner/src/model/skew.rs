@@ -230,12 +230,48 @@ pub fn report(
     let capture = protocol::find(boot, Event::DumpTools)
         .and_then(|at| protocol::event(&boot[at]))
         .map(|(_, tool)| tool);
+    report_for(&release, capture, drgn, level, config)
+}
+
+/// The skew lines of the capture tool and drgn (each as `tool_version` reads its version
+/// line) against the kernel `release` at dump `level`.
+pub fn report_for(
+    release: &str,
+    capture: Option<&str>,
+    drgn: Option<&str>,
+    level: &str,
+    config: Option<&KernelConfig>,
+) -> Vec<String> {
     [capture, drgn]
         .into_iter()
         .flatten()
         .filter_map(tool_version)
-        .filter_map(|(tool, version)| line(tool, version, &release, level, config))
+        .filter_map(|(tool, version)| line(tool, version, release, level, config))
         .collect()
+}
+
+/// The dump level to use instead of `level` with the capture tool of `version_line` on the
+/// kernel `release`: `None` when nothing `level` keeps is lost; `Some(Ok(n))`: level `n`,
+/// `level` without the bits whose filtering goes wrong; `Some(Err(why))`: no level helps.
+pub fn safer_level(
+    version_line: &str,
+    release: &str,
+    level: &str,
+    config: Option<&KernelConfig>,
+) -> Option<Result<u32, &'static str>> {
+    let (tool, version) = tool_version(version_line)?;
+    let spoiling: Vec<&Skew> = find(tool, version, series(release)?, config)
+        .into_iter()
+        .filter(|s| spoils(s, level))
+        .collect();
+    if spoiling.is_empty() {
+        return None;
+    }
+    if let Some(s) = spoiling.iter().find(|s| s.level_bits == 31) {
+        return Some(Err(s.lost));
+    }
+    let bad = spoiling.iter().fold(0, |bits, s| bits | s.level_bits);
+    Some(Ok(level_bits(level) & !bad))
 }
 
 /// The `pg_vmcoreinfo_alias` pairs, `NEW:OLD`, of every skew with an alias.
@@ -255,9 +291,51 @@ pub fn vmcoreinfo_keys() -> Vec<&'static str> {
     keys
 }
 
+/// For a system whose kdump-tools runs makedumpfile (`version_line`) with `args`
+/// (MAKEDUMP_ARGS) at `level`: the change to make in /etc/default/kdump-tools so that its
+/// dumps keep what the readers need on `release`, or why none helps; `None` when nothing is
+/// lost.
+pub fn makedump_args_advice(
+    args: &str,
+    level: &str,
+    version_line: &str,
+    release: &str,
+    config: Option<&KernelConfig>,
+) -> Option<String> {
+    Some(match safer_level(version_line, release, level, config)? {
+        Ok(n) => {
+            let mut words: Vec<String> = args.split_whitespace().map(str::to_string).collect();
+            match words.iter().position(|w| w == "-d") {
+                Some(i) if i + 1 < words.len() => words[i + 1] = n.to_string(),
+                _ => words.extend(["-d".to_string(), n.to_string()]),
+            }
+            format!(
+                "kdump-tools: MAKEDUMP_ARGS=\"{args}\" loses pages the dump's readers need on \
+                 {release}: set MAKEDUMP_ARGS=\"{}\" in /etc/default/kdump-tools (level {n}: \
+                 the same filtering without the misread bits)",
+                words.join(" ")
+            )
+        }
+        Err(why) => format!("kdump-tools: no makedumpfile level helps on {release}: {why}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_safer_level_drops_only_the_spoiled_bits() {
+        let mdf = "makedumpfile: version 1.7.6 (released on 10 Dec 2024)";
+        assert_eq!(
+            safer_level(mdf, "7.3.4+deb13-amd64", "31", None),
+            Some(Ok(23))
+        );
+        assert_eq!(safer_level(mdf, "7.3.4+deb13-amd64", "23", None), None);
+        assert_eq!(safer_level(mdf, "7.0.1", "31", None), None);
+        let advice = makedump_args_advice("-c -d 31", "31", mdf, "7.3.4+deb13-amd64", None);
+        assert!(advice.unwrap().contains("set MAKEDUMP_ARGS=\"-c -d 23\""));
+    }
 
     #[test]
     fn versions_are_read_off_tool_lines() {

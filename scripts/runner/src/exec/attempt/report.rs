@@ -144,6 +144,17 @@ pub(super) fn phases(w: &Watched) -> Phases {
     let capture = protocol::find(&r.lines, Event::CaptureBooted).and_then(at);
     let saved = protocol::find(&r.lines, Event::VmcoreSaved).and_then(at);
     let fired = r.input_at.or(firing);
+    if let Some(t) = &w.system_times {
+        return Phases {
+            restore_s: t.resumed.map(|d| d.as_secs_f64()),
+            fire_to_trigger_s: secs(t.fired, trigger),
+            trigger_to_verdict_s: secs(trigger, verdict),
+            capture_s: secs(t.panicked, t.reset),
+            reboot_s: secs(t.reset, t.back),
+            collect_s: secs(t.back, t.collected),
+            ..Phases::default()
+        };
+    }
     Phases {
         boot_s: match r.resumed_at {
             None => fired.map(|d| d.as_secs_f64()),
@@ -188,6 +199,8 @@ mod tests {
             },
             verdict_line: Some(3),
             host_dump: None,
+            system: None,
+            system_times: None,
         };
         let p = phases(&w);
         let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-9;

@@ -14,6 +14,7 @@ pub mod dump_levels;
 pub mod listing;
 pub mod selftest;
 pub mod stop;
+pub mod system;
 pub mod vmcore;
 mod vmcore_context;
 
@@ -91,6 +92,9 @@ pub enum Cause {
     VmcoreUnreadable,
     /// drgn read the dump and one of its checks failed (`fail`).
     VmcoreCheck,
+    /// A distribution system's pipeline did not keep the crash as it should, or the system
+    /// did not come back ([`system::CHECKS`]; `fail`).
+    SystemCheck,
     /// The selftest did not run to the end of its plan (`error`).
     SelftestIncomplete,
     /// A selftest or KUnit case failed (`fail`).
@@ -115,6 +119,7 @@ impl Cause {
             | Cause::NoVmcore
             | Cause::VmcoreUnreadable
             | Cause::VmcoreCheck
+            | Cause::SystemCheck
             | Cause::CaseFailed => Verdict::Fail,
         }
     }
@@ -174,6 +179,8 @@ pub struct Facts<'a> {
     pub dump: Option<&'a Evidence>,
     /// The run's correlation id (`id=` of the trigger).
     pub id: &'a str,
+    /// What a distribution system kept of the crash (the system guest kind's runs).
+    pub system: Option<&'a system::SystemFacts>,
 }
 
 /// The judgement of one run.
@@ -230,6 +237,9 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if let Some(cut) = console_cut(&d, evidence, matcher) {
         return cut;
     }
+    if let Some(sys) = facts.system {
+        d.checks.extend(system::check(sys, matcher));
+    }
     if d.cause.is_some() {
         // The console already says why; the checks are reported as they are.
         return d;
@@ -238,6 +248,10 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         return d;
     };
     let (cause, reason) = match evidence {
+        _ if system::CHECKS.contains(&bad.name) => (
+            Cause::SystemCheck,
+            format!("system check '{}' failed: {}", bad.name, bad.detail),
+        ),
         Evidence::Read(_) => (
             Cause::VmcoreCheck,
             format!("vmcore check '{}' failed: {}", bad.name, bad.detail),
@@ -368,6 +382,7 @@ mod tests {
             qemu_stderr: "",
             dump,
             id: "r1",
+            system: None,
         })
     }
 
@@ -391,6 +406,7 @@ mod tests {
                 qemu_stderr: "",
                 dump: None,
                 id: "",
+                system: None,
             })
         };
         let arch = decide_cannot(CannotShow::OnArch("x86 only"));
@@ -441,6 +457,7 @@ mod tests {
             qemu_stderr: "could not load kernel",
             dump: None,
             id: "r1",
+            system: None,
         });
         assert_eq!(d.cause, Some(Cause::NotStarted));
         assert!(d.reason.contains("QEMU said: could not load kernel"));

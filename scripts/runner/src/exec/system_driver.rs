@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One run in a distribution system, driven from the host while the console is read: fire
+//! the fault through the guest agent, follow the system's own crash pipeline by QEMU's
+//! events (the panic reported through pvpanic, then the capture kernel's reboot), wait for
+//! the system to come back, and collect what it kept — kdump-tools' vmcore and dmesg file,
+//! the pstore archive, the journal's boots — before QEMU is told to quit.
+
+use std::{
+    fs,
+    path::{
+        Path,
+        PathBuf, //
+    },
+    time::{
+        Duration,
+        Instant, //
+    },
+};
+
+use serde_json::json;
+
+use crate::{
+    exec::{
+        qga::Agent,
+        qmp::Qmp,
+        vmcore_disk, //
+    },
+    model::{
+        protocol,
+        verdict::system::SystemFacts, //
+    },
+};
+
+/// The time limits of the stages of one system run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The fault fired → the kernel reports its panic.
+    pub panic: Duration,
+    /// The panic → the capture kernel reboots the machine (its boot, makedumpfile).
+    pub capture: Duration,
+    /// The reboot → the system is up again, with its agent.
+    pub back: Duration,
+}
+
+/// Where one run's files go on the host.
+pub struct Paths<'a> {
+    pub control: &'a Path,
+    pub agent: &'a Path,
+    pub dir: &'a Path,
+    pub vmcore: &'a Path,
+}
+
+/// When each stage ended, from `start`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Times {
+    pub resumed: Option<Duration>,
+    pub fired: Option<Duration>,
+    pub panicked: Option<Duration>,
+    pub reset: Option<Duration>,
+    pub back: Option<Duration>,
+    pub collected: Option<Duration>,
+}
+
+/// What the driver found: the system's facts, the stage times, and whether kdump-tools'
+/// vmcore was copied to the run's vmcore path.
+pub struct Driven {
+    pub facts: SystemFacts,
+    pub times: Times,
+    pub vmcore: Result<(), String>,
+}
+
+/// Drives one restored system run firing `command`, its QEMU started at `start`.
+pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -> Driven {
+    let mut d = Driven {
+        facts: SystemFacts::default(),
+        times: Times::default(),
+        vmcore: Err("the system was not followed to its capture".into()),
+    };
+    let at = || Some(start.elapsed());
+    let mut qmp = match Qmp::connect(paths.control, Duration::from_secs(30)) {
+        Ok(q) => q,
+        Err(e) => return lost(d, format!("no QMP: {e}")),
+    };
+    if let Err(e) = qmp.wait_running(Duration::from_secs(120)) {
+        return lost(d, format!("the saved system did not resume: {e}"));
+    }
+    d.times.resumed = at();
+    let mut agent = match Agent::connect(paths.agent, Duration::from_secs(10)) {
+        Ok(a) => a,
+        Err(e) => return lost(d, e),
+    };
+    if let Err(e) = agent.wait_ready(Duration::from_secs(60)) {
+        return lost(d, format!("before the fault: {e}"));
+    }
+    let fire = format!("echo '{command}' > {}", protocol::TRIGGER_FILE);
+    if let Err(e) = agent.spawn(&["/bin/sh", "-c", &fire]) {
+        return lost(d, format!("firing through the guest agent: {e}"));
+    }
+    d.times.fired = at();
+    if qmp.wait_event("GUEST_PANICKED", limits.panic).is_err() {
+        // Not fatal (or not reported): the console decides; nothing to follow.
+        d.vmcore = Err("the system did not panic".into());
+        quit(&mut qmp);
+        return d;
+    }
+    d.times.panicked = at();
+    if let Err(e) = qmp.wait_event("RESET", limits.capture) {
+        return quit_lost(
+            d,
+            &mut qmp,
+            format!("the capture kernel never rebooted the machine: {e}"),
+        );
+    }
+    d.times.reset = at();
+    if let Err(e) = agent.wait_ready(limits.back) {
+        return quit_lost(d, &mut qmp, format!("after the reboot: {e}"));
+    }
+    d.times.back = at();
+    let t = Instant::now();
+    collect(&mut agent, paths, &mut d);
+    d.times.collected = Some(d.times.back.unwrap_or_default() + t.elapsed());
+    quit(&mut qmp);
+    d
+}
+
+fn lost(mut d: Driven, why: String) -> Driven {
+    d.facts.lost = why.clone();
+    d.vmcore = Err(why);
+    d
+}
+
+fn quit_lost(d: Driven, qmp: &mut Qmp, why: String) -> Driven {
+    quit(qmp);
+    lost(d, why)
+}
+
+fn quit(qmp: &mut Qmp) {
+    let _ = qmp.execute("quit", json!({}), Duration::from_secs(5));
+}
+
+/// Reads what the system kept, through its agent.
+fn collect(agent: &mut Agent, paths: &Paths<'_>, d: &mut Driven) {
+    let long = Duration::from_secs(300);
+    let state = sh(agent, "systemctl is-system-running --wait", long);
+    d.facts.state = state.trim().to_string();
+    let status = sh(agent, "kdump-config status", long);
+    d.facts.kdump_ready = status.contains("ready to kdump");
+    d.facts.boots = sh(agent, "journalctl --list-boots --no-pager -q", long)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    // kdump-tools' newest crash directory, and what it wrote there.
+    let dir = sh(agent, "ls -1d /var/crash/2*/ 2>/dev/null | tail -n 1", long);
+    d.facts.crash_dir = dir.trim().trim_end_matches('/').to_string();
+    if !d.facts.crash_dir.is_empty() {
+        let files = sh(agent, &format!("ls -1 {}", d.facts.crash_dir), long);
+        let named = |prefix: &str| {
+            files
+                .lines()
+                .find(|f| f.starts_with(prefix))
+                .map(|f| format!("{}/{f}", d.facts.crash_dir))
+        };
+        if let Some(f) = named("dmesg.") {
+            d.facts.kdump_dmesg = copy_text(agent, &f, &paths.dir.join("kdump-dmesg.txt"));
+        }
+        // makedumpfile's flattened stream (dump.<stamp>), or /proc/vmcore copied whole
+        // where makedumpfile failed (vmcore.<stamp>): copied as written, then reassembled
+        // (`makedumpfile -R`) into the run's vmcore.
+        d.vmcore = match named("dump.").or_else(|| named("vmcore.")) {
+            Some(f) => {
+                let name = f.rsplit('/').next().unwrap_or("dump");
+                let kept = paths.dir.join(name);
+                copy(agent, &f, &kept).and_then(|()| {
+                    let r = vmcore_disk::reassemble(&kept, paths.vmcore).map(|_| ());
+                    let _ = fs::remove_file(&kept);
+                    r
+                })
+            }
+            None => Err(format!(
+                "kdump-tools wrote no dump in {}: {}",
+                d.facts.crash_dir,
+                files.trim().replace('\n', ", ")
+            )),
+        };
+    } else {
+        d.vmcore = Err("kdump-tools wrote nothing to /var/crash".into());
+    }
+    d.facts.pstore = pstore(agent, paths.dir);
+}
+
+/// systemd-pstore's archive of the crash's dmesg records (or the records still in
+/// /sys/fs/pstore), joined, oldest part first.
+fn pstore(agent: &mut Agent, dir: &Path) -> Option<Vec<String>> {
+    let list = sh(
+        agent,
+        "ls -1 /var/lib/systemd/pstore/*/dmesg-* /sys/fs/pstore/dmesg-* 2>/dev/null",
+        Duration::from_secs(30),
+    );
+    let mut lines = Vec::new();
+    for (i, f) in list.lines().filter(|l| !l.is_empty()).enumerate() {
+        let text = copy_text(agent, f, &dir.join(format!("pstore-{i}.txt")))?;
+        lines.extend(text);
+    }
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// Runs a shell command in the guest; its output, or empty when it failed to run.
+fn sh(agent: &mut Agent, command: &str, wait: Duration) -> String {
+    agent
+        .run(&["/bin/sh", "-c", command], wait)
+        .map(|o| o.stdout)
+        .unwrap_or_default()
+}
+
+fn copy(agent: &mut Agent, from: &str, to: &Path) -> Result<(), String> {
+    let mut f = fs::File::create(to).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    agent.copy_file(from, &mut f).map(|_| ())
+}
+
+/// Copies a text file of the guest to `to` and returns its lines.
+fn copy_text(agent: &mut Agent, from: &str, to: &Path) -> Option<Vec<String>> {
+    copy(agent, from, to).ok()?;
+    let text = fs::read(to).ok()?;
+    Some(
+        String::from_utf8_lossy(&text)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The socket paths of one run's system (short enough for `sun_path`).
+pub fn sockets(tag: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    (
+        dir.join(format!("panicgen-{id}-{tag}.ctl")),
+        dir.join(format!("panicgen-{id}-{tag}.qga")),
+    )
+}

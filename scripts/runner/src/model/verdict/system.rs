@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The checks of a run in a distribution system (the system guest kind): what the system's
+//! own crash pipeline kept besides the vmcore — the dmesg file kdump-tools saved beside it,
+//! the panic record systemd-pstore archived from ramoops — and whether the system came back
+//! after the capture kernel's reboot, ready to capture the next crash.
+
+use super::{
+    check::Check,
+    console::Matcher, //
+};
+use crate::model::facts::End;
+
+/// The check names, in report order (after the vmcore's).
+pub const CHECKS: [&str; 3] = ["kdump_dmesg", "pstore", "came_back"];
+
+/// What the system kept of one crash, read through its guest agent after the reboot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemFacts {
+    /// Why the run could not be followed to the end (empty: it was): the guest agent never
+    /// answered again, say.
+    pub lost: String,
+    /// The directory kdump-tools wrote (`/var/crash/<stamp>`), empty when there is none.
+    pub crash_dir: String,
+    /// The `dmesg.<stamp>` file kdump-tools saved, one line each.
+    pub kdump_dmesg: Option<Vec<String>>,
+    /// The dmesg records systemd-pstore archived (or left in /sys/fs/pstore), one line each.
+    pub pstore: Option<Vec<String>>,
+    /// `systemctl is-system-running` after the reboot.
+    pub state: String,
+    /// Whether `kdump-config status` says the next crash will be captured.
+    pub kdump_ready: bool,
+    /// Boots in the journal (`journalctl --list-boots`).
+    pub boots: usize,
+}
+
+/// The system's checks for a fatal run.
+pub fn check(sys: &SystemFacts, matcher: &Matcher) -> Vec<Check> {
+    vec![
+        kept(
+            "kdump_dmesg",
+            "kdump-tools' dmesg file",
+            sys.kdump_dmesg.as_deref(),
+            matcher,
+            sys,
+        ),
+        kept(
+            "pstore",
+            "the pstore record",
+            sys.pstore.as_deref(),
+            matcher,
+            sys,
+        ),
+        came_back(sys),
+    ]
+}
+
+/// A kept log holds the fault's message, by the console's own rules.
+fn kept(
+    name: &'static str,
+    what: &str,
+    lines: Option<&[String]>,
+    matcher: &Matcher,
+    sys: &SystemFacts,
+) -> Check {
+    let Some(lines) = lines else {
+        let why = if sys.lost.is_empty() {
+            "the system kept none".to_string()
+        } else {
+            sys.lost.clone()
+        };
+        return Check::new(name, false, format!("no {what}: {why}"));
+    };
+    let j = matcher.judge(lines, &End::Exited(None));
+    if j.passed() {
+        Check::new(name, true, j.observed.replace('\n', " / "))
+    } else {
+        Check::new(name, false, format!("in {what}: {}", j.reason))
+    }
+}
+
+/// After the capture kernel's reboot the system is up in multi-user mode with kdump loaded
+/// again.
+fn came_back(sys: &SystemFacts) -> Check {
+    let up = matches!(sys.state.as_str(), "running" | "degraded");
+    let ok = up && sys.kdump_ready && sys.boots >= 2;
+    let detail = if !sys.lost.is_empty() {
+        format!("did not come back: {}", sys.lost)
+    } else {
+        format!(
+            "system {}, kdump {}, {} boots in the journal",
+            if sys.state.is_empty() {
+                "unknown"
+            } else {
+                &sys.state
+            },
+            if sys.kdump_ready {
+                "ready"
+            } else {
+                "not ready"
+            },
+            sys.boots
+        )
+    };
+    Check::new("came_back", ok, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{
+        self,
+        Arch,
+        Context, //
+    };
+
+    fn bug() -> Matcher {
+        Matcher::new(
+            catalog::find("BUG").unwrap(),
+            Context::Process,
+            Arch::X86_64,
+        )
+        .unwrap()
+    }
+
+    fn log(lines: &[&str]) -> Option<Vec<String>> {
+        Some(lines.iter().map(|l| l.to_string()).collect())
+    }
+
+    fn good() -> SystemFacts {
+        let bug_log = log(&[
+            "[   10.1] panicgen: trigger BUG ctx=process id=x",
+            "[   10.2] kernel BUG at src/faults/bugs.rs:48!",
+            "[   10.3] Oops: invalid opcode: 0000 [#1] SMP",
+            "[   10.4] Kernel panic - not syncing: Fatal exception",
+        ]);
+        SystemFacts {
+            crash_dir: "/var/crash/202612032300".into(),
+            kdump_dmesg: bug_log.clone(),
+            pstore: bug_log,
+            state: "running".into(),
+            kdump_ready: true,
+            boots: 2,
+            ..SystemFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_kept_crash_passes_and_each_check_can_fail() {
+        let m = bug();
+        assert!(
+            check(&good(), &m).iter().all(|c| c.ok),
+            "{:?}",
+            check(&good(), &m)
+        );
+        let mut no_pstore = good();
+        no_pstore.pstore = None;
+        let c = check(&no_pstore, &m);
+        assert!(!c[1].ok && c[1].detail.contains("kept none"), "{c:?}");
+        let mut other = good();
+        other.kdump_dmesg = log(&["[ 1.0] Linux version 7.3.4"]);
+        assert!(!check(&other, &m)[0].ok);
+        let mut down = good();
+        down.kdump_ready = false;
+        assert!(!check(&down, &m)[2].ok);
+        let mut lost = good();
+        lost.lost = "the guest agent did not answer".into();
+        lost.state.clear();
+        assert!(check(&lost, &m)[2].detail.contains("did not answer"));
+    }
+}
