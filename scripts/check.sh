@@ -20,7 +20,10 @@
 #   5. per arch, the stock Debian kernel: the module built with the kernel's own
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
-#      own tools) and the selftest; its warn faults again with KFENCE sampling
+#      own tools) and the selftest; its warn faults again with KFENCE sampling;
+#      then a whole Debian system with that kernel (scripts/debian/image.sh):
+#      panicgen from its package, a sample crashed through kdump-tools, pstore and
+#      the reboot
 #   6. the pages measured by these runs (dump levels, crash points) into out/doc;
 #      `make dump-levels-doc points-doc` puts them in Documentation/
 #   7. Documentation/ built with Sphinx: any warning fails
@@ -183,6 +186,13 @@ if [ "${1:-}" != --host-only ]; then
 			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
+		# The same kernel in a whole Debian system: panicgen installed from its package,
+		# each crash through kdump-tools, pstore and the reboot, judged on what the system
+		# kept; `make run TARGET=debian-system` runs the rest.
+		prepare debian-system "$arch" || continue
+		step "debian-system $arch BUG and NULL_DEREF-hardirq through kdump-tools, pstore, reboot" \
+			vm_matrix "$out-system" --dump kdump-tools --keep-vmcores failed --timeout 300 \
+			--contexts process,hardirq --runs BUG,NULL_DEREF-hardirq BUG NULL_DEREF || true
 	done
 	step "the measured pages from these runs (out/doc)" measured_pages || true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }

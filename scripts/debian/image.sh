@@ -9,10 +9,10 @@
 # channel, and panicgen installed from its packages (make deb): with DKMS where the image's
 # architecture is the host's, else the prebuilt modules package for that kernel.
 #
-# The system is built in two layers, each kept and keyed by its inputs: the base (everything
-# but panicgen; minutes, rebuilt for a new kernel or package list) and the image (the base
-# with panicgen's packages installed as a user installs them, then written to a raw ext4
-# disk). Prints shell assignments:
+# The system is built in two layers, each kept and keyed by its inputs: the base (the
+# packages; minutes, rebuilt for a new kernel or package list) and the image (the base
+# configured by scripts/debian/system-config.sh, with panicgen's packages installed as a user
+# installs them, then written to a raw ext4 disk). Prints shell assignments:
 #   SYS_DISK     the raw disk (root file system, label debian-root)
 #   SYS_KERNEL   its kernel, SYS_INITRD its initramfs (copied out of /boot)
 #   SYS_CMDLINE  the kernel command line the system boots with (its /etc/kernel/cmdline)
@@ -34,20 +34,22 @@ eval "$("$(dirname "$0")/kernel.sh" "$karch")"
 foreign=""
 [ "$darch" = "$(dpkg --print-architecture)" ] || foreign=1
 
-# The system's own packages, from the release; the kernel's, from its backports as Debian
+# The system's own packages (without Recommends, so named here: makedumpfile is only
+# kdump-tools' Recommends, and without it kdump-tools copies /proc/vmcore whole), from the
+# release; the kernel's, from its backports as Debian
 # documents (apt install -t trixie-backports linux-image-...), with their dependencies from
 # the release wherever the release's versions do.
-packages="systemd-sysv udev dbus kmod procps iproute2 less initramfs-tools zstd
-	kdump-tools qemu-guest-agent"
+packages="systemd-sysv udev dbus kmod procps iproute2 less e2fsprogs initramfs-tools zstd
+	kdump-tools makedumpfile qemu-guest-agent"
 kernel_packages="linux-image-$DEB_KREL"
 # DKMS builds on the system itself: the headers, and the kernel's source, of which
 # panicgen-dkms regenerates the headers' missing rust/ (the Rust toolchain comes with
 # panicgen-dkms's dependencies).
 [ -n "$foreign" ] || kernel_packages="$kernel_packages linux-headers-$DEB_KREL dkms
 	linux-source-$(cut -d. -f1,2 <<<"$DEB_KREL")"
+base="$PANICGEN_CACHE/system/$darch-base-$(hash_inputs "$release" "$DEB_KVER" "$packages" \
+	"$kernel_packages")"
 config_script="$(dirname "$0")/system-config.sh"
-base="$PANICGEN_CACHE/system/$darch-base-$(hash_inputs "$release" "$DEB_KVER" "$packages" "$kernel_packages" \
-	"$(cat "$config_script")")"
 
 # Lets the kernel run ARCH's programs (maintainer scripts of a foreign image) through
 # qemu-user-static, as the host's qemu-user-static package registers it.
@@ -97,10 +99,6 @@ make_base() {
 	run_logged "$log" "installing the kernel $DEB_KREL from $release-backports" \
 		enter "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
 		--no-install-recommends -t "$release-backports" $kernel_packages
-	cp "$config_script" "$tmp/tmp/"
-	run_logged "$log" "configuring the system" \
-		enter "$tmp" bash /tmp/system-config.sh "$DEB_KREL" "$karch"
-	rm -f "$tmp/tmp/system-config.sh"
 	enter "$tmp" apt-get clean
 	touch "$tmp/.complete"
 	mv "$tmp" "$base"
@@ -112,7 +110,7 @@ make_base() {
 # The image: the base with panicgen's packages installed as a user installs them, keyed by
 # the base and what the packages are made of.
 image="$PANICGEN_CACHE/system/$darch-image-$(hash_inputs "$(basename "$base")" \
-	"$("$PANICGEN_ROOT/scripts/deb/build.sh" --inputs)")"
+	"$(cat "$config_script")" "$("$PANICGEN_ROOT/scripts/deb/build.sh" --inputs)")"
 log="$image/install.log"
 
 # panicgen's packages for this system: DKMS's source, or the module prebuilt here for its
@@ -129,14 +127,16 @@ make_debs() { # dir
 # Installs panicgen's packages in the root tree $1 with apt, as a user does
 # (apt install ./panicgen-dkms_*.deb: DKMS builds the module for the system's kernel), and
 # checks the module is where the kernel will look for it. Two things a user of a backports
-# kernel meets here: installing the kernel with -t <release>-backports upgraded libelf1t64
-# (pahole's) to backports' version, so the release's libelf-dev no longer installs ("held
-# broken packages") and is taken from backports; but -t <release>-backports for everything
-# would bring backports' rustc, newer than the one the kernel was built with, and
-# panicgen-dkms rightly refuses to build with it (the kernel's rustc is the release's).
+# kernel meets here: installing the kernel with -t <release>-backports can upgrade
+# libelf1t64 (pahole's) to backports' version, and then the release's libelf-dev no longer
+# installs ("held broken packages"): libelf-dev is asked for at libelf1t64's own version;
+# but -t <release>-backports for everything would bring backports' rustc, newer than the
+# one the kernel was built with, and panicgen-dkms rightly refuses to build with it.
 install_panicgen() { # tree
 	local tree=$1 debs extra=""
-	[ -n "$foreign" ] || extra=" libelf-dev/$release-backports"
+	# libelf-dev must be libelf1t64's own version, whichever suite that came from.
+	[ -n "$foreign" ] ||
+		extra=" libelf-dev=$(enter "$tree" dpkg-query -W -f '${Version}' libelf1t64)"
 	rm -rf "$tree/tmp/panicgen-debs"
 	make_debs "$tree/tmp/panicgen-debs"
 	if [ -z "$foreign" ]; then
@@ -161,6 +161,11 @@ make_image() {
 	msg "copying the $darch system base"
 	cp -a "$base" "$tree"
 	rm -f "$tree/.complete"
+	[ -z "$foreign" ] || foreign_exec
+	cp "$config_script" "$tree/tmp/"
+	run_logged "$log" "configuring the system (kdump-tools, pstore, journal, console)" \
+		enter "$tree" bash /tmp/system-config.sh "$DEB_KREL" "$karch"
+	rm -f "$tree/tmp/system-config.sh"
 	install_panicgen "$tree"
 	cp "$tree/boot/vmlinuz-$DEB_KREL" "$image/vmlinuz"
 	cp "$tree/boot/initrd.img-$DEB_KREL" "$image/initrd.img"

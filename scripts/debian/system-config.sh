@@ -39,17 +39,25 @@ for f in /etc/default/grub.d/*.cfg; do . "$f"; done
 case $karch in
 x86_64)
 	console=ttyS0
-	# A 1 MiB region below the guest's memory end, reserved, for ramoops.
+	# A fixed 1 MiB region, reserved (memmap=1M$ADDR), at the same place every boot.
+	# (reserve_mem moves with the kernel's physical KASLR placement on x86: the record is
+	# lost across the reboot.)
 	ramoops='memmap=1M$0x7000000 ramoops.mem_address=0x7000000 ramoops.mem_size=0x100000'
 	;;
 arm64)
 	console=ttyAMA0
+	# Reserved by name; arm64 finds it at the same place on the next boot.
 	ramoops='reserve_mem=1M:4096:oops ramoops.mem_name=oops'
 	;;
 esac
 # panic_on_oops: an oops is a crash to capture; crash_kexec_post_notifiers: the panic reaches
 # pstore before the capture kernel starts (else kdump runs first and pstore gets nothing).
-echo "root=LABEL=debian-root ro console=$console $GRUB_CMDLINE_LINUX_DEFAULT $ramoops" \
-	"ramoops.record_size=0x20000 ramoops.ecc=1 oops=panic crash_kexec_post_notifiers" |
-	tr -s ' ' >/etc/kernel/cmdline
+words="root=LABEL=debian-root ro console=$console"
+echo "$words $GRUB_CMDLINE_LINUX_DEFAULT $ramoops ramoops.record_size=0x20000 ramoops.ecc=1" \
+	"oops=panic crash_kexec_post_notifiers" | tr -s ' ' >/etc/kernel/cmdline
+# The capture kernel's command line, set whole: kdump-tools would hand it the running one
+# minus crashkernel=, and with x86's memmap= the capture kernel dies before its first line;
+# the ramoops region is the next boot's to read, not the capture kernel's.
+sed -i "/^#*KDUMP_CMDLINE=/c KDUMP_CMDLINE=\"$words\"" /etc/default/kdump-tools
+grep "^KDUMP_CMDLINE=" /etc/default/kdump-tools
 cat /etc/kernel/cmdline

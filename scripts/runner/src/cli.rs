@@ -174,6 +174,10 @@ pub struct RunArgs {
     /// (oops, panic, warn, sanitizer, lockdep, hang).
     #[arg(long, value_delimiter = ',', requires = "kconfig")]
     pub kinds: Option<Vec<String>>,
+    /// Only these runs of the matrix, by name as the results give it (`BUG`: in process
+    /// context; `NULL_DEREF-hardirq`).
+    #[arg(long, value_delimiter = ',')]
+    pub runs: Option<Vec<String>>,
     /// Only these contexts (those each fault allows).
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub contexts: Option<Vec<Context>>,

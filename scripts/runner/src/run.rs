@@ -48,6 +48,17 @@ pub fn run(opts: Options) -> Result<bool, String> {
     let started = Instant::now();
     let (accel, why) = guest::choose_accel(&opts);
     let (matrix, runs) = plan_runs(&opts);
+    if let Some(names) = &opts.runs {
+        if let Some(n) = names
+            .iter()
+            .find(|n| !matrix.iter().any(|r| &r.name() == *n))
+        {
+            return Err(format!(
+                "--runs: no run '{n}' in this matrix (a run is FAULT or FAULT-context, of the \
+                 faults and contexts asked for)"
+            ));
+        }
+    }
     announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
     let mut systems = opts
@@ -152,6 +163,7 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
                 .as_ref()
                 .is_none_or(|k| k.iter().any(|k| k == kind))
         })
+        .filter(|r| opts.runs.as_ref().is_none_or(|n| n.contains(&r.name())))
         .map(|r| {
             if opts.fatal_reports {
                 r.made_fatal()

@@ -48,6 +48,7 @@ impl RunArgs {
             fatal_reports: self.fatal_reports,
             boot_args: self.boot_args,
             kinds: self.kinds,
+            runs: self.runs,
             jobs: self
                 .jobs
                 .map(|j| j as usize)

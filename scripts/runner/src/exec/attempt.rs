@@ -56,6 +56,7 @@ use crate::{
             CannotShow,
             Decision,
             Facts,
+            KnownLoss,
             Matcher, //
         },
     },
@@ -123,6 +124,10 @@ pub trait GuestKind: Sync {
     fn other_levels(&self, attempt: &Attempt<'_>, console: &[String]) -> Vec<LevelResult>;
     /// Removes what the attempt's guest left that nobody reads.
     fn clean_up(&self, attempt: &Attempt<'_>);
+    /// What the guest's own capture is known to lose at its dump level (a system's).
+    fn known_loss(&self) -> Option<&KnownLoss> {
+        None
+    }
 }
 
 /// What watching the guest gave.
@@ -225,6 +230,7 @@ impl<'a> Attempt<'a> {
             dump: evidence.as_ref(),
             id: &self.id,
             system: watched.as_ref().and_then(|w| w.system.as_ref()),
+            known_loss: self.g.known_loss(),
         });
         let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
         self.g.clean_up(&self);

@@ -54,6 +54,8 @@ pub struct Options {
     pub fatal_reports: bool,
     /// Words every guest's command line ends with (`--boot-arg`).
     pub boot_args: Vec<String>,
+    /// Only these runs (`--runs`, by name: `BUG` in process context, `NULL_DEREF-hardirq`).
+    pub runs: Option<Vec<String>>,
     /// Only runs of these kinds (`--kinds`), as the kernel shows them.
     pub kinds: Option<Vec<String>>,
     pub jobs: usize,

@@ -59,9 +59,13 @@ use crate::{
         facts::MissingDump,
         plan::Run,
         results::LevelResult,
-        verdict::stop::{
-            Next,
-            Watch, //
+        skew,
+        verdict::{
+            stop::{
+                Next,
+                Watch, //
+            },
+            KnownLoss,
         },
     },
 };
@@ -108,6 +112,8 @@ pub struct Systems<'a> {
     driven: Mutex<HashMap<String, Driven>>,
     /// What the first saved system said of itself.
     pub info: Option<SystemInfo>,
+    /// What its kdump-tools' dump level is known to lose on its kernel.
+    known_loss: Option<KnownLoss>,
 }
 
 impl<'a> Systems<'a> {
@@ -119,6 +125,7 @@ impl<'a> Systems<'a> {
             saved: HashMap::new(),
             driven: Mutex::new(HashMap::new()),
             info: None,
+            known_loss: None,
         }
     }
 
@@ -178,6 +185,7 @@ impl<'a> Systems<'a> {
             );
             if boot.is_empty() {
                 boot = lines;
+                self.known_loss = known_loss(&info, self.opts);
                 self.info = Some(info);
             }
             self.saved.insert(args, saved);
@@ -222,6 +230,20 @@ impl<'a> Systems<'a> {
     fn disk(&self, attempt: &Attempt<'_>) -> PathBuf {
         self.dir("disks").join(format!("{}.qcow2", attempt.name))
     }
+}
+
+/// What the system's kdump-tools level loses on its kernel, by the skew catalog.
+fn known_loss(info: &SystemInfo, opts: &Options) -> Option<KnownLoss> {
+    let (level, config) = (info.level(), opts.kconfig.as_ref());
+    let checks = skew::lost_checks(&info.makedumpfile, &info.release, &level, config);
+    let note = skew::makedump_args_advice(
+        &info.makedump_args,
+        &level,
+        &info.makedumpfile,
+        &info.release,
+        config,
+    )?;
+    (!checks.is_empty()).then_some(KnownLoss { checks, note })
 }
 
 /// In a booting system: waits for the agent, a running system, kdump loaded; sets
@@ -333,7 +355,6 @@ impl GuestKind for Systems<'_> {
         spec.incoming = Some(saved.state.clone());
         let sys = spec.system.clone().expect("a system spec");
         let limits = Limits {
-            panic: Duration::from_secs(60),
             capture: self.opts.timeout,
             back: self.opts.timeout,
         };
@@ -415,5 +436,9 @@ impl GuestKind for Systems<'_> {
 
     fn clean_up(&self, attempt: &Attempt<'_>) {
         let _ = fs::remove_file(self.disk(attempt));
+    }
+
+    fn known_loss(&self) -> Option<&KnownLoss> {
+        self.known_loss.as_ref()
     }
 }

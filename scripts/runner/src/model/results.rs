@@ -210,8 +210,8 @@ pub struct Phases {
         serialize_with = "round3"
     )]
     pub levels_s: Option<f64>,
-    /// A system run: its panic → the capture kernel reboots the machine (the capture
-    /// kernel's boot, kdump-tools and makedumpfile).
+    /// A system run: the console verdict (the panic) → the capture kernel reboots the
+    /// machine (the capture kernel's boot, kdump-tools and makedumpfile).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

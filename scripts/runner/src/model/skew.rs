@@ -56,6 +56,8 @@ pub struct Skew {
     pub level_bits: u32,
     /// What a dump loses.
     pub lost: &'static str,
+    /// The vmcore checks that loss can fail (what a dump at a spoiled level is excused).
+    pub checks: &'static [&'static str],
     /// The dump-level rows that proved it (Documentation/dump-levels.rst has the tables).
     pub evidence: &'static str,
 }
@@ -72,6 +74,7 @@ pub const SKEWS: &[Skew] = &[
         fixed_in: None,
         fix: "makedumpfile f50c015 (2026-05-19), in no release up to 1.7.9",
         level_bits: 8,
+        checks: &["stack", "context"],
         lost: "the first tail page of compound (slab) allocations goes as user data, and \
                with it task stacks and the task list",
         evidence: "BUG in process and hardirq context on the debug kernels (makedumpfile \
@@ -90,6 +93,7 @@ pub const SKEWS: &[Skew] = &[
         fixed_in: None,
         fix: "makedumpfile b7587f1 (2026-05-19), in no release up to 1.7.9",
         level_bits: 31,
+        checks: &[],
         lost: "makedumpfile cannot read the kernel at any level: the capture saves \
                /proc/vmcore unfiltered (ELF) instead",
         evidence: "Debian arm64 7.3.4: every filtered level is `none` (makedumpfile exits \
@@ -291,6 +295,29 @@ pub fn vmcoreinfo_keys() -> Vec<&'static str> {
     keys
 }
 
+/// The vmcore checks the capture tool of `version_line` can fail on `release` at `level`
+/// for a known skew (none where the tool cannot filter at all: it then saves everything).
+pub fn lost_checks(
+    version_line: &str,
+    release: &str,
+    level: &str,
+    config: Option<&KernelConfig>,
+) -> Vec<&'static str> {
+    let Some((tool, version)) = tool_version(version_line) else {
+        return Vec::new();
+    };
+    let Some(series) = series(release) else {
+        return Vec::new();
+    };
+    let mut checks: Vec<&'static str> = find(tool, version, series, config)
+        .into_iter()
+        .filter(|s| spoils(s, level) && s.level_bits != 31)
+        .flat_map(|s| s.checks.iter().copied())
+        .collect();
+    checks.dedup();
+    checks
+}
+
 /// For a system whose kdump-tools runs makedumpfile (`version_line`) with `args`
 /// (MAKEDUMP_ARGS) at `level`: the change to make in /etc/default/kdump-tools so that its
 /// dumps keep what the readers need on `release`, or why none helps; `None` when nothing is
@@ -333,6 +360,11 @@ mod tests {
         );
         assert_eq!(safer_level(mdf, "7.3.4+deb13-amd64", "23", None), None);
         assert_eq!(safer_level(mdf, "7.0.1", "31", None), None);
+        assert_eq!(
+            lost_checks(mdf, "7.3.4+deb13-amd64", "31", None),
+            ["stack", "context"]
+        );
+        assert!(lost_checks(mdf, "7.3.4+deb13-amd64", "23", None).is_empty());
         let advice = makedump_args_advice("-c -d 31", "31", mdf, "7.3.4+deb13-amd64", None);
         assert!(advice.unwrap().contains("set MAKEDUMP_ARGS=\"-c -d 23\""));
     }

@@ -149,7 +149,7 @@ pub(super) fn phases(w: &Watched) -> Phases {
             restore_s: t.resumed.map(|d| d.as_secs_f64()),
             fire_to_trigger_s: secs(t.fired, trigger),
             trigger_to_verdict_s: secs(trigger, verdict),
-            capture_s: secs(t.panicked, t.reset),
+            capture_s: secs(verdict, t.reset),
             reboot_s: secs(t.reset, t.back),
             collect_s: secs(t.back, t.collected),
             ..Phases::default()

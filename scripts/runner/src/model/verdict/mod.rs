@@ -181,6 +181,18 @@ pub struct Facts<'a> {
     pub id: &'a str,
     /// What a distribution system kept of the crash (the system guest kind's runs).
     pub system: Option<&'a system::SystemFacts>,
+    /// What the capture's dump level is known to lose on this kernel (a system's own
+    /// kdump-tools setting), when it loses something.
+    pub known_loss: Option<&'a KnownLoss>,
+}
+
+/// What a capture set up by someone else (a system's kdump-tools) is known to lose at its
+/// dump level on this kernel: the vmcore checks that loss can fail, and the note that names
+/// the skew and the fix. Those checks failing is reported as that loss, not as a failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownLoss {
+    pub checks: Vec<&'static str>,
+    pub note: String,
 }
 
 /// The judgement of one run.
@@ -200,6 +212,21 @@ impl Decision {
     pub fn verdict(&self) -> Verdict {
         self.cause.map_or(Verdict::Pass, Cause::verdict)
     }
+}
+
+/// Marks the failed checks a known loss explains as that loss; returns their names.
+fn excuse(checks: &mut [check::Check], loss: Option<&KnownLoss>) -> Vec<&'static str> {
+    let Some(loss) = loss else {
+        return Vec::new();
+    };
+    let mut excused = Vec::new();
+    for c in checks.iter_mut() {
+        if !c.ok && loss.checks.contains(&c.name) {
+            c.detail = format!("lost at the capture's dump level: {}", c.detail);
+            excused.push(c.name);
+        }
+    }
+    excused
 }
 
 /// Decides one fault run.
@@ -240,11 +267,23 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if let Some(sys) = facts.system {
         d.checks.extend(system::check(sys, matcher));
     }
+    let excused = excuse(&mut d.checks, facts.known_loss);
     if d.cause.is_some() {
         // The console already says why; the checks are reported as they are.
         return d;
     }
-    let Some(bad) = d.checks.iter().find(|c| !c.ok) else {
+    let Some(bad) = d
+        .checks
+        .iter()
+        .find(|c| !c.ok && !excused.contains(&c.name))
+    else {
+        if let (false, Some(loss)) = (excused.is_empty(), facts.known_loss) {
+            d.reason = format!(
+                "passed; the dump lost what its level loses here ({}): {}",
+                excused.join(", "),
+                loss.note
+            );
+        }
         return d;
     };
     let (cause, reason) = match evidence {
@@ -383,6 +422,7 @@ mod tests {
             dump,
             id: "r1",
             system: None,
+            known_loss: None,
         })
     }
 
@@ -407,6 +447,7 @@ mod tests {
                 dump: None,
                 id: "",
                 system: None,
+                known_loss: None,
             })
         };
         let arch = decide_cannot(CannotShow::OnArch("x86 only"));
@@ -458,6 +499,7 @@ mod tests {
             dump: None,
             id: "r1",
             system: None,
+            known_loss: None,
         });
         assert_eq!(d.cause, Some(Cause::NotStarted));
         assert!(d.reason.contains("QEMU said: could not load kernel"));
@@ -518,6 +560,56 @@ mod tests {
         );
         assert_eq!(d.cause, Some(Cause::NoMessage));
         assert_eq!(d.checks.len(), vmcore::CHECKS.len());
+    }
+
+    #[test]
+    fn a_known_loss_excuses_only_its_checks() {
+        // The crashed stack cut after the fault's function, as kdump-tools' -d 31 leaves it on
+        // 7.3 (recorded: Debian system, x86_64, BUG).
+        let cut = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r1",
+                "kernel BUG at src/faults/bugs.rs:48!",
+                "Kernel panic - not syncing: Fatal exception",
+            ],
+            &["panicgen_main::faults::bugs::bug"],
+        );
+        let m = bug();
+        let console = lines(BUG_KDUMP);
+        let loss = KnownLoss {
+            checks: vec!["stack", "context"],
+            note: "set MAKEDUMP_ARGS=\"-c -d 23\"".into(),
+        };
+        let with = |known_loss, dump| {
+            decide(&Facts {
+                matcher: Ok(&m),
+                console: &console,
+                end: &End::Stopped,
+                qemu_stderr: "",
+                dump: Some(dump),
+                id: "r1",
+                system: None,
+                known_loss,
+            })
+        };
+        let d = with(None, &cut);
+        assert_eq!(d.cause, Some(Cause::VmcoreCheck), "{d:?}");
+        let d = with(Some(&loss), &cut);
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        assert!(
+            d.reason.contains("(context)") && d.reason.contains("-d 23"),
+            "{}",
+            d.reason
+        );
+        // Another run's dump is not excused by it.
+        let other = read(
+            &[
+                "panicgen: trigger BUG ctx=process id=r0",
+                "kernel BUG at src/faults/bugs.rs:48!",
+            ],
+            &["panicgen_main::faults::bugs::bug"],
+        );
+        assert_eq!(with(Some(&loss), &other).cause, Some(Cause::VmcoreCheck));
     }
 
     #[test]
