@@ -22,6 +22,8 @@ use std::{
 };
 
 use base64::Engine;
+
+use crate::exec::qmp::connect_socket;
 use serde_json::{
     json,
     Value, //
@@ -47,16 +49,7 @@ impl Agent {
     /// Connects to the host side of the agent's port (a `-chardev socket,server=on`),
     /// waiting up to `wait` for QEMU to create it.
     pub fn connect(path: &Path, wait: Duration) -> Result<Self, String> {
-        let start = Instant::now();
-        let stream = loop {
-            match UnixStream::connect(path) {
-                Ok(s) => break s,
-                Err(e) if start.elapsed() >= wait => {
-                    return Err(format!("no guest agent socket {}: {e}", path.display()))
-                }
-                Err(_) => thread::sleep(Duration::from_millis(50)),
-            }
-        };
+        let stream = connect_socket(path, wait, "guest agent socket")?;
         let writer = stream
             .try_clone()
             .map_err(|e| format!("guest agent socket: {e}"))?;

@@ -23,6 +23,20 @@ use serde_json::{
     Value, //
 };
 
+/// Connects to a socket QEMU creates (`server=on,wait=off`), waiting up to `wait` for it.
+pub fn connect_socket(path: &Path, wait: Duration, what: &str) -> Result<UnixStream, String> {
+    let start = Instant::now();
+    loop {
+        match UnixStream::connect(path) {
+            Ok(s) => return Ok(s),
+            Err(e) if start.elapsed() >= wait => {
+                return Err(format!("no {what} {}: {e}", path.display()))
+            }
+            Err(_) => thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
 pub struct Qmp {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
@@ -32,16 +46,7 @@ impl Qmp {
     /// Connects to QEMU's `-qmp unix:PATH,server=on,wait=off` socket, waiting up to `wait`
     /// for QEMU to create it, and leaves capabilities negotiation done.
     pub fn connect(path: &Path, wait: Duration) -> Result<Self, String> {
-        let start = Instant::now();
-        let stream = loop {
-            match UnixStream::connect(path) {
-                Ok(s) => break s,
-                Err(e) if start.elapsed() >= wait => {
-                    return Err(format!("no QMP socket {}: {e}", path.display()))
-                }
-                Err(_) => thread::sleep(Duration::from_millis(20)),
-            }
-        };
+        let stream = connect_socket(path, wait, "QMP socket")?;
         let writer = stream.try_clone().map_err(|e| format!("QMP socket: {e}"))?;
         let mut qmp = Qmp {
             reader: BufReader::new(stream),

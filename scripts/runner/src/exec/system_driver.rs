@@ -165,7 +165,13 @@ fn collect(agent: &mut Agent, paths: &Paths<'_>, d: &mut Driven) {
                 let name = f.rsplit('/').next().unwrap_or("dump");
                 let kept = paths.dir.join(name);
                 copy(agent, &f, &kept).and_then(|()| {
-                    let r = vmcore_disk::reassemble(&kept, paths.vmcore).map(|_| ());
+                    let r = match fs::metadata(&kept).map(|m| m.len()) {
+                        Ok(0) => Err(format!(
+                            "kdump-tools wrote {f} empty and said it saved the vmcore \
+                             (its makedumpfile failed; the pipe to its compressor hides that)"
+                        )),
+                        _ => vmcore_disk::reassemble(&kept, paths.vmcore).map(|_| ()),
+                    };
                     let _ = fs::remove_file(&kept);
                     r
                 })

@@ -70,8 +70,36 @@ use crate::{
     },
 };
 
-/// Guest memory: kdump-tools' crashkernel=512M-:192M reserves 192 MiB of it.
+/// Guest memory at the least; more when the system's crashkernel= reserves nothing below
+/// its first range (Debian's arm64 kdump-tools: `2G-4G:320M,...`).
 const MEMORY_MIB: u32 = 1024;
+
+/// The guest memory (MiB) the system's `crashkernel=RANGE:SIZE,...` reserves memory in: the
+/// start of its first range, or [`MEMORY_MIB`] if that is more (or there is no range).
+pub fn memory_for(cmdline: &str) -> u32 {
+    let spec = cmdline
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("crashkernel="))
+        .unwrap_or("");
+    let first = spec
+        .split(',')
+        .next()
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(range, _)| range.split('-').next())
+        .and_then(mib);
+    first.map_or(MEMORY_MIB, |m| m.max(MEMORY_MIB))
+}
+
+/// `512M`, `2G` in MiB.
+fn mib(size: &str) -> Option<u32> {
+    let (n, unit) = size.split_at(size.find(|c: char| !c.is_ascii_digit())?);
+    let n: u32 = n.parse().ok()?;
+    match unit {
+        "M" => Some(n),
+        "G" => Some(n * 1024),
+        _ => None,
+    }
+}
 
 /// What the runner asked the saved system about its kernel and its capture.
 #[derive(Clone, Debug, Default)]
@@ -151,7 +179,7 @@ impl<'a> Systems<'a> {
             opts.initramfs.clone(),
             self.accel,
             Vec::new(),
-            MEMORY_MIB,
+            memory_for(&cmdline),
             opts.timeout,
         );
         spec.on_panic = OnPanic::Continue;
@@ -236,6 +264,7 @@ impl<'a> Systems<'a> {
 fn known_loss(info: &SystemInfo, opts: &Options) -> Option<KnownLoss> {
     let (level, config) = (info.level(), opts.kconfig.as_ref());
     let checks = skew::lost_checks(&info.makedumpfile, &info.release, &level, config);
+    let safer = skew::safer_level(&info.makedumpfile, &info.release, &level, config)?;
     let note = skew::makedump_args_advice(
         &info.makedump_args,
         &level,
@@ -243,7 +272,12 @@ fn known_loss(info: &SystemInfo, opts: &Options) -> Option<KnownLoss> {
         &info.release,
         config,
     )?;
-    (!checks.is_empty()).then_some(KnownLoss { checks, note })
+    Some(KnownLoss {
+        checks,
+        // No level helps: makedumpfile fails, and kdump-tools' pipe hides it.
+        whole: safer.is_err(),
+        note,
+    })
 }
 
 /// In a booting system: waits for the agent, a running system, kdump loaded; sets
@@ -440,5 +474,20 @@ impl GuestKind for Systems<'_> {
 
     fn known_loss(&self) -> Option<&KnownLoss> {
         self.known_loss.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_fits_the_crashkernel_ranges() {
+        // Debian's kdump-tools defaults (its grub.d snippet), amd64 and arm64.
+        assert_eq!(memory_for("ro crashkernel=512M-:192M oops=panic"), 1024);
+        let arm64 = "crashkernel=2G-4G:320M,4G-32G:512M,32G-64G:1024M,64G-128G:2048M,128G-:4096M";
+        assert_eq!(memory_for(arm64), 2048);
+        assert_eq!(memory_for("crashkernel=256M"), 1024);
+        assert_eq!(memory_for("root=/dev/vda"), 1024);
     }
 }

@@ -343,7 +343,12 @@ pub fn makedump_args_advice(
                 words.join(" ")
             )
         }
-        Err(why) => format!("kdump-tools: no makedumpfile level helps on {release}: {why}"),
+        Err(why) => format!(
+            "kdump-tools: no makedumpfile level helps on {release}: {why}; kdump-tools then \
+             writes an empty dump and reports it saved (its pipe from makedumpfile to its \
+             compressor hides the failure). Without makedumpfile installed kdump-tools \
+             copies /proc/vmcore whole"
+        ),
     })
 }
 

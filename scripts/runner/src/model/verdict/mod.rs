@@ -187,11 +187,14 @@ pub struct Facts<'a> {
 }
 
 /// What a capture set up by someone else (a system's kdump-tools) is known to lose at its
-/// dump level on this kernel: the vmcore checks that loss can fail, and the note that names
-/// the skew and the fix. Those checks failing is reported as that loss, not as a failure.
+/// dump level on this kernel, and the note that names the skew and the fix: some vmcore
+/// checks of a dump that is read (`checks`), or the whole dump (`whole`: its tool cannot read
+/// the kernel, so no dump is written). What it predicts is reported as that loss, not as a
+/// failure; anything else still fails.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownLoss {
     pub checks: Vec<&'static str>,
+    pub whole: bool,
     pub note: String,
 }
 
@@ -215,13 +218,25 @@ impl Decision {
 }
 
 /// Marks the failed checks a known loss explains as that loss; returns their names.
-fn excuse(checks: &mut [check::Check], loss: Option<&KnownLoss>) -> Vec<&'static str> {
+fn excuse(
+    checks: &mut [check::Check],
+    evidence: &Evidence,
+    loss: Option<&KnownLoss>,
+) -> Vec<&'static str> {
     let Some(loss) = loss else {
         return Vec::new();
     };
+    // A dump that is read loses only the checks named; no dump at all, only where none was
+    // to be had (and then kdump-tools' dmesg file, which the same tool writes, with it).
+    let lost = |name: &str| match evidence {
+        Evidence::Read(_) => loss.checks.contains(&name),
+        Evidence::Missing(_) | Evidence::Unreadable(_) => {
+            loss.whole && (vmcore::CHECKS.contains(&name) || name == "kdump_dmesg")
+        }
+    };
     let mut excused = Vec::new();
     for c in checks.iter_mut() {
-        if !c.ok && loss.checks.contains(&c.name) {
+        if !c.ok && lost(c.name) {
             c.detail = format!("lost at the capture's dump level: {}", c.detail);
             excused.push(c.name);
         }
@@ -267,7 +282,7 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if let Some(sys) = facts.system {
         d.checks.extend(system::check(sys, matcher));
     }
-    let excused = excuse(&mut d.checks, facts.known_loss);
+    let excused = excuse(&mut d.checks, evidence, facts.known_loss);
     if d.cause.is_some() {
         // The console already says why; the checks are reported as they are.
         return d;
@@ -578,6 +593,7 @@ mod tests {
         let console = lines(BUG_KDUMP);
         let loss = KnownLoss {
             checks: vec!["stack", "context"],
+            whole: false,
             note: "set MAKEDUMP_ARGS=\"-c -d 23\"".into(),
         };
         let with = |known_loss, dump| {
@@ -610,6 +626,21 @@ mod tests {
             &["panicgen_main::faults::bugs::bug"],
         );
         assert_eq!(with(Some(&loss), &other).cause, Some(Cause::VmcoreCheck));
+        // No dump at all: a loss of the named checks does not cover it; a whole loss does
+        // (recorded: Debian arm64 7.3, kdump-tools' empty dump.<stamp>).
+        let empty = Evidence::Missing(MissingDump::Host("kdump-tools wrote it empty".into()));
+        assert_eq!(with(Some(&loss), &empty).cause, Some(Cause::NoVmcore));
+        let whole = KnownLoss {
+            whole: true,
+            ..loss.clone()
+        };
+        let d = with(Some(&whole), &empty);
+        assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+        assert!(
+            d.checks.iter().all(|c| c.detail.starts_with("lost at")),
+            "{d:?}"
+        );
+        assert_eq!(with(Some(&whole), &other).cause, Some(Cause::VmcoreCheck));
     }
 
     #[test]
