@@ -256,7 +256,8 @@ pub fn report_for(
 
 /// The dump level to use instead of `level` with the capture tool of `version_line` on the
 /// kernel `release`: `None` when nothing `level` keeps is lost; `Some(Ok(n))`: level `n`,
-/// `level` without the bits whose filtering goes wrong; `Some(Err(why))`: no level helps.
+/// `level` without the bits whose filtering goes wrong; `Some(Err(change))`: no level helps
+/// (the tool cannot read the kernel `change`).
 pub fn safer_level(
     version_line: &str,
     release: &str,
@@ -272,7 +273,7 @@ pub fn safer_level(
         return None;
     }
     if let Some(s) = spoiling.iter().find(|s| s.level_bits == 31) {
-        return Some(Err(s.lost));
+        return Some(Err(s.change));
     }
     let bad = spoiling.iter().fold(0, |bits, s| bits | s.level_bits);
     Some(Ok(level_bits(level) & !bad))
@@ -343,11 +344,11 @@ pub fn makedump_args_advice(
                 words.join(" ")
             )
         }
-        Err(why) => format!(
-            "kdump-tools: no makedumpfile level helps on {release}: {why}; kdump-tools then \
-             writes an empty dump and reports it saved (its pipe from makedumpfile to its \
-             compressor hides the failure). Without makedumpfile installed kdump-tools \
-             copies /proc/vmcore whole"
+        Err(change) => format!(
+            "kdump-tools: no makedumpfile level helps on {release}: makedumpfile cannot read \
+             it ({change}); kdump-tools then writes an empty dump and reports it saved (its \
+             pipe from makedumpfile to its compressor hides the failure). Without \
+             makedumpfile installed kdump-tools copies /proc/vmcore whole"
         ),
     })
 }
