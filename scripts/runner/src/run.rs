@@ -126,6 +126,9 @@ pub fn run(opts: Options) -> Result<bool, String> {
         dump_skew,
         results,
         selftest,
+        system: systems
+            .as_ref()
+            .and_then(|s| s.summary(opts.system.as_ref())),
     };
     output::json::write(&results, &opts.out)?;
     print(&opts, &results, started);

@@ -58,7 +58,10 @@ use crate::{
     model::{
         facts::MissingDump,
         plan::Run,
-        results::LevelResult,
+        results::{
+            LevelResult,
+            SystemSummary, //
+        },
         skew,
         verdict::{
             stop::{
@@ -140,6 +143,8 @@ pub struct Systems<'a> {
     driven: Mutex<HashMap<String, Driven>>,
     /// What the first saved system said of itself.
     pub info: Option<SystemInfo>,
+    /// How long booting and saving the first system took.
+    boot: Duration,
     /// What its kdump-tools' dump level is known to lose on its kernel.
     known_loss: Option<KnownLoss>,
 }
@@ -154,6 +159,7 @@ impl<'a> Systems<'a> {
             driven: Mutex::new(HashMap::new()),
             info: None,
             known_loss: None,
+            boot: Duration::ZERO,
         }
     }
 
@@ -213,6 +219,7 @@ impl<'a> Systems<'a> {
             );
             if boot.is_empty() {
                 boot = lines;
+                self.boot = t.elapsed();
                 self.known_loss = known_loss(&info, self.opts);
                 self.info = Some(info);
             }
@@ -242,6 +249,19 @@ impl<'a> Systems<'a> {
             .map_err(|_| "the system's preparation panicked".to_string())?
             .map_err(|e| format!("{e} (console: {})", console.display()))?;
         Ok((Saved { state, disk }, info, run.lines))
+    }
+
+    /// The system for the results: its disk, capture tool and setting, the boot's cost.
+    pub fn summary(&self, image: Option<&SystemImage>) -> Option<SystemSummary> {
+        let info = self.info.as_ref()?;
+        Some(SystemSummary {
+            image: image
+                .map(|i| i.disk.display().to_string())
+                .unwrap_or_default(),
+            makedumpfile: info.makedumpfile.clone(),
+            makedump_args: info.makedump_args.clone(),
+            boot_s: self.boot.as_secs_f64(),
+        })
     }
 
     /// Removes the saved systems.

@@ -45,6 +45,23 @@ pub struct Results {
     pub results: Vec<FaultResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selftest: Option<SelftestResult>,
+    /// The distribution system the runs crashed (`run --system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemSummary>,
+}
+
+/// A distribution system as the runner found it, before any crash.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SystemSummary {
+    /// Its disk.
+    pub image: String,
+    /// `makedumpfile -v`, and kdump-tools' MAKEDUMP_ARGS.
+    pub makedumpfile: String,
+    pub makedump_args: String,
+    /// Booting it until it ran with kdump and panicgen loaded, and saving it (the cost a
+    /// run from the saved system does not pay).
+    #[serde(serialize_with = "round2")]
+    pub boot_s: f64,
 }
 
 /// A shard's place in the matrix.
@@ -420,6 +437,7 @@ pub mod tests {
                     reason: String::new(),
                 }],
             }),
+            system: None,
         }
     }
 
