@@ -5,7 +5,8 @@
 #   make run      set up, build the kernel + module, run the fault matrix in QEMU
 #                 (ARCH=x86_64 by default, ARCH=arm64 for arm64; FAULTS="BUG ..." for a subset;
 #                 TARGET=debug (default), sanitizers, debian, debian-system (a Debian system
-#                 with kdump-tools and panicgen's package, crashed through its own pipeline)
+#                 with kdump-tools and panicgen's package, crashed through its own pipeline),
+#                 image (your own such system: IMAGE=<raw|qcow2> VMLINUX=<its debug vmlinux>)
 #                 or user (with KERNEL= and KDIR=); PANICGEN_DUMP=kdump captures and checks a
 #                 vmcore of every fatal run, at PANICGEN_DUMP_LEVEL (default 31+alias), plus
 #                 PANICGEN_DUMP_LEVELS=elf,23,...)
@@ -33,6 +34,9 @@ FAULTS ?=
 # KDIR=<its build tree>).
 TARGET ?= debug
 KERNEL ?=
+# TARGET=image: the user's Debian system image and its kernel's DWARF vmlinux.
+IMAGE ?=
+VMLINUX ?=
 
 # Build against a clang-built kernel with the same LLVM unless told otherwise: a module must
 # be compiled by the compiler of its kernel.
@@ -85,7 +89,7 @@ setup:
 # and the rest as their own (bindgen reads TARGET as a target triple).
 run:
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TARGET PANICGEN_TARGET=$(TARGET) KERNEL=$(KERNEL) \
-		KDIR=$(KDIR) scripts/run.sh $(ARCH) $(FAULTS)
+		KDIR=$(KDIR) IMAGE=$(IMAGE) VMLINUX=$(VMLINUX) scripts/run.sh $(ARCH) $(FAULTS)
 
 check:
 	scripts/check.sh

@@ -11,13 +11,15 @@
 #   debian-system  a Debian system running that kernel, with kdump-tools, panicgen
 #           installed from its package (scripts/debian/image.sh); also prints SYSTEM (its
 #           disk) and SYSTEM_CMDLINE
+#   image   the user's own Debian system image: IMAGE=<raw or qcow2> and VMLINUX=<its
+#           kernel's DWARF vmlinux>, checked first (scripts/debian/user-image.sh)
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
 # Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
 #
-# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, sanitizers, debian or user),
-# KERNEL, KDIR
+# Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, sanitizers, debian,
+# debian-system, image or user), KERNEL, KDIR (user), IMAGE, VMLINUX (image)
 
 . "$(dirname "$0")/lib.sh"
 
@@ -54,9 +56,14 @@ debug | sanitizers)
 debian)
 	"$S/debian/prepare.sh" "$karch"
 	;;
-debian-system)
+debian-system | image)
 	"$S/setup.sh"
-	eval "$("$S/debian/image.sh" "$karch")"
+	if [ "$target" = image ]; then
+		[ -n "${IMAGE:-}" ] || die "TARGET=image needs IMAGE=<the system's disk, raw or qcow2> and VMLINUX="
+		eval "$("$S/debian/user-image.sh" "$karch" "$IMAGE")"
+	else
+		eval "$("$S/debian/image.sh" "$karch")"
+	fi
 	printf 'TARGET=%q\nKDIR=\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 		"$target" "$SYS_KERNEL" "$SYS_MODULE" "$SYS_INITRD" "$SYS_KCONFIG" "$SYS_VMLINUX"
 	printf 'SYSTEM=%q\nSYSTEM_CMDLINE=%q\n' "$SYS_DISK" "$SYS_CMDLINE"
@@ -74,5 +81,5 @@ user)
 		{ cat "$mo/build.log" >&2; die "panicgen.ko did not build against $kdir (log above)"; }
 	finish "$kdir" "$KERNEL" "$mo/panicgen.ko"
 	;;
-*) die "unknown target '$target' (debug, sanitizers, debian, debian-system or user)" ;;
+*) die "unknown target '$target' (debug, sanitizers, debian, debian-system, image or user)" ;;
 esac

@@ -232,7 +232,7 @@ impl<'a> Systems<'a> {
     /// until it runs with kdump ready, loads panicgen, and saves it.
     fn save(&self, boot_args: &str, n: usize) -> Result<(Saved, SystemInfo, Vec<String>), String> {
         let disk = self.dir("snapshots").join(format!("system{n}.qcow2"));
-        overlay(&self.image.disk, "raw", &disk)?;
+        overlay(&self.image.disk, disk_format(&self.image.disk), &disk)?;
         let state = self.dir("snapshots").join(format!("system{n}.state"));
         let tag = format!("system{n}");
         let mut spec = self.spec(boot_args, &disk, &tag);
@@ -362,6 +362,20 @@ fn ready_and_save(
     })();
     let _ = qmp.execute("quit", serde_json::json!({}), Duration::from_secs(5));
     result.map(|info| (state.to_path_buf(), info))
+}
+
+/// The format of a system's disk: qcow2 (its magic, `QFI\xfb`) or raw.
+fn disk_format(path: &Path) -> &'static str {
+    let mut magic = [0u8; 4];
+    let qcow2 = fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == *b"QFI\xfb";
+    if qcow2 {
+        "qcow2"
+    } else {
+        "raw"
+    }
 }
 
 /// A qcow2 overlay `disk` over `backing` (of format `format`).
