@@ -11,10 +11,14 @@
 pub mod check;
 pub mod console;
 pub mod dump_levels;
+mod known_loss;
 pub mod listing;
 pub mod selftest;
 pub mod stop;
 pub mod system;
+
+use known_loss::excuse;
+pub use known_loss::KnownLoss;
 pub mod vmcore;
 mod vmcore_context;
 
@@ -186,18 +190,6 @@ pub struct Facts<'a> {
     pub known_loss: Option<&'a KnownLoss>,
 }
 
-/// What a capture set up by someone else (a system's kdump-tools) is known to lose at its
-/// dump level on this kernel, and the note that names the skew and the fix: some vmcore
-/// checks of a dump that is read (`checks`), or the whole dump (`whole`: its tool cannot read
-/// the kernel, so no dump is written). What it predicts is reported as that loss, not as a
-/// failure; anything else still fails.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KnownLoss {
-    pub checks: Vec<&'static str>,
-    pub whole: bool,
-    pub note: String,
-}
-
 /// The judgement of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
@@ -215,33 +207,6 @@ impl Decision {
     pub fn verdict(&self) -> Verdict {
         self.cause.map_or(Verdict::Pass, Cause::verdict)
     }
-}
-
-/// Marks the failed checks a known loss explains as that loss; returns their names.
-fn excuse(
-    checks: &mut [check::Check],
-    evidence: &Evidence,
-    loss: Option<&KnownLoss>,
-) -> Vec<&'static str> {
-    let Some(loss) = loss else {
-        return Vec::new();
-    };
-    // A dump that is read loses only the checks named; no dump at all, only where none was
-    // to be had (and then kdump-tools' dmesg file, which the same tool writes, with it).
-    let lost = |name: &str| match evidence {
-        Evidence::Read(_) => loss.checks.contains(&name),
-        Evidence::Missing(_) | Evidence::Unreadable(_) => {
-            loss.whole && (vmcore::CHECKS.contains(&name) || name == "kdump_dmesg")
-        }
-    };
-    let mut excused = Vec::new();
-    for c in checks.iter_mut() {
-        if !c.ok && lost(c.name) {
-            c.detail = format!("lost at the capture's dump level: {}", c.detail);
-            excused.push(c.name);
-        }
-    }
-    excused
 }
 
 /// Decides one fault run.

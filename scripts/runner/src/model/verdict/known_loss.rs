@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a capture set up by someone else is known to lose, and how the decision reports it.
+
+use super::{
+    check,
+    vmcore, //
+};
+use crate::model::facts::Evidence;
+
+/// What a capture set up by someone else (a system's kdump-tools) is known to lose at its
+/// dump level on this kernel, and the note that names the skew and the fix: some vmcore
+/// checks of a dump that is read (`checks`), or the whole dump (`whole`: its tool cannot read
+/// the kernel, so no dump is written). What it predicts is reported as that loss, not as a
+/// failure; anything else still fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownLoss {
+    pub checks: Vec<&'static str>,
+    pub whole: bool,
+    pub note: String,
+}
+
+/// Marks the failed checks a known loss explains as that loss; returns their names.
+pub(super) fn excuse(
+    checks: &mut [check::Check],
+    evidence: &Evidence,
+    loss: Option<&KnownLoss>,
+) -> Vec<&'static str> {
+    let Some(loss) = loss else {
+        return Vec::new();
+    };
+    // A dump that is read loses only the checks named; no dump at all, only where none was
+    // to be had (and then kdump-tools' dmesg file, which the same tool writes, with it).
+    let lost = |name: &str| match evidence {
+        Evidence::Read(_) => loss.checks.contains(&name),
+        Evidence::Missing(_) | Evidence::Unreadable(_) => {
+            loss.whole && (vmcore::CHECKS.contains(&name) || name == "kdump_dmesg")
+        }
+    };
+    let mut excused = Vec::new();
+    for c in checks.iter_mut() {
+        if !c.ok && lost(c.name) {
+            c.detail = format!("lost at the capture's dump level: {}", c.detail);
+            excused.push(c.name);
+        }
+    }
+    excused
+}
