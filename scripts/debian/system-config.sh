@@ -21,6 +21,11 @@ echo 'kernel.printk = 7 4 1 7' >/etc/sysctl.d/90-console-loglevel.conf
 # systemd-pstore archives each record to /var/lib/systemd/pstore.
 echo ramoops >/etc/modules-load.d/ramoops.conf
 systemctl enable systemd-pstore.service
+# Debian orders systemd-pstore only after efi_pstore's modprobe: when ramoops registers after
+# its check of /sys/fs/pstore the records stay there, unarchived. After the modules, then.
+mkdir -p /etc/systemd/system/systemd-pstore.service.d
+printf '[Unit]\nAfter=systemd-modules-load.service\n' \
+	>/etc/systemd/system/systemd-pstore.service.d/after-ramoops.conf
 
 # kdump-tools: enabled (debconf said so at installation; checked here). Its capture initrd is
 # made by kdump-config at the first boot, as kdump-tools leaves it in a chroot.
