@@ -102,7 +102,11 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
         return quit_lost(
             d,
             &mut qmp,
-            format!("the machine was not rebooted by a capture kernel after the fault: {e}"),
+            format!(
+                "no capture kernel rebooted the machine within {} s of the fault (the \
+                 console says how far the capture got; {e})",
+                limits.capture.as_secs()
+            ),
         );
     }
     d.times.reset = at();
