@@ -82,19 +82,19 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
         Err(e) => return lost(d, format!("no QMP: {e}")),
     };
     if let Err(e) = qmp.wait_running(Duration::from_secs(120)) {
-        return lost(d, format!("the saved system did not resume: {e}"));
+        return quit_lost(d, &mut qmp, format!("the saved system did not resume: {e}"));
     }
     d.times.resumed = at();
     let mut agent = match Agent::connect(paths.agent, Duration::from_secs(10)) {
         Ok(a) => a,
-        Err(e) => return lost(d, e),
+        Err(e) => return quit_lost(d, &mut qmp, e),
     };
     if let Err(e) = agent.wait_ready(Duration::from_secs(60)) {
-        return lost(d, format!("before the fault: {e}"));
+        return quit_lost(d, &mut qmp, format!("before the fault: {e}"));
     }
     let fire = format!("echo '{command}' > {}", protocol::TRIGGER_FILE);
     if let Err(e) = agent.spawn(&["/bin/sh", "-c", &fire]) {
-        return lost(d, format!("firing through the guest agent: {e}"));
+        return quit_lost(d, &mut qmp, format!("firing through the guest agent: {e}"));
     }
     d.times.fired = at();
     // (A run the console rules end, one that does not panic, closes QMP first.)

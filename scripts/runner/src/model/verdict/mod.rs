@@ -237,6 +237,12 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if d.verdict() == Verdict::Error && !facts.qemu_stderr.trim().is_empty() {
         d.reason = format!("{}; QEMU said: {}", d.reason, facts.qemu_stderr.trim());
     }
+    // A system the runner lost before the fault (its agent never answered, say).
+    if let (Some(Cause::NotFired), Some(sys)) = (d.cause, facts.system) {
+        if !sys.lost.is_empty() {
+            d.reason = format!("{}; the system: {}", d.reason, sys.lost);
+        }
+    }
     let Some(evidence) = facts.dump else {
         return d;
     };
