@@ -48,17 +48,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
     let started = Instant::now();
     let (accel, why) = guest::choose_accel(&opts);
     let (matrix, runs) = plan_runs(&opts);
-    if let Some(names) = &opts.runs {
-        if let Some(n) = names
-            .iter()
-            .find(|n| !matrix.iter().any(|r| &r.name() == *n))
-        {
-            return Err(format!(
-                "--runs: no run '{n}' in this matrix (a run is FAULT or FAULT-context, of the \
-                 faults and contexts asked for)"
-            ));
-        }
-    }
+    check_runs(&opts, &matrix)?;
     announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
     let mut systems = opts
@@ -180,6 +170,22 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
         None => matrix.clone(),
     };
     (matrix, runs)
+}
+
+/// Every run `--runs` names is in the matrix.
+fn check_runs(opts: &Options, matrix: &[Run]) -> Result<(), String> {
+    if let Some(names) = &opts.runs {
+        if let Some(n) = names
+            .iter()
+            .find(|n| !matrix.iter().any(|r| &r.name() == *n))
+        {
+            return Err(format!(
+                "--runs: no run '{n}' in this matrix (a run is FAULT or FAULT-context, of the \
+                 faults and contexts asked for)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Says what the run is about to do.

@@ -243,9 +243,20 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
             d.reason = format!("{}; the system: {}", d.reason, sys.lost);
         }
     }
-    let Some(evidence) = facts.dump else {
-        return d;
-    };
+    match facts.dump {
+        Some(evidence) => with_dump(d, facts, matcher, evidence),
+        None => d,
+    }
+}
+
+/// The dump's part of the decision: its checks (and a system's), what a known loss excuses,
+/// and the cause a failed check gives when the console passed.
+fn with_dump(
+    mut d: Decision,
+    facts: &Facts<'_>,
+    matcher: &Matcher,
+    evidence: &Evidence,
+) -> Decision {
     d.checks = vmcore::check(evidence, matcher, facts.id);
     if let Some(cut) = console_cut(&d, evidence, matcher) {
         return cut;
