@@ -172,11 +172,7 @@ make_image() {
 	cp "$tree/etc/kernel/cmdline" "$image/cmdline"
 	# The module as installed (symbols for drgn's reading of the dumps).
 	ko=$(find "$tree/usr/lib/modules/$DEB_KREL/updates" -name 'panicgen.ko*' | head -n 1)
-	case $ko in
-	*.xz) xz -dc "$ko" ;;
-	*.zst) zstd -qdc "$ko" ;;
-	*) cat "$ko" ;;
-	esac >"$image/panicgen.ko"
+	module_contents "$ko" >"$image/panicgen.ko"
 	# Room for the dumps kdump-tools writes to /var/crash (a sparse file).
 	size=$(($(du -sm "$tree" | cut -f1) + 3072))
 	run_logged "$log" "writing the $darch system's disk (${size} MiB ext4, sparse)" \

@@ -11,6 +11,15 @@ debian_arch() {
 	esac
 }
 
+# Writes the kernel module $1 (.ko, .ko.xz or .ko.zst, as installed) to stdout, uncompressed.
+module_contents() { # path
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -qdc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
 # The chroot of the stock kernel's release, and commands run in it.
 CH="$(dirname "${BASH_SOURCE[0]}")/chroot.sh"
 in_chroot() { "$CH" run "$@"; }

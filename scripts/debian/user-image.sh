@@ -115,11 +115,7 @@ for f in "vmlinuz-$krel:vmlinuz" "initrd.img-$krel:initrd.img" "config-$krel:con
 	debugfs -R "dump /boot/${f%%:*} $dir/${f#*:}" "$fs" >/dev/null 2>&1
 	[ -s "$dir/${f#*:}" ] || die "$image has no /boot/${f%%:*}"
 done
-case $ko in
-*.xz) xz -dc "$ko" ;;
-*.zst) zstd -qdc "$ko" ;;
-*) cat "$ko" ;;
-esac >"$dir/panicgen.ko"
+module_contents "$ko" >"$dir/panicgen.ko"
 {
 	printf 'SYS_DISK=%q\nSYS_KERNEL=%q\nSYS_INITRD=%q\nSYS_CMDLINE=%q\n' \
 		"$image" "$dir/vmlinuz" "$dir/initrd.img" "$cmdline"
