@@ -61,21 +61,33 @@ pub struct Times {
     pub collected: Option<Duration>,
 }
 
-/// What the driver found: the system's facts, the stage times, and whether kdump-tools'
-/// vmcore was copied to the run's vmcore path.
+/// What the driver found: the system's facts, the stage times, whether kdump-tools'
+/// vmcore was copied to the run's vmcore path, and whether the capture ran out of time.
 pub struct Driven {
     pub facts: SystemFacts,
     pub times: Times,
     pub vmcore: Result<(), String>,
+    /// The fault fired and no capture kernel rebooted the machine within its limit (one
+    /// that hung or panicked itself, e.g. TCG's "IO-APIC + timer doesn't work!"): the
+    /// infrastructure's failure, as the lab guest's capture time limit is.
+    pub capture_timed_out: bool,
+}
+
+impl Driven {
+    /// Nothing found yet, for `why`.
+    pub fn unfollowed(why: &str) -> Self {
+        Driven {
+            facts: SystemFacts::default(),
+            times: Times::default(),
+            vmcore: Err(why.into()),
+            capture_timed_out: false,
+        }
+    }
 }
 
 /// Drives one restored system run firing `command`, its QEMU started at `start`.
 pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -> Driven {
-    let mut d = Driven {
-        facts: SystemFacts::default(),
-        times: Times::default(),
-        vmcore: Err("the system was not followed to its capture".into()),
-    };
+    let mut d = Driven::unfollowed("the system was not followed to its capture");
     let at = || Some(start.elapsed());
     let mut qmp = match Qmp::connect(paths.control, Duration::from_secs(30)) {
         Ok(q) => q,
@@ -99,6 +111,7 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
     d.times.fired = at();
     // (A run the console rules end, one that does not panic, closes QMP first.)
     if let Err(e) = qmp.wait_event("RESET", limits.capture) {
+        d.capture_timed_out = true;
         return quit_lost(
             d,
             &mut qmp,

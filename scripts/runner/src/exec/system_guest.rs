@@ -56,7 +56,10 @@ use crate::{
         },
     },
     model::{
-        facts::MissingDump,
+        facts::{
+            End,
+            MissingDump, //
+        },
         plan::Run,
         results::{
             LevelResult,
@@ -242,7 +245,7 @@ impl GuestKind for Systems<'_> {
         // The system's whole cycle takes long: the driver ends it once it has collected.
         spec.timeout = self.opts.timeout * 3;
         let dumps = attempt.dump != crate::model::plan::DumpMode::None;
-        let vm = vm::run(&spec, &attempt.console, |lines, _| {
+        let mut vm = vm::run(&spec, &attempt.console, |lines, _| {
             match rules.next(lines) {
                 _ if dumps => Control::Continue,
                 Next::StopAfter(d) => Control::StopAfter(d),
@@ -250,11 +253,12 @@ impl GuestKind for Systems<'_> {
                 Next::Continue | Next::DumpFromHost => Control::Continue,
             }
         });
-        let driven = driver.join().unwrap_or_else(|_| Driven {
-            facts: Default::default(),
-            times: Default::default(),
-            vmcore: Err("the run's driver panicked".into()),
-        });
+        let driven = driver
+            .join()
+            .unwrap_or_else(|_| Driven::unfollowed("the run's driver panicked"));
+        if driven.capture_timed_out {
+            vm.end = End::Timeout;
+        }
         let (facts, times) = (driven.facts.clone(), driven.times);
         self.driven
             .lock()

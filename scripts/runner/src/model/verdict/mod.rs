@@ -284,6 +284,16 @@ fn with_dump(
         return d;
     };
     let (cause, reason) = match evidence {
+        // Out of time after the panic: the capture kernel never booted or hung. That is
+        // the infrastructure's failure (retried), not the fault's, whatever else is
+        // missing for it (a system's records after the reboot, say).
+        Evidence::Missing(why) if *facts.end == End::Timeout => (
+            Cause::CaptureTimeout,
+            format!(
+                "the capture did not finish before the time limit ({}): {why}",
+                capture_progress(facts.console)
+            ),
+        ),
         _ if system::CHECKS.contains(&bad.name) => (
             Cause::SystemCheck,
             format!("system check '{}' failed: {}", bad.name, bad.detail),
@@ -291,15 +301,6 @@ fn with_dump(
         Evidence::Read(_) => (
             Cause::VmcoreCheck,
             format!("vmcore check '{}' failed: {}", bad.name, bad.detail),
-        ),
-        // Out of time after the panic: the capture kernel never booted or hung. That is
-        // the infrastructure's failure (retried), not the fault's.
-        Evidence::Missing(why) if *facts.end == End::Timeout => (
-            Cause::CaptureTimeout,
-            format!(
-                "the capture did not finish before the time limit ({}): {why}",
-                capture_progress(facts.console)
-            ),
         ),
         Evidence::Missing(why) => (Cause::NoVmcore, why.to_string()),
         Evidence::Unreadable(why) => (Cause::VmcoreUnreadable, why.clone()),
@@ -623,6 +624,24 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(with(Some(&whole), &other).cause, Some(Cause::VmcoreCheck));
+        // A system whose capture kernel never rebooted it (recorded: amd64, STACK_CANARY
+        // hardirq, the capture kernel's "IO-APIC + timer doesn't work!" under TCG): an error,
+        // retried, even where the dump's loss is excused and only the system's checks fail.
+        let lost = system::SystemFacts {
+            lost: "no capture kernel rebooted the machine within 300 s".into(),
+            ..Default::default()
+        };
+        let d = decide(&Facts {
+            matcher: Ok(&m),
+            console: &console,
+            end: &End::Timeout,
+            qemu_stderr: "",
+            dump: Some(&empty),
+            id: "r1",
+            system: Some(&lost),
+            known_loss: Some(&whole),
+        });
+        assert_eq!(d.cause, Some(Cause::CaptureTimeout), "{d:?}");
     }
 
     #[test]
