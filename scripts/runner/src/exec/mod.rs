@@ -18,6 +18,7 @@ pub mod qmp;
 pub mod selftest_guest;
 pub mod system_driver;
 pub mod system_guest;
+pub mod system_ready;
 pub mod vm;
 pub mod vmcore_disk;
 

@@ -25,6 +25,7 @@ use crate::{
     exec::{
         qga::Agent,
         qmp::Qmp,
+        system_ready,
         vmcore_disk, //
     },
     model::{
@@ -33,9 +34,20 @@ use crate::{
     },
 };
 
-/// The time limits of the stages of one system run.
-#[derive(Clone, Copy, Debug)]
+/// How a run's system starts.
+#[derive(Clone, Debug)]
+pub enum Start {
+    /// Restored from a saved system: booted, kdump ready, panicgen loaded.
+    Restored,
+    /// Booted from the image for this run alone, made ready here with these MAKEDUMP_ARGS
+    /// (`--no-snapshot`).
+    Booted(Option<String>),
+}
+
+/// How one system run starts, and the time limits of its stages.
+#[derive(Clone, Debug)]
 pub struct Limits {
+    pub start: Start,
     /// The fault fired → the capture kernel reboots the machine (the panic, the capture
     /// kernel's boot, makedumpfile).
     pub capture: Duration,
@@ -54,7 +66,10 @@ pub struct Paths<'a> {
 /// When each stage ended, from `start`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Times {
+    /// A restored system runs again.
     pub resumed: Option<Duration>,
+    /// A booted system is ready for the fault.
+    pub up: Option<Duration>,
     pub fired: Option<Duration>,
     pub reset: Option<Duration>,
     pub back: Option<Duration>,
@@ -94,14 +109,26 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
         Err(e) => return lost(d, format!("no QMP: {e}")),
     };
     if let Err(e) = qmp.wait_running(Duration::from_secs(120)) {
-        return quit_lost(d, &mut qmp, format!("the saved system did not resume: {e}"));
+        return quit_lost(
+            d,
+            &mut qmp,
+            format!("the system did not start running: {e}"),
+        );
     }
-    d.times.resumed = at();
     let mut agent = match Agent::connect(paths.agent, Duration::from_secs(10)) {
         Ok(a) => a,
         Err(e) => return quit_lost(d, &mut qmp, e),
     };
-    if let Err(e) = agent.wait_ready(Duration::from_secs(60)) {
+    let ready = match &limits.start {
+        Start::Restored => {
+            d.times.resumed = at();
+            agent.wait_ready(Duration::from_secs(60))
+        }
+        Start::Booted(args) => system_ready::ready(&mut agent, args.as_deref()).map(|_| {
+            d.times.up = at();
+        }),
+    };
+    if let Err(e) = ready {
         return quit_lost(d, &mut qmp, format!("before the fault: {e}"));
     }
     let fire = format!("echo '{command}' > {}", protocol::TRIGGER_FILE);

@@ -44,8 +44,10 @@ use crate::{
             self,
             Driven,
             Limits,
-            Paths, //
+            Paths,
+            Start, //
         },
+        system_ready,
         vm::{
             self,
             Accel,
@@ -78,8 +80,11 @@ use crate::{
 
 mod save;
 
-use save::overlay;
-pub use save::SystemInfo;
+use save::{
+    disk_format,
+    overlay, //
+};
+pub use system_ready::SystemInfo;
 
 /// Guest memory at the least; more when the system's crashkernel= reserves nothing below
 /// its first range (Debian's arm64 kdump-tools: `2G-4G:320M,...`).
@@ -207,23 +212,31 @@ impl GuestKind for Systems<'_> {
     }
 
     fn prepare(&self, attempt: &Attempt<'_>) -> Result<(), String> {
-        let saved = self
-            .saved
-            .get(attempt.run.fault.boot_args)
-            .ok_or("no saved system for this run's boot arguments")?;
-        overlay(&saved.disk, "qcow2", &self.disk(attempt))?;
+        match self.saved.get(attempt.run.fault.boot_args) {
+            Some(saved) => overlay(&saved.disk, "qcow2", &self.disk(attempt))?,
+            // Every run boots its own system, from the image.
+            None if !self.opts.snapshot => {
+                let image = &self.image.disk;
+                overlay(image, disk_format(image), &self.disk(attempt))?
+            }
+            None => return Err("no saved system for this run's boot arguments".into()),
+        }
         let _ = fs::remove_file(&attempt.vmcore);
         fs::create_dir_all(&attempt.dir)
             .map_err(|e| format!("cannot create {}: {e}", attempt.dir.display()))
     }
 
     fn watch(&self, attempt: &Attempt<'_>, rules: &mut Watch<'_>) -> Watched {
-        let saved = &self.saved[attempt.run.fault.boot_args];
+        let saved = self.saved.get(attempt.run.fault.boot_args);
         let tag = format!("{}-{}", attempt.name, attempt.number);
         let mut spec = self.spec(attempt.run.fault.boot_args, &self.disk(attempt), &tag);
-        spec.incoming = Some(saved.state.clone());
+        spec.incoming = saved.map(|s| s.state.clone());
         let sys = spec.system.clone().expect("a system spec");
         let limits = Limits {
+            start: match saved {
+                Some(_) => Start::Restored,
+                None => Start::Booted(self.opts.makedump_args.clone()),
+            },
             capture: self.opts.timeout,
             back: self.opts.timeout,
         };
@@ -242,8 +255,9 @@ impl GuestKind for Systems<'_> {
             };
             system_driver::drive(&paths, &command, limits, start)
         });
-        // The system's whole cycle takes long: the driver ends it once it has collected.
-        spec.timeout = self.opts.timeout * 3;
+        // The system's whole cycle takes long (a boot of its own too, when not restored):
+        // the driver ends it once it has collected.
+        spec.timeout = self.opts.timeout * 3 + saved.map_or(system_ready::STEP, |_| Duration::ZERO);
         let dumps = attempt.dump != crate::model::plan::DumpMode::None;
         let mut vm = vm::run(&spec, &attempt.console, |lines, _| {
             match rules.next(lines) {

@@ -126,6 +126,11 @@ fn ratios(v: &BTreeMap<String, &VariantStats>) -> BTreeMap<String, f64> {
         pick("cold-kdump", fatal),
         pick("saved-kdump", fatal),
     );
+    ratio(
+        "system booted/saved, fatal runs through kdump-tools",
+        pick("system-booted", fatal),
+        pick("system-saved", fatal),
+    );
     out
 }
 
@@ -379,6 +384,16 @@ mod tests {
         let r = ratios(&v);
         assert_eq!(r["cold/saved, fatal runs"], 4.0);
         assert_eq!(r["cold/saved, other runs"], 4.0);
+        let (booted, saved) = (
+            stats("system-booted", &cold, Path::new("b")),
+            stats("system-saved", &saved, Path::new("s")),
+        );
+        v.insert("system-booted".to_string(), &booted);
+        v.insert("system-saved".to_string(), &saved);
+        assert_eq!(
+            ratios(&v)["system booted/saved, fatal runs through kdump-tools"],
+            4.0
+        );
     }
 
     #[test]

@@ -146,6 +146,7 @@ pub(super) fn phases(w: &Watched) -> Phases {
     let fired = r.input_at.or(firing);
     if let Some(t) = &w.system_times {
         return Phases {
+            boot_s: t.up.map(|d| d.as_secs_f64()),
             restore_s: t.resumed.map(|d| d.as_secs_f64()),
             fire_to_trigger_s: secs(t.fired, trigger),
             trigger_to_verdict_s: secs(trigger, verdict),

@@ -3,31 +3,10 @@
 //! Saving a system: it boots once per set of boot arguments (its first boot makes
 //! kdump-tools' capture initrd) until it runs with kdump ready, panicgen is loaded, the
 //! runner has asked what it runs ([`SystemInfo`]), and its memory and disk overlay are saved;
-//! what its kdump-tools level is known to lose follows from that.
+//! what its kdump-tools level is known to lose follows from that. When every run boots its
+//! own system (`--no-snapshot`), one system is booted and asked, not saved.
 
 use super::*;
-
-/// What the runner asked the saved system about its kernel and its capture.
-#[derive(Clone, Debug, Default)]
-pub struct SystemInfo {
-    /// `uname -r`.
-    pub release: String,
-    /// `makedumpfile -v`'s first line.
-    pub makedumpfile: String,
-    /// kdump-tools' MAKEDUMP_ARGS (its default when unset).
-    pub makedump_args: String,
-}
-
-impl SystemInfo {
-    /// The makedumpfile dump level in MAKEDUMP_ARGS (`-d N`; makedumpfile's default 0).
-    pub fn level(&self) -> String {
-        let words: Vec<&str> = self.makedump_args.split_whitespace().collect();
-        words
-            .windows(2)
-            .find(|w| w[0] == "-d")
-            .map_or("0".into(), |w| w[1].to_string())
-    }
-}
 
 impl Systems<'_> {
     /// Boots and saves a system for each set of boot arguments of `runs`. Returns the
@@ -35,17 +14,19 @@ impl Systems<'_> {
     pub fn save_all(&mut self, runs: &[Run]) -> Result<Vec<String>, String> {
         let mut boot = Vec::new();
         let _ = fs::create_dir_all(self.dir("snapshots"));
+        let booted = !self.opts.snapshot;
         for run in runs {
             let args = run.fault.boot_args;
-            if self.saved.contains_key(args) {
+            if self.saved.contains_key(args) || (booted && self.info.is_some()) {
                 continue;
             }
             let n = self.saved.len();
             let t = Instant::now();
             let (saved, info, lines) = self.save(args, n)?;
             eprintln!(
-                "{}: system saved in {:.1} s (booted, kdump loaded, panicgen loaded)",
+                "{}: system {} in {:.1} s (booted, kdump loaded, panicgen loaded)",
                 self.opts.arch.name(),
+                if booted { "asked" } else { "saved" },
                 t.elapsed().as_secs_f64()
             );
             if boot.is_empty() {
@@ -54,14 +35,21 @@ impl Systems<'_> {
                 self.known_loss = known_loss(&info, self.opts);
                 self.info = Some(info);
             }
-            self.saved.insert(args, saved);
+            if let Some(saved) = saved {
+                self.saved.insert(args, saved);
+            }
         }
         Ok(boot)
     }
 
     /// Boots the system once (its first boot makes kdump-tools' capture initrd), waits
-    /// until it runs with kdump ready, loads panicgen, and saves it.
-    fn save(&self, boot_args: &str, n: usize) -> Result<(Saved, SystemInfo, Vec<String>), String> {
+    /// until it runs with kdump ready, loads panicgen, and saves it (unless every run
+    /// boots its own).
+    fn save(
+        &self,
+        boot_args: &str,
+        n: usize,
+    ) -> Result<(Option<Saved>, SystemInfo, Vec<String>), String> {
         let disk = self.dir("snapshots").join(format!("system{n}.qcow2"));
         overlay(&self.image.disk, disk_format(&self.image.disk), &disk)?;
         let state = self.dir("snapshots").join(format!("system{n}.state"));
@@ -71,15 +59,25 @@ impl Systems<'_> {
         let sys = spec.system.clone().expect("a system spec");
         let console = self.dir("console").join(format!("system{n}.log"));
         let makedump_args = self.opts.makedump_args.clone();
+        let to = self.opts.snapshot.then(|| state.clone());
         let prepare = thread::spawn(move || {
-            ready_and_save(&sys.control, &sys.agent, &state, makedump_args.as_deref())
+            ready_and_save(
+                &sys.control,
+                &sys.agent,
+                to.as_deref(),
+                makedump_args.as_deref(),
+            )
         });
         let run = vm::run(&spec, &console, |_, _| Control::Continue);
-        let (state, info) = prepare
+        let info = prepare
             .join()
             .map_err(|_| "the system's preparation panicked".to_string())?
             .map_err(|e| format!("{e} (console: {})", console.display()))?;
-        Ok((Saved { state, disk }, info, run.lines))
+        if !self.opts.snapshot {
+            let _ = fs::remove_file(&disk);
+            return Ok((None, info, run.lines));
+        }
+        Ok((Some(Saved { state, disk }), info, run.lines))
     }
 
     /// The system for the results: its disk, capture tool and setting, the boot's cost.
@@ -116,72 +114,29 @@ fn known_loss(info: &SystemInfo, opts: &Options) -> Option<KnownLoss> {
     })
 }
 
-/// In a booting system: waits for the agent, a running system, kdump loaded; sets
-/// kdump-tools' MAKEDUMP_ARGS if asked; loads panicgen; asks what the system runs; saves
-/// the whole machine to `state` and quits.
+/// In a booting system: makes it ready ([`system_ready::ready`]), then saves the whole
+/// machine to `state` (when there is one: a system only asked what it runs is not saved)
+/// and quits.
 fn ready_and_save(
     control: &Path,
     agent: &Path,
-    state: &Path,
+    state: Option<&Path>,
     makedump_args: Option<&str>,
-) -> Result<(PathBuf, SystemInfo), String> {
+) -> Result<SystemInfo, String> {
     let mut qmp = Qmp::connect(control, Duration::from_secs(30))?;
     let mut a = Agent::connect(agent, Duration::from_secs(30))?;
-    let long = Duration::from_secs(600);
-    let result = (|| {
-        a.wait_ready(long)?;
-        if let Some(args) = makedump_args {
-            let set = format!(
-                "sed -i '/^#*MAKEDUMP_ARGS=/c MAKEDUMP_ARGS=\"{args}\"' /etc/default/kdump-tools"
-            );
-            a.run(&["/bin/sh", "-c", &set], long)?;
+    let result = system_ready::ready(&mut a, makedump_args).and_then(|info| {
+        if let Some(state) = state {
+            qmp.save_state(state, Duration::from_secs(300))?;
         }
-        let up = a.run(&["systemctl", "is-system-running", "--wait"], long)?;
-        let kdump = a.run(&["kdump-config", "status"], long)?;
-        if !kdump.stdout.contains("ready to kdump") {
-            return Err(format!(
-                "kdump-tools is not ready after the boot (system {}): {}",
-                up.stdout.trim(),
-                kdump.stdout.trim()
-            ));
-        }
-        let modprobe = a.run(&["modprobe", "panicgen"], long)?;
-        if modprobe.status != Some(0) {
-            return Err(format!(
-                "modprobe panicgen failed in the system: {}",
-                modprobe.stderr.trim()
-            ));
-        }
-        let info = SystemInfo {
-            release: a.run(&["uname", "-r"], long)?.stdout.trim().to_string(),
-            makedumpfile: a
-                .run(&["/bin/sh", "-c", "makedumpfile -v 2>&1 | head -n 1"], long)?
-                .stdout
-                .trim()
-                .to_string(),
-            // kdump-config's own default when the file sets none.
-            makedump_args: a
-                .run(
-                    &[
-                        "/bin/sh",
-                        "-c",
-                        ". /etc/default/kdump-tools; echo \"${MAKEDUMP_ARGS:--c -d 31}\"",
-                    ],
-                    long,
-                )?
-                .stdout
-                .trim()
-                .to_string(),
-        };
-        qmp.save_state(state, Duration::from_secs(300))?;
         Ok(info)
-    })();
+    });
     let _ = qmp.execute("quit", serde_json::json!({}), Duration::from_secs(5));
-    result.map(|info| (state.to_path_buf(), info))
+    result
 }
 
 /// The format of a system's disk: qcow2 (its magic, `QFI\xfb`) or raw.
-fn disk_format(path: &Path) -> &'static str {
+pub(super) fn disk_format(path: &Path) -> &'static str {
     let mut magic = [0u8; 4];
     let qcow2 = fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
