@@ -8,6 +8,9 @@
 #   saved-kdump   from a saved guest, kdump + drgn
 #   lkdtm-cold    LKDTM's equivalent tests (the peer), booting per run
 #   lkdtm-saved   LKDTM's tests from a saved guest
+#   system-saved  the Debian system image (Documentation/debian-system.rst): BUG and
+#                 NULL_DEREF through kdump-tools, each run restored from a saved system
+#   system-booted the same, each run booting its own system from the image
 # all through the same runner, on the same machine, one after the other. The
 # faults are panicgen's equivalents of LKDTM's BUG, EXCEPTION, PANIC, WARNING,
 # SOFTLOCKUP, HUNG_TASK, CORRUPT_STACK_STRONG and SPINLOCKUP, in process context.
@@ -17,7 +20,8 @@
 # on these clang kernels, which is the point of panicgen's STACK_CANARY_STRONG).
 #
 # Usage: bench.sh [ARCH...]   (default: x86_64 arm64)
-# Environment: PANICGEN_BENCH_JOBS (default 2), PANICGEN_OUT (default <checkout>/out)
+# Environment: PANICGEN_BENCH_JOBS (default 2), PANICGEN_OUT (default <checkout>/out),
+#   PANICGEN_BENCH_SYSTEM=0 leaves the system variants out (they build the image if needed)
 
 . "$(dirname "$0")/lib.sh"
 
@@ -35,16 +39,20 @@ for arch in "${arches[@]}"; do
 		lkdtm+=("${p%% *}")
 		faults+=("${p#* }")
 	done
-	for variant in cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved; do
+	variants=(cold saved cold-kdump saved-kdump lkdtm-cold lkdtm-saved)
+	[ "${PANICGEN_BENCH_SYSTEM:-1}" = 0 ] || variants+=(system-saved system-booted)
+	for variant in "${variants[@]}"; do
+		[ "$variant" != system-saved ] || prepare_target debian-system "$arch"
 		args=(--jobs "$jobs" --no-selftest --contexts process)
-		case $variant in cold* | lkdtm-cold) args+=(--no-snapshot) ;; esac
+		case $variant in cold* | lkdtm-cold | system-booted) args+=(--no-snapshot) ;; esac
 		case $variant in *kdump) args+=(--dump kdump --keep-vmcores failed) ;; esac
 		case $variant in
 		lkdtm-*) args+=(--lkdtm "${lkdtm[@]}") ;;
+		system-*) args+=(--dump kdump-tools --keep-vmcores failed --timeout 300 BUG NULL_DEREF) ;;
 		*) args+=("${faults[@]}") ;;
 		esac
 		out="$top/bench/$KARCH/$variant"
-		msg "bench: $KARCH $variant (${#faults[@]} runs; log: $out.log)"
+		msg "bench: $KARCH $variant (log: $out.log)"
 		mkdir -p "$(dirname "$out")"
 		run_matrix "$out" "${args[@]}" >"$out.log" 2>&1 || true
 		[ -f "$out/results.json" ] || die "bench: $KARCH $variant wrote no results (log: $out.log)"
