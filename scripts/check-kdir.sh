@@ -56,13 +56,7 @@ if [ "$rustc_used" != "$rustc_kernel" ]; then
 		"Install that rustc and pass it (RUSTC=/path/to/rustc)."
 fi
 
-missing=()
-for f in rust/libkernel.rmeta rust/libmacros.so; do
-	[ -e "$kdir/$f" ] || missing+=("$f")
-done
-if grep -q '^CONFIG_X86_64=y' "$config" && [ ! -e "$kdir/scripts/target.json" ]; then
-	missing+=(scripts/target.json)
-fi
+mapfile -t missing < <("$(dirname "$0")/rust-headers.sh" --missing "$kdir")
 if [ ${#missing[@]} -gt 0 ]; then
 	fail "the kernel's Rust metadata is missing: ${missing[*]}." \
 		"Distribution headers ship none (Debian's linux-headers among them). With the kernel's" \

@@ -14,8 +14,25 @@
 #
 # Usage: rust-headers.sh KDIR SRC   (KDIR: e.g. /usr/src/linux-headers-$(uname -r); SRC: the
 #        unpacked kernel source of the same version, e.g. of Debian's linux-source-7.3)
+#        rust-headers.sh --missing KDIR   prints the metadata KDIR lacks, one file a line
+#        (the one rule check-kdir.sh and DKMS's dkms-rust.sh decide by)
 
 set -euo pipefail
+
+# What a Rust module's build reads from KDIR that distribution headers leave out.
+missing() { # kdir
+	local f
+	for f in rust/libkernel.rmeta rust/libmacros.so; do
+		[ -e "$1/$f" ] || echo "$f"
+	done
+	if grep -q '^CONFIG_X86_64=y' "$1/.config" && [ ! -e "$1/scripts/target.json" ]; then
+		echo scripts/target.json
+	fi
+}
+if [ "${1:-}" = --missing ]; then
+	missing "${2:?usage: rust-headers.sh --missing KDIR}"
+	exit 0
+fi
 
 usage="usage: rust-headers.sh KDIR SRC"
 kdir=$(cd "${1:?$usage}" && pwd)

@@ -14,9 +14,7 @@ kver=${2:?usage: dkms-rust.sh KDIR KERNELRELEASE}
 here=$(cd "$(dirname "$0")" && pwd)
 say() { printf 'panicgen: %s\n' "$*" >&2; }
 
-if [ -e "$kdir/rust/libkernel.rmeta" ] && [ -e "$kdir/rust/libmacros.so" ]; then
-	exit 0
-fi
+[ -n "$("$here/rust-headers.sh" --missing "$kdir")" ] || exit 0
 series=$(printf '%s\n' "$kver" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 tarball=$(ls "/usr/src/linux-source-$series".tar.* 2>/dev/null | head -n 1 || true)
 if [ -z "$tarball" ]; then
