@@ -103,6 +103,10 @@ make_base() {
 	touch "$tmp/.complete"
 	mv "$tmp" "$base"
 	msg "$darch system base ready in $((SECONDS - start)) s: $base"
+	# Older bases of this architecture (another kernel or package list) go: a gigabyte each.
+	for old in "$PANICGEN_CACHE/system/$darch-base-"*; do
+		case $old in "$base" | "$base.log") ;; *) rm -rf "$old" ;; esac
+	done
 }
 
 [ -e "$base/.complete" ] || make_base
