@@ -121,6 +121,8 @@ measured_pages() {
 step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
 # Compared, never written (`make docs` writes them): make check leaves the tree as it was.
 step "Documentation/ is what the code generates" "$S/docs.sh" --check || true
+step "a user's system image: accepted with all its parts, refused naming a missing one" \
+	"$S/check-user-image.sh" || true
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do

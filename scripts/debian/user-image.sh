@@ -7,7 +7,7 @@
 # from its package (panicgen-dkms or panicgen-modules-<kernel release>). What is missing is
 # named with the way to add it, and nothing runs. Its kernel, initramfs, command line
 # (/etc/kernel/cmdline, else the first entry of /boot/grub/grub.cfg), .config and panicgen.ko
-# are copied out into the cache (keyed by the image's size and time). Prints the assignments
+# are copied out into the cache (keyed by the image's path, size and time). Prints the assignments
 # of scripts/debian/image.sh; SYS_VMLINUX is VMLINUX (the kernel's DWARF vmlinux, e.g. from
 # its -dbg package), which the user gives.
 #
@@ -44,6 +44,7 @@ offset=""
 if is_ext4 0; then
 	offset=0
 else
+	command -v sfdisk >/dev/null || die "sfdisk is missing (to find the root partition in $image): run 'make setup' (fdisk)"
 	for start in $(sfdisk -J "$raw" 2>/dev/null | sed -n 's/.*"start": *\([0-9]*\).*/\1/p'); do
 		is_ext4 $((start * 512)) && offset=$((start * 512)) && break
 	done
@@ -106,6 +107,7 @@ ko=""
 [ -n "$ko" ] ||
 	missing+=("panicgen for ${krel:-its kernel}: apt install ./panicgen-dkms_*.deb (make deb), or panicgen-modules-${krel:-<kernel release>}")
 if [ ${#missing[@]} -gt 0 ]; then
+	rm -rf "$dir"
 	printf 'panicgen: %s lacks:\n' "$image" >&2
 	printf '  - %s\n' "${missing[@]}" >&2
 	die "add them to the image and run again (nothing was run)"
@@ -116,6 +118,9 @@ for f in "vmlinuz-$krel:vmlinuz" "initrd.img-$krel:initrd.img" "config-$krel:con
 	[ -s "$dir/${f#*:}" ] || die "$image has no /boot/${f%%:*}"
 done
 module_contents "$ko" >"$dir/panicgen.ko"
+# What was read is kept; the qcow2's raw copy (gigabytes) is not needed again.
+[ "$raw" = "$image" ] || rm -f "$raw"
+rm -rf "$dir/updates"
 {
 	printf 'SYS_DISK=%q\nSYS_KERNEL=%q\nSYS_INITRD=%q\nSYS_CMDLINE=%q\n' \
 		"$image" "$dir/vmlinuz" "$dir/initrd.img" "$cmdline"
