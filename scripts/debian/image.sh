@@ -151,7 +151,7 @@ install_panicgen() { # tree
 	run_logged "$log" "apt install ./$(echo "$debs" | tr ' ' ',') in the $darch system$([ -n "$foreign" ] || echo ' (DKMS builds the module: minutes)')" \
 		enter "$tree" sh -c "cd /tmp/panicgen-debs && env DEBIAN_FRONTEND=noninteractive apt-get install -y $(printf './%s ' $debs)$extra"
 	[ -n "$foreign" ] || enter "$tree" dkms status >>"$log" 2>&1
-	find "$tree/usr/lib/modules/$DEB_KREL/updates" -name 'panicgen.ko*' | tee -a "$log" | grep -q . ||
+	find "$tree/usr/lib/modules/$DEB_KREL/updates" -name 'panicgen.ko*' | tee -a "$log" | grep . >/dev/null ||
 		die "no panicgen.ko for $DEB_KREL in the $darch system after the installation (log: $log)"
 	rm -rf "$tree/tmp/panicgen-debs" "$tree/usr/sbin/policy-rc.d"
 	enter "$tree" apt-get clean

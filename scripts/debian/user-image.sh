@@ -32,7 +32,9 @@ mkdir -p "$dir"
 
 # A raw view of the image (qcow2 is converted once, sparse) and its ext4 root's offset.
 raw=$image
-if qemu-img info "$image" 2>/dev/null | grep -q '^file format: qcow2'; then
+# (Every reader of a pipe here reads it all — grep without -q, sed -n 1p for head: under
+# pipefail a writer cut off by an early exit fails the test, at random.)
+if qemu-img info "$image" 2>/dev/null | grep '^file format: qcow2' >/dev/null; then
 	raw="$dir/disk.raw"
 	[ -f "$raw" ] || run_logged "$dir/convert.log" "reading the qcow2 image" \
 		qemu-img convert -O raw "$image" "$raw"
@@ -51,23 +53,23 @@ else
 fi
 [ -n "$offset" ] || die "$image holds no ext4 file system (on the disk or a partition): panicgen reads the system's root from it"
 fs="$raw?offset=$offset"
-has() { debugfs -R "stat $1" "$fs" 2>/dev/null | grep -q '^Inode:'; }
+has() { debugfs -R "stat $1" "$fs" 2>/dev/null | grep '^Inode:' >/dev/null; }
 cat_file() { debugfs -R "cat $1" "$fs" 2>/dev/null; }
 
 missing=()
 has /usr/lib/systemd/systemd || missing+=("systemd: apt install systemd-sysv")
 has /usr/sbin/kdump-config || missing+=("kdump-tools: apt install kdump-tools")
-cat_file /etc/default/kdump-tools | grep -q '^USE_KDUMP=1' ||
+cat_file /etc/default/kdump-tools | grep '^USE_KDUMP=1' >/dev/null ||
 	missing+=("kdump-tools enabled: USE_KDUMP=1 in /etc/default/kdump-tools")
 has /usr/bin/makedumpfile ||
 	missing+=("makedumpfile (kdump-tools' Recommends; without it the whole memory is copied and no dmesg file saved): apt install makedumpfile")
 has /usr/sbin/qemu-ga || missing+=("the QEMU guest agent, the runner's control channel: apt install qemu-guest-agent")
 
 # The kernel and its command line, as the system boots.
-cmdline=$(cat_file /etc/kernel/cmdline | head -n 1)
+cmdline=$(cat_file /etc/kernel/cmdline | sed -n 1p)
 kernel="" initrd=""
 if [ -z "$cmdline" ]; then
-	entry=$(cat_file /boot/grub/grub.cfg | awk '$1 == "linux" { $1 = ""; print; exit }')
+	entry=$(cat_file /boot/grub/grub.cfg | awk '$1 == "linux" && !n++ { $1 = ""; print }')
 	kernel=$(awk '{ print $1 }' <<<"$entry")
 	cmdline=$(cut -d' ' -f3- <<<"$entry")
 fi
@@ -98,12 +100,12 @@ case " $cmdline " in
 *" ignore_loglevel "*) ;;
 *) debugfs -R "ls -p /etc/sysctl.d" "$fs" 2>/dev/null | awk -F/ '$6 ~ /\.conf$/ { print $6 }' |
 	while read -r f; do cat_file "/etc/sysctl.d/$f"; done |
-	grep -Eq '^[[:space:]]*kernel\.printk[[:space:]]*=[[:space:]]*([7-9]|1[0-5])' ||
+	grep -E '^[[:space:]]*kernel\.printk[[:space:]]*=[[:space:]]*([7-9]|1[0-5])' >/dev/null ||
 	missing+=("the whole kernel log on the console: kernel.printk = 7 4 1 7 in /etc/sysctl.d/, or ignore_loglevel on the command line") ;;
 esac
 ko=""
 [ -z "$krel" ] || ko=$(debugfs -R "rdump /usr/lib/modules/$krel/updates $dir" "$fs" >/dev/null 2>&1;
-	find "$dir/updates" -name 'panicgen.ko*' 2>/dev/null | head -n 1)
+	find "$dir/updates" -name 'panicgen.ko*' 2>/dev/null | sed -n 1p)
 [ -n "$ko" ] ||
 	missing+=("panicgen for ${krel:-its kernel}: apt install ./panicgen-dkms_*.deb (make deb), or panicgen-modules-${krel:-<kernel release>}")
 if [ ${#missing[@]} -gt 0 ]; then
