@@ -47,6 +47,7 @@ pub enum Start {
 /// How one system run starts, and the time limits of its stages.
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// Restored or booted.
     pub start: Start,
     /// The fault fired → the capture kernel reboots the machine (the panic, the capture
     /// kernel's boot, makedumpfile).
@@ -100,7 +101,8 @@ impl Driven {
     }
 }
 
-/// Drives one restored system run firing `command`, its QEMU started at `start`.
+/// Drives one system run (restored, or booted and made ready here) firing `command`, its
+/// QEMU started at `start`.
 pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -> Driven {
     let mut d = Driven::unfollowed("the system was not followed to its capture");
     let at = || Some(start.elapsed());
@@ -115,15 +117,15 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
             format!("the system did not start running: {e}"),
         );
     }
+    if let Start::Restored = limits.start {
+        d.times.resumed = at();
+    }
     let mut agent = match Agent::connect(paths.agent, Duration::from_secs(10)) {
         Ok(a) => a,
         Err(e) => return quit_lost(d, &mut qmp, e),
     };
     let ready = match &limits.start {
-        Start::Restored => {
-            d.times.resumed = at();
-            agent.wait_ready(Duration::from_secs(60))
-        }
+        Start::Restored => agent.wait_ready(Duration::from_secs(60)),
         Start::Booted(args) => system_ready::ready(&mut agent, args.as_deref()).map(|_| {
             d.times.up = at();
         }),
