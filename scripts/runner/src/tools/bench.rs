@@ -176,7 +176,7 @@ fn fault_table(arch: &str, a: &Arch, table: &mut String) -> Vec<serde_json::Valu
     let (pg, lk): (Vec<_>, Vec<_>) = a.variants.iter().partition(|(n, _, _)| !is_lkdtm(n));
     let head = |vs: &[&(String, Results, VariantStats)]| {
         vs.iter()
-            .map(|(n, _, _)| format!("{n:>12}"))
+            .map(|(n, _, _)| format!(" {n:>13}"))
             .collect::<String>()
     };
     *table += &format!(
@@ -194,7 +194,7 @@ fn fault_table(arch: &str, a: &Arch, table: &mut String) -> Vec<serde_json::Valu
         let texts = |cells: &[serde_json::Value]| {
             cells
                 .iter()
-                .map(|c| format!("{:>12}", cell_text(c)))
+                .map(|c| format!(" {:>13}", cell_text(c)))
                 .collect::<String>()
         };
         *table += &format!(
