@@ -624,6 +624,17 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(with(Some(&whole), &other).cause, Some(Cause::VmcoreCheck));
+    }
+
+    #[test]
+    fn a_capture_that_never_reboots_the_system_is_retried() {
+        let (m, console) = (bug(), lines(BUG_KDUMP));
+        let empty = Evidence::Missing(MissingDump::Host("kdump-tools wrote it empty".into()));
+        let whole = KnownLoss {
+            checks: vec!["stack", "context"],
+            whole: true,
+            note: "no makedumpfile level helps".into(),
+        };
         // A system whose capture kernel never rebooted it (recorded: amd64, STACK_CANARY
         // hardirq, the capture kernel's "IO-APIC + timer doesn't work!" under TCG): an error,
         // retried, even where the dump's loss is excused and only the system's checks fail.
