@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The decision's tests, on recorded consoles and dumps.
+
+use super::*;
+use crate::{
+    catalog::{
+        self,
+        Arch,
+        Context, //
+    },
+    model::facts::MissingDump,
+};
+use vmcore::tests::facts as read;
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+/// A recorded x86_64 BUG console with the kdump capture that followed it.
+const BUG_KDUMP: &str = "\
+[    5.100000] panicgen-init: firing BUG ctx=process id=r1
+[    5.110000] panicgen: trigger BUG ctx=process id=r1
+[    5.110100] ------------[ cut here ]------------
+[    5.110200] kernel BUG at src/faults/bugs.rs:48!
+[    5.110300] Oops: invalid opcode: 0000 [#1] SMP NOPTI
+[    5.120000] Kernel panic - not syncing: Fatal exception
+[    0.000000] Linux version 7.3.4 (capture)
+[    1.800000] panicgen-init: capture kernel booted 7.3.4
+[    4.000000] panicgen-init: vmcore saved: 11632640 bytes
+";
+
+fn bug() -> Matcher {
+    Matcher::new(
+        catalog::find("BUG").unwrap(),
+        Context::Process,
+        Arch::X86_64,
+    )
+    .unwrap()
+}
+
+fn good_dump() -> Evidence {
+    read(
+        &[
+            "panicgen: trigger BUG ctx=process id=r1",
+            "kernel BUG at src/faults/bugs.rs:48!",
+            "Kernel panic - not syncing: Fatal exception",
+        ],
+        &["panicgen_main::faults::bugs::bug", "ksys_write"],
+    )
+}
+
+fn decide_with(console: &str, end: End, dump: Option<&Evidence>) -> Decision {
+    let m = bug();
+    let console = lines(console);
+    decide(&Facts {
+        matcher: Ok(&m),
+        console: &console,
+        end: &end,
+        qemu_stderr: "",
+        dump,
+        id: "r1",
+        system: None,
+        known_loss: None,
+    })
+}
+
+#[test]
+fn a_recorded_kdump_run_passes() {
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&good_dump()));
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    assert_eq!(d.observed, "kernel BUG at src/faults/bugs.rs:48!");
+    assert_eq!(d.checks.len(), vmcore::CHECKS.len());
+    assert!(d.checks.iter().all(|c| c.ok));
+}
+
+#[test]
+fn a_fault_the_kernel_cannot_show_is_an_explained_skip() {
+    let end = End::Stopped;
+    let decide_cannot = |why| {
+        decide(&Facts {
+            matcher: Err(why),
+            console: &[],
+            end: &end,
+            qemu_stderr: "",
+            dump: None,
+            id: "",
+            system: None,
+            known_loss: None,
+        })
+    };
+    let arch = decide_cannot(CannotShow::OnArch("x86 only"));
+    assert_eq!(
+        (arch.verdict(), arch.cause, arch.reason.as_str()),
+        (Verdict::Skip, Some(Cause::ArchCannot), "x86 only")
+    );
+    let lacks = decide_cannot(CannotShow::Lacking("CONFIG_PROVE_LOCKING"));
+    assert_eq!(
+        (lacks.verdict(), lacks.cause),
+        (Verdict::Skip, Some(Cause::KernelLacks))
+    );
+    assert!(lacks.reason.contains("needs CONFIG_PROVE_LOCKING"));
+    assert!(acceptable(arch.verdict(), &arch.reason));
+    assert!(!acceptable(Verdict::Skip, ""), "a skip must say why");
+}
+
+#[test]
+fn fail_versus_error() {
+    // Never fired (insmod failed): the infrastructure's error, retried once.
+    let d = decide_with(
+        "[ 0.2] panicgen-init: insmod failed\n",
+        End::Exited(Some(0)),
+        None,
+    );
+    assert_eq!(d.cause, Some(Cause::NotFired));
+    assert!(d.reason.contains("insmod"), "{}", d.reason);
+    assert!(retry(&d, 1) && !retry(&d, MAX_ATTEMPTS));
+    // Fired, no message: the fault's fail, never retried.
+    let d = decide_with(
+        "[ 1.0] panicgen: trigger BUG ctx=process id=r1\n[ 1.1] all quiet\n",
+        End::Exited(Some(0)),
+        None,
+    );
+    assert_eq!(d.cause, Some(Cause::NoMessage));
+    assert!(!retry(&d, 1));
+    // The message but no panic.
+    let no_panic = BUG_KDUMP.replace("Kernel panic - not syncing: Fatal exception", "");
+    let d = decide_with(&no_panic, End::Exited(Some(0)), None);
+    assert_eq!(d.cause, Some(Cause::NoPanic));
+    // QEMU's complaint is part of an error's reason.
+    let m = bug();
+    let end = End::NotStarted("qemu-system-x86_64: No such file".into());
+    let d = decide(&Facts {
+        matcher: Ok(&m),
+        console: &[],
+        end: &end,
+        qemu_stderr: "could not load kernel",
+        dump: None,
+        id: "r1",
+        system: None,
+        known_loss: None,
+    });
+    assert_eq!(d.cause, Some(Cause::NotStarted));
+    assert!(d.reason.contains("QEMU said: could not load kernel"));
+}
+
+#[test]
+fn dump_outcomes() {
+    // No dump written: fail, whatever the console said.
+    let missing = Evidence::Missing(MissingDump::NothingWritten);
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&missing));
+    assert_eq!(d.cause, Some(Cause::NoVmcore));
+    assert!(d.checks.iter().all(|c| !c.ok));
+    // ... unless time ran out while the capture kernel ran: an error, retried.
+    let d = decide_with(BUG_KDUMP, End::Timeout, Some(&missing));
+    assert_eq!(d.cause, Some(Cause::CaptureTimeout));
+    assert!(
+        d.reason.contains("the capture kernel booted"),
+        "{}",
+        d.reason
+    );
+    let early = BUG_KDUMP.lines().take(6).collect::<Vec<_>>().join("\n");
+    let d = decide_with(&early, End::Timeout, Some(&missing));
+    assert!(
+        d.reason.contains("no capture kernel came up"),
+        "{}",
+        d.reason
+    );
+    let hung = BUG_KDUMP.lines().take(7).collect::<Vec<_>>().join("\n");
+    let d = decide_with(&hung, End::Timeout, Some(&missing));
+    assert!(
+        d.reason
+            .contains("started and stopped at: [    0.000000] Linux version 7.3.4 (capture)"),
+        "{}",
+        d.reason
+    );
+    // Written but unreadable.
+    let bad = Evidence::Unreadable("drgn could not read the vmcore: bad header".into());
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&bad));
+    assert_eq!(d.cause, Some(Cause::VmcoreUnreadable));
+    // Read, but another run's dump.
+    let other = read(
+        &[
+            "panicgen: trigger BUG ctx=process id=r0",
+            "kernel BUG at src/faults/bugs.rs:48!",
+            "Kernel panic - not syncing: Fatal exception",
+        ],
+        &["panicgen_main::faults::bugs::bug", "ksys_write"],
+    );
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&other));
+    assert_eq!(d.cause, Some(Cause::VmcoreCheck));
+    assert!(d.reason.contains("trigger_id"), "{}", d.reason);
+    // A console failure stays the console's when a dump check fails, with the checks
+    // reported as they are.
+    let d = decide_with(
+        "[ 1.0] panicgen: trigger BUG ctx=process id=r1\n",
+        End::Stopped,
+        Some(&other),
+    );
+    assert_eq!(d.cause, Some(Cause::NoMessage));
+    assert_eq!(d.checks.len(), vmcore::CHECKS.len());
+}
+
+#[test]
+fn a_known_loss_excuses_only_its_checks() {
+    // The crashed stack cut after the fault's function, as kdump-tools' -d 31 leaves it on
+    // 7.3 (recorded: Debian system, x86_64, BUG).
+    let cut = read(
+        &[
+            "panicgen: trigger BUG ctx=process id=r1",
+            "kernel BUG at src/faults/bugs.rs:48!",
+            "Kernel panic - not syncing: Fatal exception",
+        ],
+        &["panicgen_main::faults::bugs::bug"],
+    );
+    let m = bug();
+    let console = lines(BUG_KDUMP);
+    let loss = KnownLoss {
+        checks: vec!["stack", "context"],
+        whole: false,
+        note: "set MAKEDUMP_ARGS=\"-c -d 23\"".into(),
+    };
+    let with = |known_loss, dump| {
+        decide(&Facts {
+            matcher: Ok(&m),
+            console: &console,
+            end: &End::Stopped,
+            qemu_stderr: "",
+            dump: Some(dump),
+            id: "r1",
+            system: None,
+            known_loss,
+        })
+    };
+    let d = with(None, &cut);
+    assert_eq!(d.cause, Some(Cause::VmcoreCheck), "{d:?}");
+    let d = with(Some(&loss), &cut);
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    assert!(
+        d.reason.contains("(context)") && d.reason.contains("-d 23"),
+        "{}",
+        d.reason
+    );
+    // Another run's dump is not excused by it.
+    let other = read(
+        &[
+            "panicgen: trigger BUG ctx=process id=r0",
+            "kernel BUG at src/faults/bugs.rs:48!",
+        ],
+        &["panicgen_main::faults::bugs::bug"],
+    );
+    assert_eq!(with(Some(&loss), &other).cause, Some(Cause::VmcoreCheck));
+    // No dump at all: a loss of the named checks does not cover it; a whole loss does
+    // (recorded: Debian arm64 7.3, kdump-tools' empty dump.<stamp>).
+    let empty = Evidence::Missing(MissingDump::Host("kdump-tools wrote it empty".into()));
+    assert_eq!(with(Some(&loss), &empty).cause, Some(Cause::NoVmcore));
+    let whole = KnownLoss {
+        whole: true,
+        ..loss.clone()
+    };
+    let d = with(Some(&whole), &empty);
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    assert!(
+        d.checks.iter().all(|c| c.detail.starts_with("lost at")),
+        "{d:?}"
+    );
+    assert_eq!(with(Some(&whole), &other).cause, Some(Cause::VmcoreCheck));
+}
+
+#[test]
+fn a_capture_that_never_reboots_the_system_is_retried() {
+    let (m, console) = (bug(), lines(BUG_KDUMP));
+    let empty = Evidence::Missing(MissingDump::Host("kdump-tools wrote it empty".into()));
+    let whole = KnownLoss {
+        checks: vec!["stack", "context"],
+        whole: true,
+        note: "no makedumpfile level helps".into(),
+    };
+    // A system whose capture kernel never rebooted it (recorded: amd64, STACK_CANARY
+    // hardirq, the capture kernel's "IO-APIC + timer doesn't work!" under TCG): an error,
+    // retried, even where the dump's loss is excused and only the system's checks fail.
+    let lost = system::SystemFacts {
+        lost: "no capture kernel rebooted the machine within 300 s".into(),
+        ..Default::default()
+    };
+    let d = decide(&Facts {
+        matcher: Ok(&m),
+        console: &console,
+        end: &End::Timeout,
+        qemu_stderr: "",
+        dump: Some(&empty),
+        id: "r1",
+        system: Some(&lost),
+        known_loss: Some(&whole),
+    });
+    assert_eq!(d.cause, Some(Cause::CaptureTimeout), "{d:?}");
+}
+
+#[test]
+fn a_console_cut_at_the_hand_over_is_judged_on_the_dump() {
+    // Recorded on x86_64 (NULL_READ, warm make check of e096a0f): the panic line is in
+    // the dump's log but never reached the serial console before kexec.
+    let cut = BUG_KDUMP.replace(
+        "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+        "",
+    );
+    let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    assert!(d.reason.starts_with(CONSOLE_CUT), "{}", d.reason);
+    assert!(d.reason.contains("no panic line"), "{}", d.reason);
+    assert_eq!(d.observed, "kernel BUG at src/faults/bugs.rs:48!");
+    // The message lost as well: the same.
+    let cut = BUG_KDUMP.lines().take(3).collect::<Vec<_>>().join("\n");
+    let d = decide_with(&cut, End::Stopped, Some(&good_dump()));
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+}
+
+#[test]
+fn a_console_cut_needs_a_dump_that_shows_it_all() {
+    let cut = BUG_KDUMP.replace(
+        "[    5.120000] Kernel panic - not syncing: Fatal exception\n",
+        "",
+    );
+    // No dump asked for: the console's verdict.
+    let d = decide_with(&cut, End::Stopped, None);
+    assert_eq!(d.cause, Some(Cause::NoPanic));
+    // A BUG dump of run `id` whose log has the panic line or not, with `site` on the stack.
+    let dump = |id: &str, panics: bool, site: &str| {
+        let trigger = format!("panicgen: trigger BUG ctx=process id={id}");
+        let mut dmesg = vec![trigger.as_str(), "kernel BUG at src/faults/bugs.rs:48!"];
+        if panics {
+            dmesg.push("Kernel panic - not syncing: Fatal exception");
+        }
+        read(&dmesg, &[site, "ksys_write"])
+    };
+    let bug = "panicgen_main::faults::bugs::bug";
+    let d = decide_with(&cut, End::Stopped, Some(&dump("r1", true, bug)));
+    assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
+    for (why, wrong) in [
+        ("no panic in the dump's log either", dump("r1", false, bug)),
+        ("another run's dump", dump("r0", true, bug)),
+        (
+            "not the fault's stack",
+            dump("r1", true, "panicgen_main::faults::bugs::warn"),
+        ),
+    ] {
+        let d = decide_with(&cut, End::Stopped, Some(&wrong));
+        assert_eq!(d.cause, Some(Cause::NoPanic), "{why}: {d:?}");
+    }
+    // The trigger line never reached the console: the infrastructure's error, retried.
+    let d = decide_with("", End::Stopped, Some(&good_dump()));
+    assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
+}
+
+#[test]
+fn causes_name_their_verdicts() {
+    assert_eq!(Cause::NoVmcore.verdict(), Verdict::Fail);
+    assert_eq!(Cause::CaptureTimeout.verdict(), Verdict::Error);
+    assert_eq!(
+        serde_json::to_string(&Cause::NoVmcore).unwrap(),
+        "\"no-vmcore\""
+    );
+    assert_eq!(serde_json::to_string(&Verdict::Pass).unwrap(), "\"pass\"");
+}
