@@ -74,18 +74,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
         progress.done("selftest", r.verdict, r.duration_s, &r.reason);
         r
     });
-    let results = pool::run(opts.jobs, runs.len(), |i| {
-        let r = attempt::run_fault(kind, runs[i]);
-        if let Ok(text) = std::fs::read_to_string(&r.console) {
-            let mut known = release.lock().unwrap_or_else(|e| e.into_inner());
-            if known.is_none() {
-                *known =
-                    protocol::guest_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
-            }
-        }
-        progress.done(&runs[i].name(), r.verdict, r.duration_s, &r.reason);
-        r
-    });
+    let results = run_faults(kind, &runs, opts.jobs, &release, &progress);
     let mut guests = guests;
     Guests::clean_up(&mut guests);
     if let Some(s) = systems.as_mut() {
@@ -123,6 +112,29 @@ pub fn run(opts: Options) -> Result<bool, String> {
     output::json::write(&results, &opts.out)?;
     print(&opts, &results, started);
     Ok(results.all_passed())
+}
+
+/// Runs `runs`, `jobs` at a time, reporting each; the first console that names the guest's
+/// kernel release sets `release` when the saved guest's boot did not.
+fn run_faults(
+    kind: &dyn GuestKind,
+    runs: &[Run],
+    jobs: usize,
+    release: &Mutex<Option<String>>,
+    progress: &Progress,
+) -> Vec<crate::model::results::FaultResult> {
+    pool::run(jobs, runs.len(), |i| {
+        let r = attempt::run_fault(kind, runs[i]);
+        if let Ok(text) = std::fs::read_to_string(&r.console) {
+            let mut known = release.lock().unwrap_or_else(|e| e.into_inner());
+            if known.is_none() {
+                *known =
+                    protocol::guest_release(&text.lines().map(str::to_string).collect::<Vec<_>>());
+            }
+        }
+        progress.done(&runs[i].name(), r.verdict, r.duration_s, &r.reason);
+        r
+    })
 }
 
 /// The run's output directory, and the guest's kernel and initramfs, are there.
