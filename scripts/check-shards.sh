@@ -5,7 +5,7 @@
 # runner, as two CI machines would run them), the shards merged with
 # `panicgen-runner merge`; the merged set must hold the same runs with the same
 # verdicts and causes, in the same order, as the unsharded run
-# (`panicgen-runner same-verdicts`).
+# (`panicgen-runner same-verdicts`), and its results.kcidb.json must stay valid KCIDB.
 #
 # Usage: check-shards.sh ARCH OUT   (on the debug kernel target, prepared as make check's)
 
@@ -29,6 +29,9 @@ for k in 1 2; do
 done
 "$R" merge --out "$out/merged" "$out/shard1/results.json" "$out/shard2/results.json" >>"$out.log" 2>&1 ||
 	{ tail -n 30 "$out.log" >&2; die "merging the shards failed (log: $out.log)"; }
+toolchain_env
+"$RESULTS_PYTHON" "$PANICGEN_ROOT/scripts/check-kcidb.py" "$out/merged/results.kcidb.json" ||
+	die "the merged shards' results.kcidb.json is not valid KCIDB (above)"
 same=$("$R" same-verdicts "$out/whole/results.json" "$out/merged/results.json") ||
 	die "the 2 merged shards differ from the unsharded run (above)"
 msg "$arch: 2 merged shards equal the unsharded run ($same)"

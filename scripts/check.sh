@@ -83,11 +83,18 @@ same_options() {
 	}
 }
 
-# The fault matrix on the prepared target (run_matrix), its verdicts counted.
+# KCIDB's own schema (kcidb-io) accepts the results.kcidb.json $1, and refuses it broken.
+kcidb_valid() { # file
+	(toolchain_env && "$RESULTS_PYTHON" "$S/check-kcidb.py" "$1")
+}
+
+# The fault matrix on the prepared target (run_matrix), its verdicts counted; its
+# results.kcidb.json validated.
 vm_matrix() { # out runner-args...
 	local out=$1 status=0 counts
 	run_matrix "$@" || status=$?
 	[ -f "$out/results.json" ] || return 1
+	kcidb_valid "$out/results.kcidb.json" || status=1
 	counts=$("$S/runner.sh" summary "$out/results.json" 2>"$out/not-passed.txt") || status=1
 	cat "$out/not-passed.txt" >&2
 	mapfile -t -O "${#not_passed[@]}" not_passed <"$out/not-passed.txt"

@@ -20,7 +20,8 @@
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
 	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 qemu-system-x86 qemu-system-arm
-	busybox-static libxml2-utils debootstrap qemu-user-static fdisk python3-sphinx"
+	busybox-static libxml2-utils debootstrap qemu-user-static fdisk python3-sphinx
+	chromium chromium-driver"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"
 APT_DIR="$PANICGEN_CACHE/apt"
@@ -270,6 +271,22 @@ setup_junit_schema() {
 	mv "$dir.tmp" "$dir"
 }
 
+# What make check reads the results with, as the systems that take them do: KernelCI's
+# kcidb-io validates results.kcidb.json; Selenium drives the host's Chromium over the
+# results page (scripts/check-page.py).
+PANICGEN_RESULTS_PIP="kcidb-io==141 selenium==4.35.0"
+setup_results_tools() {
+	local venv="$PANICGEN_CACHE/venv/results-$(hash_inputs "$PANICGEN_RESULTS_PIP")"
+	RESULTS_PYTHON="$venv/bin/python3"
+	"$RESULTS_PYTHON" -c 'import kcidb_io, selenium' 2>/dev/null && return 0
+	rm -rf "$venv"
+	python3 -m venv "$venv" || die "python3 -m venv failed: apt-get install python3-venv"
+	# shellcheck disable=SC2086 # a word list
+	run_logged "$PANICGEN_CACHE/results-tools-install.log" "pip install $PANICGEN_RESULTS_PIP" \
+		"$venv/bin/pip" install --quiet $PANICGEN_RESULTS_PIP
+	"$RESULTS_PYTHON" -c 'import kcidb_io, selenium' || die "kcidb-io or selenium does not import in $venv"
+}
+
 check_rust_available() {
 	local o="$PANICGEN_CACHE/rustavailable"
 	mkdir -p "$o"
@@ -295,6 +312,7 @@ main() {
 	GUESTROOT_arm64=$(setup_guest_root arm64)
 	setup_drgn
 	setup_junit_schema
+	setup_results_tools
 	export LIBCLANG_PATH
 	check_rust_available
 	local clangver rustcver
@@ -306,6 +324,7 @@ main() {
 		printf 'BUSYBOX_x86_64=%q\nBUSYBOX_arm64=%q\n' "$BUSYBOX_x86_64" "$BUSYBOX_arm64"
 		printf 'GUESTROOT_x86_64=%q\nGUESTROOT_arm64=%q\n' "$GUESTROOT_x86_64" "$GUESTROOT_arm64"
 		printf 'DRGN_PYTHON=%q\nJUNIT_XSD_DIR=%q\n' "$DRGN_PYTHON" "$JUNIT_XSD_DIR"
+		printf 'RESULTS_PYTHON=%q\n' "$RESULTS_PYTHON"
 		printf 'LLVM_SUFFIX=%q\nTOOLCHAIN_ID=%q\n' "-$PANICGEN_LLVM" "$clangver; $rustcver; bindgen $PANICGEN_BINDGEN_VERSION"
 		printf 'export LIBCLANG_PATH\n'
 	} >"$PANICGEN_CACHE/toolchain.env.tmp"

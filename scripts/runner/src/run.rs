@@ -36,7 +36,7 @@ use crate::{
             Results,
             ShardInfo, //
         },
-        skew,
+        skew, timestamp,
     },
     output,
 };
@@ -46,6 +46,11 @@ pub fn run(opts: Options) -> Result<bool, String> {
     check_inputs(&opts)?;
     let arch = opts.arch.name();
     let started = Instant::now();
+    let started_at = timestamp::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
     let (accel, why) = guest::choose_accel(&opts);
     let (matrix, runs) = plan_runs(&opts);
     check_runs(&opts, &matrix)?;
@@ -97,6 +102,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
         compiler: built_by("CONFIG_CC_VERSION_TEXT"),
         rustc: built_by("CONFIG_RUSTC_VERSION_TEXT"),
         accel: accel.name().to_string(),
+        started: started_at,
         shard: opts.shard.map(|s| ShardInfo {
             index: s.index,
             count: s.count,
@@ -270,7 +276,7 @@ fn print(opts: &Options, results: &Results, started: Instant) {
     let _ = write!(stdout, "{}", output::dump_levels::table(results));
     let _ = writeln!(
         stdout,
-        "{arch}: {:.0} s in all; results in {}/results.json, results.ktap and results.xml",
+        "{arch}: {:.0} s in all; results in {}/results.json, results.ktap, results.xml and results.kcidb.json",
         started.elapsed().as_secs_f64(),
         opts.out.display()
     );

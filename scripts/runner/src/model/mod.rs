@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod results;
 pub mod skew;
 pub mod symbols;
+pub mod timestamp;
 pub mod title;
 pub mod verdict;
 

@@ -35,6 +35,9 @@ pub struct Results {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub rustc: String,
     pub accel: String,
+    /// When the run began (RFC 3339, UTC); a merge keeps the first shard's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub started: String,
     /// Which slice of the matrix this is (absent: the whole matrix, or a merge of slices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
@@ -339,6 +342,15 @@ pub struct Counts {
 }
 
 impl Results {
+    /// The kernel target's name, `kernel` when the run was not told one.
+    pub fn target_name(&self) -> &str {
+        if self.target.is_empty() {
+            "kernel"
+        } else {
+            &self.target
+        }
+    }
+
     /// True when every fault result passed or was skipped with a reason (a fault the arch
     /// cannot do), and the selftest, if any, passed.
     pub fn all_passed(&self) -> bool {
@@ -412,6 +424,7 @@ pub mod tests {
             compiler: "Debian clang version 19.1.7 (3~deb12u1)".into(),
             rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
             accel: "tcg".into(),
+            started: "2026-12-04T07:00:00Z".into(),
             shard: None,
             dump_skew: Vec::new(),
             results: vec![

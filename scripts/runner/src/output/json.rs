@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `results.json`, the results contract, written and read back (`summary`, `merge`); and the
-//! three files a run leaves: `results.json`, `results.ktap` and `results.xml`.
+//! files a run leaves: `results.json`, `results.ktap`, `results.xml` and `results.kcidb.json`.
 
 use std::{
     fs,
@@ -12,6 +12,7 @@ use crate::{
     model::results::Results,
     output::{
         junit,
+        kcidb,
         ktap, //
     },
 };
@@ -34,13 +35,14 @@ pub fn to_json(results: &Results) -> String {
     serde_json::to_string_pretty(results).expect("results serialise") + "\n"
 }
 
-/// Writes `results.json`, `results.ktap` and `results.xml` to `dir`.
+/// Writes `results.json`, `results.ktap`, `results.xml` and `results.kcidb.json` to `dir`.
 pub fn write(results: &Results, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for (file, text) in [
         ("results.json", to_json(results)),
         ("results.ktap", ktap::to_ktap(results)),
         ("results.xml", junit::to_junit(results)),
+        ("results.kcidb.json", kcidb::to_text(results)),
     ] {
         let path = dir.join(file);
         fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -16,12 +16,12 @@ use quick_junit::{
     TestSuite, //
 };
 
-use crate::model::{
-    results::{
-        FaultResult,
-        Results, //
+use crate::{
+    model::{
+        results::Results,
+        verdict::Verdict, //
     },
-    verdict::Verdict,
+    output::describe,
 };
 
 fn status(verdict: Verdict, reason: &str) -> TestCaseStatus {
@@ -45,31 +45,6 @@ fn case(class: &str, name: &str, verdict: Verdict, reason: &str, secs: f64) -> T
     case
 }
 
-/// What a fault run's `<system-out>` says.
-fn system_out(r: &FaultResult) -> String {
-    let mut out = String::new();
-    if !r.title.is_empty() {
-        out += &format!("title: {}\n", r.title);
-    }
-    if !r.observed.is_empty() {
-        out += &format!("observed: {}\n", r.observed.replace('\n', " / "));
-    }
-    if let Some(d) = &r.dump {
-        out += &format!("vmcore: {}\n", d.vmcore.as_deref().unwrap_or("none"));
-        for (name, c) in &d.vmcore_checks {
-            out += &format!(
-                "vmcore check {name}: {} ({})\n",
-                if c.ok { "ok" } else { "FAILED" },
-                c.detail
-            );
-        }
-    }
-    if !r.console.is_empty() {
-        out += &format!("console: {}\n", r.console);
-    }
-    out
-}
-
 /// The JUnit XML of `results`.
 pub fn to_junit(results: &Results) -> String {
     let arch = &results.arch;
@@ -83,7 +58,7 @@ pub fn to_junit(results: &Results) -> String {
     for r in &results.results {
         let class = format!("panicgen.{arch}.{}", r.fault);
         let mut c = case(&class, &r.name(), r.verdict, &r.reason, r.duration_s);
-        let out = system_out(r);
+        let out = describe::run_text(r);
         if !out.is_empty() {
             c.set_system_out(out);
         }

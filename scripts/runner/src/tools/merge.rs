@@ -135,6 +135,10 @@ mod tests {
             crate::output::junit::to_junit(&merged),
             crate::output::junit::to_junit(&whole)
         );
+        assert_eq!(
+            crate::output::kcidb::to_text(&merged),
+            crate::output::kcidb::to_text(&whole)
+        );
         assert_eq!(merged.results[0].verdict, Verdict::Pass);
     }
 
