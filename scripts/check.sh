@@ -25,7 +25,10 @@
 #      panicgen from its package, a sample crashed through kdump-tools, pstore and
 #      the reboot
 #   6. the pages measured by these runs (dump levels, crash points) into out/doc;
-#      `make dump-levels-doc points-doc` puts them in Documentation/
+#      `make dump-levels-doc points-doc` puts them in Documentation/; the results page of
+#      the fault matrices (out/index.html) opened in headless Chromium and checked against
+#      their results.json (out/index.png: its screenshot); every run's results.kcidb.json
+#      validated by KernelCI's kcidb-io
 #   7. Documentation/ built with Sphinx: any warning fails
 #
 # Usage: check.sh [--host-only]
@@ -116,6 +119,17 @@ prepare() { # target arch
 	failed=$((failed + 1))
 	failures+=("$1 $2 build")
 	return 1
+}
+
+# One results page for this check's fault matrices (out/index.html), checked as Chromium
+# shows it against their results.json; its screenshot is out/index.png.
+results_page() {
+	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}" sets
+	mapfile -t sets < <(result_sets "" && result_sets -system)
+	[ ${#sets[@]} -gt 0 ] || { msg "no fault matrix ran: nothing to put on the page"; return 1; }
+	"$S/runner.sh" page --out "$dir" "${sets[@]}" &&
+		(toolchain_env && "$RESULTS_PYTHON" "$S/check-page.py" "$dir/index.html" \
+			"$dir/index.png" "${sets[@]}")
 }
 
 # The measured pages from this check's runs, into out/doc (Documentation/ is untouched).
@@ -211,6 +225,8 @@ if [ "${1:-}" != --host-only ]; then
 		fi
 	done
 	step "the measured pages from these runs (out/doc)" measured_pages || true
+	step "the results page in Chromium: a cell per run, coloured by its verdict" results_page ||
+		true
 	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
 else
 	step "rustfmt + clippy (runner)" "$S/lint.sh" || true

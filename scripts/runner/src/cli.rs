@@ -67,10 +67,20 @@ pub enum Command {
     },
     /// Join the results of the shards of one matrix into one set, as one unsharded run.
     Merge {
-        /// Where to write results.json, results.ktap and results.xml.
+        /// Where to write results.json, results.ktap, results.xml, results.kcidb.json and
+        /// index.html.
         #[arg(long)]
         out: PathBuf,
         /// Every shard's results.json.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// One results page (index.html) for several result sets: a grid per set.
+    Page {
+        /// Where to write index.html.
+        #[arg(long)]
+        out: PathBuf,
+        /// The sets' results.json, in the page's order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },

@@ -34,6 +34,10 @@ fn dispatch(command: Command) -> Result<bool, String> {
         Command::Run(args) => (*args).validate().and_then(run::run),
         Command::Summary { files } => tools::summary::summary(&files),
         Command::Merge { out, files } => tools::merge::merge_files(&files, &out),
+        Command::Page { out, files } => tools::page::write_page(&files, &out).map(|p| {
+            eprintln!("panicgen: results page: {}", p.display());
+            true
+        }),
         Command::Bench { out, runs } => tools::bench::report(&out, &runs),
         Command::Docs { targets } => tools::docs::print_reference(targets),
         Command::LevelsDoc(page) => page.print(&tools::docs::dump_levels_rst::PAGE),

@@ -276,9 +276,10 @@ fn print(opts: &Options, results: &Results, started: Instant) {
     let _ = write!(stdout, "{}", output::dump_levels::table(results));
     let _ = writeln!(
         stdout,
-        "{arch}: {:.0} s in all; results in {}/results.json, results.ktap, results.xml and results.kcidb.json",
+        "{arch}: {:.0} s in all; results in {dir}/results.json (.ktap, .xml, .kcidb.json); \
+         to look at: {dir}/index.html",
         started.elapsed().as_secs_f64(),
-        opts.out.display()
+        dir = opts.out.display()
     );
     if !results.all_passed() {
         let _ = writeln!(

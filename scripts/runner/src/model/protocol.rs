@@ -171,12 +171,21 @@ pub fn trigger_line(lines: &[String]) -> Option<usize> {
     lines.iter().position(|l| Trigger::parse(l).is_some())
 }
 
-/// The guest's `uname -r`, from the init's `booted` line.
+/// The guest's `uname -r`, from the init's `booted` line, else from the kernel's banner.
 pub fn guest_release(lines: &[String]) -> Option<String> {
-    lines.iter().find_map(|l| match event(l) {
-        Some((Event::Booted, rest)) => rest.split_whitespace().next().map(str::to_string),
-        _ => None,
-    })
+    let word = |rest: &str| rest.split_whitespace().next().map(str::to_string);
+    lines
+        .iter()
+        .find_map(|l| match event(l) {
+            Some((Event::Booted, rest)) => word(rest),
+            _ => None,
+        })
+        .or_else(|| {
+            // A distribution system runs no panicgen init: its kernel's banner says.
+            lines
+                .iter()
+                .find_map(|l| word(strip_timestamp(l).strip_prefix("Linux version ")?))
+        })
 }
 
 /// Removes the `[    1.234567] ` printk time stamp, if any.
@@ -298,6 +307,11 @@ mod tests {
         assert_eq!(find(&lines, Event::Booted), Some(1));
         assert!(last_is(&lines, Event::Booted));
         assert_eq!(guest_release(&[]), None);
+        let system = vec![
+            "[    0.000000] Linux version 7.3.4+deb13-amd64 (debian-kernel@lists.debian.org) (gcc)"
+                .to_string(),
+        ];
+        assert_eq!(guest_release(&system).as_deref(), Some("7.3.4+deb13-amd64"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `results.json`, the results contract, written and read back (`summary`, `merge`); and the
-//! files a run leaves: `results.json`, `results.ktap`, `results.xml` and `results.kcidb.json`.
+//! files a run leaves: `results.json`, `results.ktap`, `results.xml`, `results.kcidb.json` and
+//! `index.html`.
 
 use std::{
     fs,
@@ -11,6 +12,7 @@ use std::{
 use crate::{
     model::results::Results,
     output::{
+        html,
         junit,
         kcidb,
         ktap, //
@@ -35,14 +37,20 @@ pub fn to_json(results: &Results) -> String {
     serde_json::to_string_pretty(results).expect("results serialise") + "\n"
 }
 
-/// Writes `results.json`, `results.ktap`, `results.xml` and `results.kcidb.json` to `dir`.
+/// Writes `results.json`, `results.ktap`, `results.xml`, `results.kcidb.json` and `index.html`
+/// to `dir`.
 pub fn write(results: &Results, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let page_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     for (file, text) in [
         ("results.json", to_json(results)),
         ("results.ktap", ktap::to_ktap(results)),
         ("results.xml", junit::to_junit(results)),
         ("results.kcidb.json", kcidb::to_text(results)),
+        (
+            "index.html",
+            html::page(std::slice::from_ref(results), &page_dir),
+        ),
     ] {
         let path = dir.join(file);
         fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

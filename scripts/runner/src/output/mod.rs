@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The results as CI systems and people read them: `results.json`, `results.ktap`,
-//! `results.xml` (JUnit), `results.kcidb.json` (KernelCI) and the printed table.
+//! `results.xml` (JUnit), `results.kcidb.json` (KernelCI), `index.html` and the printed table.
 
 pub mod describe;
 pub mod dump_levels;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod kcidb;

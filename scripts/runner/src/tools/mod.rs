@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The runner's other subcommands: the benchmark's table, merging shards, the pages
+//! The runner's other subcommands: the benchmark's table, merging shards, the results page
+//! of several sets, the pages
 //! generated from the catalog and from measured runs, and the checks the scripts make on
 //! results files (one file each).
 
@@ -10,5 +11,6 @@ pub mod expect_cause;
 pub mod list;
 pub mod merge;
 pub mod own_level_intact;
+pub mod page;
 pub mod same_verdicts;
 pub mod summary;
