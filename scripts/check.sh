@@ -146,6 +146,7 @@ step "a user's system image: accepted with all its parts, refused naming a missi
 	"$S/check-user-image.sh" || true
 if [ "${1:-}" != --host-only ]; then
 	first_kdir=""
+	first_run=1
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 		prepare debug "$arch" || continue
 		first_kdir=${first_kdir:-$KDIR}
@@ -157,8 +158,11 @@ if [ "${1:-}" != --host-only ]; then
 		# (from a saved booted guest) and its vmcore is checked with drgn.
 		# Passing runs' vmcores are deleted once checked (a full matrix keeps
 		# ~7 GB otherwise); `make run PANICGEN_DUMP=kdump` keeps them all.
+		# On the first arch the selftest runs through the kernel's kselftest runner
+		# (run_kselftest.sh -c panicgen), as KernelCI's and LKFT's jobs run it.
 		step "$arch fault matrix with kdump" vm_matrix "$out" --dump kdump \
-			--keep-vmcores failed || true
+			--keep-vmcores failed ${first_run:+--kselftest} || true
+		first_run=""
 		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
 		# The host-side path for kernels without kdump, on a sample.
 		step "$arch host-side dumps (QMP)" vm_matrix "$out-qmp" --dump qmp --no-selftest \

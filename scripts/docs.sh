@@ -4,7 +4,8 @@
 # The pages of Documentation/ generated from the code (`make docs`): faults.rst from the
 # catalog, targets.rst from it and the option snapshots in scripts/kconfig/targets/, and
 # the code's part of dump-levels.rst and crash-points.rst, whose measured part is kept as
-# it stands (`make dump-levels-doc` and `make points-doc` write that from test runs).
+# it stands (`make dump-levels-doc` and `make points-doc` write that from test runs); and
+# the selftest's kselftest config (selftests/panicgen/config), from the catalog.
 # With --check (`make check`): write nothing, and fail, showing the difference, for each
 # tracked page that is not what the code generates. With --sphinx (`make check` too): build
 # Documentation/ with Sphinx, as the kernel builds its own, and fail on any warning.
@@ -15,29 +16,32 @@
 
 doc="$PANICGEN_ROOT/Documentation"
 R="$PANICGEN_ROOT/scripts/runner.sh"
-pages=(faults.rst targets.rst dump-levels.rst crash-points.rst)
+# Relative to the checkout.
+pages=(Documentation/faults.rst Documentation/targets.rst Documentation/dump-levels.rst
+	Documentation/crash-points.rst selftests/panicgen/config)
 
-# Prints Documentation/$1 as the code generates it.
+# Prints the page $1 as the code generates it.
 generate() { # page
 	case $1 in
-	faults.rst) "$R" docs ;;
-	targets.rst) "$R" docs --targets ;;
-	dump-levels.rst) "$R" levels-doc --keep-measured "$doc/$1" ;;
-	crash-points.rst) "$R" points-doc --keep-measured "$doc/$1" ;;
-	*) die "no generator for Documentation/$1" ;;
+	Documentation/faults.rst) "$R" docs ;;
+	Documentation/targets.rst) "$R" docs --targets ;;
+	Documentation/dump-levels.rst) "$R" levels-doc --keep-measured "$PANICGEN_ROOT/$1" ;;
+	Documentation/crash-points.rst) "$R" points-doc --keep-measured "$PANICGEN_ROOT/$1" ;;
+	selftests/panicgen/config) "$R" docs --kselftest-config ;;
+	*) die "no generator for $1" ;;
 	esac
 }
 
-# Whether Documentation/$1 is what the code generates (else the difference, on stderr).
+# Whether the page $1 is what the code generates (else the difference, on stderr).
 up_to_date() { # page
 	local new status=0
 	new=$(mktemp)
 	if ! generate "$1" >"$new"; then
-		msg "Documentation/$1 could not be generated (above: why, and what to run)"
+		msg "$1 could not be generated (above: why, and what to run)"
 		status=1
-	elif ! diff -u --label "Documentation/$1 (tracked)" --label "Documentation/$1 (generated)" \
-		"$doc/$1" "$new" >&2; then
-		msg "Documentation/$1 is not what the code generates (above): run 'make docs'"
+	elif ! diff -u --label "$1 (tracked)" --label "$1 (generated)" \
+		"$PANICGEN_ROOT/$1" "$new" >&2; then
+		msg "$1 is not what the code generates (above): run 'make docs'"
 		status=1
 	fi
 	rm -f "$new"
@@ -64,10 +68,10 @@ elif [ "${1:-}" = --check ]; then
 		up_to_date "$page" || stale=$((stale + 1))
 	done
 	[ "$stale" -eq 0 ] || die "$stale of the ${#pages[@]} generated pages are out of date (above)"
-	msg "the ${#pages[@]} generated pages of Documentation/ are what the code generates"
+	msg "the ${#pages[@]} generated pages are what the code generates"
 else
 	for page in "${pages[@]}"; do
-		write_page "$doc/$page" generate "$page" || die "Documentation/$page: not written (above)"
+		write_page "$PANICGEN_ROOT/$page" generate "$page" || die "$page: not written (above)"
 	done
-	msg "wrote Documentation/{${pages[*]}}"
+	msg "wrote ${pages[*]}"
 fi

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest initramfs for ARCH: static busybox, panicgen.ko, the init,
-# the kselftest-style selftests, and for kdump the static kexec loader, the
+# the kselftest-style selftests (also installed in the kernel's kselftest runner), and for kdump the static kexec loader, the
 # kernel image and a capture initramfs (busybox, init, makedumpfile). The
 # modules given after the options are loaded first, in that order, by both the
 # test and the capture kernel (a distribution kernel's virtio_blk and pvpanic;
@@ -116,6 +116,29 @@ dumper_list() {
 	done
 }
 
+# The kernel's kselftest runner, installed as `make -C tools/testing/selftests install`
+# installs it, with panicgen's collection added by its own Makefile (make install): the
+# guest's /kselftest, where run_kselftest.sh -c panicgen runs the selftest.
+kselftest_list() {
+	local tree="$outdir/kselftest" ks="$KSRC/tools/testing/selftests" f
+	rm -rf "$tree"
+	mkdir -p "$tree/kselftest"
+	cp "$ks/run_kselftest.sh" "$tree/" &&
+		cp "$ks"/kselftest/{runner.sh,ktap_helpers.sh,prefix.pl} "$tree/kselftest/" ||
+		die "$KSRC has no kselftest runner (tools/testing/selftests/run_kselftest.sh)"
+	make -s -C "$st" install KSFT_INSTALL_PATH="$tree" >/dev/null ||
+		die "installing panicgen's kselftest collection (selftests/panicgen/Makefile) failed"
+	printf 'dir /kselftest 0755 0 0\n'
+	(cd "$tree" && find . -mindepth 1 | sort) | while read -r f; do
+		f=${f#./}
+		if [ -d "$tree/$f" ]; then
+			printf 'dir /kselftest/%s 0755 0 0\n' "$f"
+		else
+			printf 'file /kselftest/%s %s %s 0 0\n' "$f" "$tree/$f" "$(stat -c %a "$tree/$f")"
+		fi
+	done
+}
+
 # What both the test kernel and the capture kernel boot with.
 base_list() {
 	cat <<-LIST
@@ -151,9 +174,10 @@ mv "$capture.tmp" "$capture"
 		file /capture/initramfs.cpio $capture 0644 0 0
 		dir /selftests 0755 0 0
 	LIST
-	for f in "$st"/*; do
+	for f in "$st"/*.sh; do
 		printf 'file /selftests/%s %s 0755 0 0\n' "$(basename "$f")" "$f"
 	done
+	kselftest_list
 	if [ -n "$lkdtm" ]; then
 		printf 'file /lkdtm.ko %s 0644 0 0\n' "$lkdtm"
 	fi

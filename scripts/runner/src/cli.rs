@@ -99,6 +99,9 @@ pub enum Command {
         /// from the catalog and the option snapshots in scripts/kconfig/targets/.
         #[arg(long)]
         targets: bool,
+        /// Instead: the kernel options the selftest needs (selftests/panicgen/config).
+        #[arg(long, conflicts_with = "targets")]
+        kselftest_config: bool,
     },
     /// Print the dump-level page (Documentation/dump-levels.rst) from the skew catalog and
     /// the results of `make dump-levels`.
@@ -171,6 +174,11 @@ pub struct RunArgs {
     /// Do not run the in-guest selftest.
     #[arg(long)]
     pub no_selftest: bool,
+    /// Run the in-guest selftest through the kernel's kselftest runner
+    /// (`run_kselftest.sh -c panicgen` in the guest's installed kselftest tree), as
+    /// KernelCI's and LKFT's kselftest jobs run it.
+    #[arg(long, conflicts_with = "no_selftest")]
+    pub kselftest: bool,
     /// Boot each run whose report is a warning or a sanitizer's with what makes it fatal
     /// (`panic_on_warn=1`; KASAN's `kasan.fault=panic`): it must then panic after its report,
     /// and with --dump its dump is checked like any fatal run's.

@@ -39,7 +39,10 @@ fn dispatch(command: Command) -> Result<bool, String> {
             true
         }),
         Command::Bench { out, runs } => tools::bench::report(&out, &runs),
-        Command::Docs { targets } => tools::docs::print_reference(targets),
+        Command::Docs {
+            targets,
+            kselftest_config,
+        } => tools::docs::print_reference(targets, kselftest_config),
         Command::LevelsDoc(page) => page.print(&tools::docs::dump_levels_rst::PAGE),
         Command::PointsDoc(page) => page.print(&tools::docs::crash_points_rst::PAGE),
         Command::ExpectCause(args) => tools::expect_cause::run(&args),

@@ -42,6 +42,7 @@ impl RunArgs {
                 && self.system.is_none()
                 && self.shard.is_none_or(|s| s.index == 1))
             .then_some(self.selftest),
+            kselftest: self.kselftest,
             suite,
             faults,
             contexts: self.contexts,

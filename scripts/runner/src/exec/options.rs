@@ -47,6 +47,8 @@ pub struct Options {
     /// `None`: probe.
     pub accel: Option<Accel>,
     pub selftest: Option<String>,
+    /// Run it through the kernel's `run_kselftest.sh`.
+    pub kselftest: bool,
     pub suite: Suite,
     pub faults: Vec<&'static Fault>,
     pub contexts: Option<Vec<Context>>,

@@ -32,6 +32,9 @@ use crate::{
 pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
     let console = g.opts.out.join("console").join("selftest.log");
     let mut words = vec![format!("{}=\"{args}\"", key::SELFTEST)];
+    if g.opts.kselftest {
+        words.push(format!("{}=1", key::KSELFTEST));
+    }
     words.extend(g.opts.boot_args.iter().cloned());
     let spec = g.spec(words);
     let boot = || {
@@ -67,8 +70,17 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
         .rposition(|l| matches!(protocol::event(l), Some((Event::Fault, _))))
         .map_or(0, |i| i + 1);
     let kernel = g.opts.kconfig.as_ref();
+    // Through the kernel's kselftest runner, the selftest's KTAP is inside the runner's.
+    let kselftest = g
+        .opts
+        .kselftest
+        .then(|| ktap::unwrap_kselftest(&run.lines[start..], ktap::KSELFTEST_TEST));
+    let own = match &kselftest {
+        Some(k) => k.as_ref().map_or(&[][..], |k| &k.lines[..]),
+        None => &run.lines[start..],
+    };
     let d = verdict::selftest::decide(SelftestFacts {
-        ktap: ktap::parse(&run.lines[start..]),
+        ktap: ktap::parse(own),
         finished: protocol::find(&run.lines, Event::SelftestExit).is_some(),
         kunit: ktap::parse_kunit(&run.lines, ktap::KUNIT_SUITE),
         suite: ktap::KUNIT_SUITE,
@@ -77,6 +89,7 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
         listing: kernel.map_or_else(Vec::new, |k| {
             verdict::listing::compare(&listing, g.opts.arch, k)
         }),
+        kselftest: kselftest.map(|k| k.and_then(|k| k.result)),
     });
     let verdict = d.cause.map_or(Verdict::Pass, verdict::Cause::verdict);
     SelftestResult {

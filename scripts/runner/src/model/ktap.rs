@@ -52,6 +52,42 @@ pub fn parse(lines: &[String]) -> Ktap {
     run
 }
 
+/// The name the kernel's kselftest runner gives panicgen's selftest (`COLLECTION: TEST`).
+pub const KSELFTEST_TEST: &str = "selftests: panicgen: panicgen.sh";
+
+/// The kernel's kselftest runner (`run_kselftest.sh`) as it ran test `test`.
+#[derive(Debug, Default)]
+pub struct Kselftest {
+    /// The test's own output, its `# ` prefix taken off (kernel messages left as they are).
+    pub lines: Vec<String>,
+    /// The runner's result line for it, as a case named `run_kselftest` (`None`: the
+    /// runner never finished it).
+    pub result: Option<SubTest>,
+}
+
+/// Reads the kselftest runner's run of `test` off console lines: `None` when the runner
+/// never started it.
+pub fn unwrap_kselftest(lines: &[String], test: &str) -> Option<Kselftest> {
+    let header = format!("# {test}");
+    let start = lines
+        .iter()
+        .position(|l| strip_timestamp(l).trim() == header)?;
+    let mut run = Kselftest::default();
+    for raw in &lines[start + 1..] {
+        let line = strip_timestamp(raw).trim_end();
+        if let Some(inner) = line.strip_prefix("# ") {
+            run.lines.push(inner.to_string());
+        } else if let Some((_, mut outer)) = result_line(line).filter(|(_, t)| t.name == test) {
+            outer.name = "run_kselftest".into();
+            run.result = Some(outer);
+            break;
+        } else {
+            run.lines.push(raw.clone());
+        }
+    }
+    Some(run)
+}
+
 /// Reads a KTAP result line, `[not ]ok <n> <name>[ # <directive>]`: whether it said `ok`, and
 /// the test with its verdict (`SKIP` directives make it a skip) and reason.
 fn result_line(line: &str) -> Option<(bool, SubTest)> {

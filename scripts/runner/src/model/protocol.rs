@@ -24,6 +24,10 @@ pub mod key {
     pub const FAULT: &str = "pg_fault";
     /// `pg_selftest="ARGS"`: load panicgen and run the selftest with these arguments.
     pub const SELFTEST: &str = "pg_selftest";
+    /// `pg_kselftest=1`: run the selftest through the kernel's `run_kselftest.sh -c panicgen`
+    /// (the installed kselftest tree in `/kselftest`), its arguments in
+    /// `KSELFTEST_PANICGEN_SH_ARGS`.
+    pub const KSELFTEST: &str = "pg_kselftest";
     /// `pg_kdump=1`: load the capture kernel before anything is fired.
     pub const KDUMP: &str = "pg_kdump";
     /// `pg_wait=1`: say `ready`, then fire every `fire ...` line read from the console.
@@ -252,6 +256,7 @@ mod tests {
         for k in [
             key::FAULT,
             key::SELFTEST,
+            key::KSELFTEST,
             key::KDUMP,
             key::WAIT,
             key::DUMP_LEVEL,

@@ -28,6 +28,9 @@ pub struct SelftestFacts {
     pub kunit_expected: bool,
     /// The `faults` file held to the catalog, a case per fault ([`super::listing`]).
     pub listing: Vec<SubTest>,
+    /// Run through the kernel's kselftest runner: its result for the selftest (`Some(None)`:
+    /// it never finished it).
+    pub kselftest: Option<Option<SubTest>>,
 }
 
 /// The selftest's decision: its cases (KTAP, then KUnit as `kunit.<case>`), and why it did
@@ -80,6 +83,7 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
         suite,
         kunit_expected,
         listing,
+        kselftest,
     } = facts;
     let (mut cause, mut reason) = judge_ktap(&ktap, finished);
     let mut tests = ktap.tests;
@@ -112,6 +116,18 @@ pub fn decide(facts: SelftestFacts) -> SelftestDecision {
             );
         }
         None => {}
+    }
+    if let Some(result) = kselftest {
+        let result = result.unwrap_or_else(|| SubTest {
+            name: "run_kselftest".into(),
+            verdict: Verdict::Fail,
+            reason: "the kselftest runner never reported the selftest's result".into(),
+        });
+        if cause.is_none() && result.verdict != Verdict::Pass {
+            cause = Some(Cause::CaseFailed);
+            reason = format!("run_kselftest.sh: not ok ({})", result.reason);
+        }
+        tests.push(result);
     }
     let wrong = failed_names(&listing);
     tests.extend(listing);
@@ -164,7 +180,75 @@ mod tests {
             suite: "panicgen",
             kunit_expected: true,
             listing: Vec::new(),
+            kselftest: None,
         })
+    }
+
+    /// The selftest through the kernel's kselftest runner, as a guest's console shows it.
+    fn through_kselftest(console: &str) -> SelftestDecision {
+        let all = lines(&format!("{KUNIT_OK}{console}"));
+        let run = ktap::unwrap_kselftest(&all, ktap::KSELFTEST_TEST);
+        let inner = run.as_ref().map_or(Vec::new(), |r| r.lines.clone());
+        decide(SelftestFacts {
+            ktap: ktap::parse(&inner),
+            finished: true,
+            kunit: ktap::parse_kunit(&all, "panicgen"),
+            suite: "panicgen",
+            kunit_expected: true,
+            listing: Vec::new(),
+            kselftest: Some(run.and_then(|r| r.result)),
+        })
+    }
+
+    /// Recorded from a guest (run_kselftest.sh of Linux 7.3, busybox userland).
+    const KSELFTEST_OK: &str = "TAP version 13
+1..1
+[    1.841422] kselftest: Running tests in panicgen
+# timeout set to 300
+# selftests: panicgen: panicgen.sh
+# KTAP version 1
+# 1..2
+# ok 1 irq_state_hardirq
+[    1.942482] clocksource: Switched to clocksource tsc
+# # unload_armed: probes on schedule: 1 armed, 0 after rmmod
+# ok 2 unload_armed
+# # totals: pass:2 fail:0 skip:0
+ok 1 selftests: panicgen: panicgen.sh
+# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0
+";
+
+    #[test]
+    fn through_the_kselftest_runner() {
+        let d = through_kselftest(KSELFTEST_OK);
+        assert_eq!(d.cause, None, "{}", d.reason);
+        let names: Vec<&str> = d.tests.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "irq_state_hardirq",
+                "unload_armed",
+                "kunit.parses_names",
+                "run_kselftest"
+            ]
+        );
+        let timed_out = KSELFTEST_OK.replace(
+            "ok 1 selftests: panicgen: panicgen.sh",
+            "not ok 1 selftests: panicgen: panicgen.sh # TIMEOUT 300 seconds",
+        );
+        let d = through_kselftest(&timed_out);
+        assert_eq!(d.cause, Some(Cause::CaseFailed));
+        assert!(d.reason.contains("TIMEOUT 300 seconds"), "{}", d.reason);
+        let cut = KSELFTEST_OK
+            .split("ok 1 selftests")
+            .next()
+            .unwrap()
+            .to_string();
+        assert_eq!(through_kselftest(&cut).cause, Some(Cause::CaseFailed));
+        let never = "TAP version 13\n1..0\n";
+        assert_eq!(
+            through_kselftest(never).cause,
+            Some(Cause::SelftestIncomplete)
+        );
     }
 
     fn cause(selftest: &str, finished: bool, kunit: &str) -> Option<Cause> {

@@ -6,14 +6,20 @@
 pub mod crash_points_rst;
 pub mod dump_levels_rst;
 pub mod faults_rst;
+pub mod kselftest_config;
 pub mod measured_page;
 pub mod targets_rst;
 
 use std::path::PathBuf;
 
 /// `docs`: prints the fault reference (Documentation/faults.rst), or with `targets` what each
-/// fault does on each kernel target (Documentation/targets.rst).
-pub fn print_reference(targets: bool) -> Result<bool, String> {
+/// fault does on each kernel target (Documentation/targets.rst), or with `kselftest_config`
+/// the selftest's kernel options (selftests/panicgen/config).
+pub fn print_reference(targets: bool, kselftest_config: bool) -> Result<bool, String> {
+    if kselftest_config {
+        print!("{}", kselftest_config::kselftest_config());
+        return Ok(true);
+    }
     if !targets {
         print!("{}", faults_rst::faults_rst());
         return Ok(true);
