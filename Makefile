@@ -9,7 +9,8 @@
 #                 image (your own such system: IMAGE=<raw|qcow2> VMLINUX=<its debug vmlinux>)
 #                 or user (with KERNEL= and KDIR=); PANICGEN_DUMP=kdump captures and checks a
 #                 vmcore of every fatal run, at PANICGEN_DUMP_LEVEL (default 31+alias), plus
-#                 PANICGEN_DUMP_LEVELS=elf,23,...)
+#                 PANICGEN_DUMP_LEVELS=elf,23,...); PANICGEN_DUMP=pstore, for machines
+#                 without kdump: the panic's log kept by pstore/ramoops across the reset)
 #   make check    host unit tests + the fault matrix (kdump-checked) on x86_64 and arm64, on
 #                 panicgen's debug kernel, its sanitizer build and Debian's stock kernel
 #   make deb      the Debian packages (panicgen-dkms, panicgen-selftests), built and checked

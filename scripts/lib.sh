@@ -103,7 +103,7 @@ prepare_target() { # target arch
 	local vars
 	# shellcheck disable=SC2034 # KARCH is for run_matrix and the callers
 	KARCH=$(kernel_arch "$2") || return 1
-	SYSTEM="" SYSTEM_CMDLINE=""
+	SYSTEM="" SYSTEM_CMDLINE="" DUMPTOOLS=""
 	vars=$(PANICGEN_TARGET=$1 "$PANICGEN_ROOT/scripts/prepare.sh" "$KARCH") || return 1
 	eval "$vars"
 }
@@ -119,7 +119,8 @@ run_matrix() { # out runner-args...
 	# shellcheck disable=SC2153 # TARGET and the rest: set by prepare_target
 	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
-		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} --out "$out" "$@"
+		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} \
+		${DUMPTOOLS:+--dump-tools "$DUMPTOOLS"} --out "$out" "$@"
 }
 
 # Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.

@@ -16,7 +16,8 @@
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
-# Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX.
+# Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX, and for
+# panicgen's guests DUMPTOOLS (the tree of the capture's makedumpfile).
 #
 # Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, sanitizers, debian,
 # debian-system, image or user), KERNEL, KDIR (user), IMAGE, VMLINUX (image)
@@ -34,6 +35,11 @@ finish() { # kdir image module [mkinitramfs options...]
 	initramfs=$("$S/mkinitramfs.sh" "$karch" "$image" "$ko" "$@")
 	printf 'TARGET=%q\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 		"$target" "$kdir" "$image" "$ko" "$initramfs" "$kdir/.config" "$kdir/vmlinux"
+	# The capture's makedumpfile, whose --dump-dmesg reads each vmcore's log (mkinitramfs.sh
+	# put it in the capture initramfs).
+	toolchain_env
+	local root_var="GUESTROOT_$karch"
+	printf 'DUMPTOOLS=%q\n' "${!root_var}"
 }
 
 case $target in

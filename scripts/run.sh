@@ -9,8 +9,9 @@
 # Usage: run.sh [ARCH] [FAULT...]     (ARCH: x86_64 (default) or arm64)
 # Environment: PANICGEN_TARGET (debug (default), sanitizers, debian, debian-system, or user
 # with KERNEL= and KDIR=: see scripts/prepare.sh), PANICGEN_OUT (default <checkout>/out),
-# PANICGEN_DUMP (none or kdump: capture and check a vmcore of every fatal run; a system
-# target: kdump-tools, the default, or none),
+# PANICGEN_DUMP (none or kdump: capture and check a vmcore of every fatal run; pstore:
+# check the panic's log ramoops kept across the reset; a system target: kdump-tools, the
+# default, or none),
 # PANICGEN_DUMP_LEVEL (kdump: makedumpfile's level, default the runner's 31+alias),
 # PANICGEN_DUMP_LEVELS (kdump: also save each of these levels, each read by drgn: the
 # dump-level table), PANICGEN_RUNNER_ARGS (extra runner options, e.g. "--timeout 120").

@@ -5,7 +5,7 @@
 # (scripts/debian/kernel.sh), panicgen.ko built the standard way against its headers with its
 # own toolchain in the release's chroot (the build's own checks included: it stops if the
 # rustc or C compiler is not the kernel's), and the initramfs, which loads the stock kernel's
-# modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk) first.
+# modular drivers the guest needs (pvpanic, virtio_blk for the vmcore disk, ramoops) first.
 # Prints the shell assignments of scripts/prepare.sh: TARGET KDIR (the headers) IMAGE MODULE
 # INITRAMFS KCONFIG VMLINUX.
 #
@@ -40,10 +40,12 @@ module="$DEB_CHROOT$mo/panicgen.ko"
 # The stock kernel's modules the guest needs (OPTION:module), each after what it depends on;
 # built in, or not there at all (Debian's arm64 kernel has no pvpanic), there is nothing to
 # load.
+# ramoops (and its reed_solomon) is loaded only for pstore runs (--dump pstore).
 case $karch in
 x86_64) wanted="CONFIG_PVPANIC_MMIO:pvpanic-mmio CONFIG_VIRTIO_BLK:virtio_blk" ;;
 arm64) wanted="CONFIG_PVPANIC_PCI:pvpanic-pci CONFIG_VIRTIO_BLK:virtio_blk" ;;
 esac
+wanted="$wanted CONFIG_PSTORE_RAM:ramoops"
 ordered=()
 add_module() { # name
 	local f dep
@@ -64,3 +66,4 @@ initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMA
 	"${ordered[@]}")
 printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
+printf 'DUMPTOOLS=%q\n' "$guestroot"

@@ -211,6 +211,11 @@ pub struct RunArgs {
     /// panicgen.ko with its debug info (drgn reads the dumps with it).
     #[arg(long)]
     pub module: Option<PathBuf>,
+    /// The root tree of the capture's makedumpfile and its libraries (the capture
+    /// initramfs's): its `--dump-dmesg` reads each vmcore's kernel log (the `dmesg` check),
+    /// as the Fedora/RHEL kdump tests do.
+    #[arg(long)]
+    pub dump_tools: Option<PathBuf>,
     /// The guest's crashkernel= reservation for kdump, or none (breaks the capture on
     /// purpose).
     #[arg(long, default_value = CRASHKERNEL_SIZE, value_parser = parse_crashkernel)]

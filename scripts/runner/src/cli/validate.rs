@@ -24,6 +24,18 @@ impl RunArgs {
             .as_deref()
             .map(crate::exec::read_kernel_config)
             .transpose()?;
+        if let (DumpMode::Pstore, Some(k)) = (self.dump, &kconfig) {
+            if !k.has("CONFIG_PSTORE_RAM") {
+                return Err(format!(
+                    "--dump pstore needs a kernel with CONFIG_PSTORE_RAM (ramoops), which {} \
+                     does not set: use --dump kdump or qmp, or build the kernel with it",
+                    self.kconfig
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(""))
+                        .display()
+                ));
+            }
+        }
         Ok(Options {
             arch: self.arch,
             kernel: self.kernel,
@@ -56,6 +68,7 @@ impl RunArgs {
                 .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from)),
             dump: self.dump,
             verifier,
+            dump_tools: self.dump_tools,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
             points,
@@ -79,6 +92,9 @@ impl RunArgs {
     fn check_system(&self) -> Result<(), String> {
         match (&self.system, self.dump) {
             (Some(_), DumpMode::KdumpTools | DumpMode::None) => Ok(()),
+            (Some(_), DumpMode::Pstore) => Err("--system runs check the system's own pstore \
+                                                 records with --dump kdump-tools"
+                .into()),
             (Some(_), _) => Err("--system runs capture with the system's own kdump service:                                  --dump kdump-tools (or none)"
                 .into()),
             (None, DumpMode::KdumpTools) => {
@@ -148,7 +164,8 @@ impl RunArgs {
     /// drgn and the debug info it reads, for runs that take dumps.
     fn verifier(&self, suite: Suite) -> Result<Option<Verifier>, String> {
         match (self.dump, &self.vmlinux, &self.module) {
-            (DumpMode::None, _, _) => Ok(None),
+            // A pstore run's record is read off its console.
+            (DumpMode::None | DumpMode::Pstore, _, _) => Ok(None),
             _ if suite == Suite::Lkdtm => Err(
                 "--lkdtm runs take no dumps (the dump checks look for panicgen's frames)".into(),
             ),

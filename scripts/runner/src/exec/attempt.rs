@@ -21,6 +21,7 @@ use std::{
 use crate::{
     catalog,
     exec::{
+        dmesg,
         options::{
             Options,
             Suite, //
@@ -38,7 +39,7 @@ use crate::{
             DumpMode,
             Run, //
         },
-        protocol,
+        protocol, pstore,
         results::{
             FaultResult,
             LevelResult,
@@ -66,7 +67,8 @@ mod report;
 
 /// Whether `run` captures a dump: a fault that panics the test guest, in a dumped context.
 fn dumps(opts: &Options, run: &Run) -> bool {
-    opts.verifier.is_some()
+    // drgn reads a dump; a pstore run's record is read off its console.
+    (opts.verifier.is_some() || opts.dump == DumpMode::Pstore)
         && run.fault.kind.panics_test_guest()
         && opts
             .dump_contexts
@@ -220,8 +222,10 @@ impl<'a> Attempt<'a> {
         }
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
         let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);
+        let dmesg = self.dmesg(evidence.as_ref());
         let none = VmRun::not_started(String::new());
         let vm_run = watched.as_ref().map_or(&none, |w| &w.vm);
+        let record = (self.dump == DumpMode::Pstore).then(|| pstore::record(&vm_run.lines));
         let decision = verdict::decide(&Facts {
             matcher: self.matcher.as_ref().map_err(|n| *n),
             console: &vm_run.lines,
@@ -231,6 +235,8 @@ impl<'a> Attempt<'a> {
             id: &self.id,
             system: watched.as_ref().and_then(|w| w.system.as_ref()),
             known_loss: self.g.known_loss(),
+            pstore: record.as_ref(),
+            dmesg: dmesg.as_ref(),
         });
         let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
         self.g.clean_up(&self);
@@ -238,7 +244,8 @@ impl<'a> Attempt<'a> {
         let result = report::result(&self, &decision, ran, phases, levels);
         let result = report::with_console(result, &self.console, watched.map(|w| w.vm));
         let format = saved.map(protocol::disk::describe);
-        let result = report::with_dump(result, &self, &decision, evidence.is_some(), format);
+        let asked = evidence.is_some() || record.is_some();
+        let result = report::with_dump(result, &self, &decision, asked, format);
         (result, decision)
     }
 
@@ -259,7 +266,8 @@ impl<'a> Attempt<'a> {
         watched: Option<&mut Watched>,
         phases: &mut Phases,
     ) -> (Option<Evidence>, Option<&'static str>) {
-        if self.dump == DumpMode::None {
+        // A pstore run's record is on its console.
+        if matches!(self.dump, DumpMode::None | DumpMode::Pstore) {
             return (None, None);
         }
         let captured = self.g.capture(self, watched);
@@ -280,6 +288,17 @@ impl<'a> Attempt<'a> {
             Some(read.map_or_else(Evidence::Unreadable, Evidence::Read)),
             saved,
         )
+    }
+
+    /// The vmcore's log by the capture's own makedumpfile (`--dump-dmesg`), for a dump that
+    /// was written, when the run knows the capture's tree.
+    fn dmesg(&self, evidence: Option<&Evidence>) -> Option<Result<Vec<String>, String>> {
+        let root = self.g.opts().dump_tools.as_ref()?;
+        if !matches!(evidence?, Evidence::Read(_) | Evidence::Unreadable(_)) {
+            return None;
+        }
+        let out = self.dir.join("dmesg.txt");
+        Some(dmesg::read(root, self.g.opts().arch, &self.vmcore, &out))
     }
 
     /// The dump-level table's rows (`--dump-levels`): the run's dump (`saved` in that

@@ -41,7 +41,7 @@ use crate::{
             key,
             Event, //
         },
-        skew,
+        pstore, skew,
     },
 };
 
@@ -112,6 +112,10 @@ impl<'a> Guests<'a> {
                 skew::aliases().join(",")
             ));
         }
+        if opts.dump == DumpMode::Pstore {
+            words.push(format!("{}=1", key::PSTORE));
+            words.extend(pstore::region_words(opts.arch));
+        }
         if opts.suite == Suite::Lkdtm {
             words.push(format!("{}=1", key::LKDTM));
         }
@@ -131,6 +135,11 @@ impl<'a> Guests<'a> {
             DumpMode::Qmp => {
                 spec.vmcoreinfo = true;
                 spec.on_panic = OnPanic::Pause;
+            }
+            // The panic resets the machine (panic=-1); its next boot prints the record.
+            DumpMode::Pstore => {
+                spec.resets = true;
+                spec.on_panic = OnPanic::Continue;
             }
             // (Not panicgen's guests': a system's, see system_guest.)
             DumpMode::None | DumpMode::KdumpTools => {}

@@ -7,6 +7,7 @@
 
 pub mod attempt;
 pub mod capture;
+pub mod dmesg;
 pub mod drgn;
 pub mod dump_levels;
 pub mod guest;

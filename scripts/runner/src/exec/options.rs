@@ -63,6 +63,8 @@ pub struct Options {
     pub jobs: usize,
     pub dump: DumpMode,
     pub verifier: Option<Verifier>,
+    /// The capture's makedumpfile tree: each vmcore's `--dump-dmesg`.
+    pub dump_tools: Option<PathBuf>,
     pub crashkernel: Option<String>,
     pub dump_contexts: Option<Vec<Context>>,
     /// The crash points the faults fire at, instead of the contexts (empty: contexts).

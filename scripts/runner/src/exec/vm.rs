@@ -68,6 +68,9 @@ pub struct VmSpec {
     pub vmcore_disk: Option<PathBuf>,
     /// What QEMU does when the guest panics (pvpanic).
     pub on_panic: OnPanic,
+    /// The guest's reboots reset it, as a real machine's (`--dump pstore`); otherwise QEMU
+    /// exits on a reboot (`-no-reboot`). A system's always reset.
+    pub resets: bool,
     /// QEMU's `vmcoreinfo` device, through which the guest hands over its VMCOREINFO note
     /// (a host-side dump needs it).
     pub vmcoreinfo: bool,
@@ -119,6 +122,7 @@ impl VmSpec {
             timeout,
             vmcore_disk: None,
             on_panic: OnPanic::ExitFailure,
+            resets: false,
             vmcoreinfo: false,
             qmp_socket: None,
             incoming: None,

@@ -12,6 +12,7 @@ pub mod ktap;
 pub mod lkdtm;
 pub mod plan;
 pub mod protocol;
+pub mod pstore;
 pub mod results;
 pub mod skew;
 pub mod symbols;

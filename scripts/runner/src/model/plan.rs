@@ -292,6 +292,9 @@ pub enum DumpMode {
     /// In a distribution system (`--system`): its own kdump service, kdump-tools, writes
     /// the dump to its /var/crash; the runner collects it after the system's reboot.
     KdumpTools,
+    /// No dump, for machines without kdump: the panic's log kept in a ramoops region across
+    /// the reset, printed by the next boot from /sys/fs/pstore ([`crate::model::pstore`]).
+    Pstore,
 }
 
 impl DumpMode {
@@ -301,6 +304,7 @@ impl DumpMode {
             DumpMode::Kdump => "kdump",
             DumpMode::Qmp => "qmp",
             DumpMode::KdumpTools => "kdump-tools",
+            DumpMode::Pstore => "pstore",
         }
     }
 }

@@ -42,6 +42,9 @@ pub mod key {
     pub const VMCOREINFO_ALIAS: &str = "pg_vmcoreinfo_alias";
     /// `pg_lkdtm=1`: also load LKDTM (the benchmark's peer column).
     pub const LKDTM: &str = "pg_lkdtm";
+    /// `pg_pstore=1`: at boot, report what `/sys/fs/pstore` holds; when it holds a record (a
+    /// previous boot's panic), print it and stop.
+    pub const PSTORE: &str = "pg_pstore";
 }
 
 /// The file a fault's name is written to (debugfs).
@@ -95,13 +98,19 @@ pub enum Event {
     Vmcoreinfo,
     /// `vmcore saved: <format>`: the dump is on the disk.
     VmcoreSaved,
+    /// `pstore records <n>`: what `/sys/fs/pstore` held at boot (`pg_pstore`).
+    PstoreRecords,
+    /// `pstore line <text>`: a line of a dmesg record, as the record has it.
+    PstoreLine,
+    /// `pstore end`: every record was printed.
+    PstoreEnd,
     /// The guest is about to reboot (QEMU exits: `-no-reboot`).
     Done,
 }
 
 impl Event {
     /// In matching order: an event whose words begin another's comes after it.
-    pub const ALL: [Event; 17] = [
+    pub const ALL: [Event; 20] = [
         Event::Booted,
         Event::ModuleLoaded,
         Event::InsmodFailed,
@@ -118,6 +127,9 @@ impl Event {
         Event::VmcoreinfoAlias,
         Event::Vmcoreinfo,
         Event::VmcoreSaved,
+        Event::PstoreRecords,
+        Event::PstoreLine,
+        Event::PstoreEnd,
         Event::Done,
     ];
 
@@ -140,6 +152,9 @@ impl Event {
             Event::VmcoreinfoAlias => "vmcoreinfo alias",
             Event::Vmcoreinfo => "vmcoreinfo",
             Event::VmcoreSaved => "vmcore saved",
+            Event::PstoreRecords => "pstore records",
+            Event::PstoreLine => "pstore line",
+            Event::PstoreEnd => "pstore end",
             Event::Done => "done",
         }
     }
@@ -263,6 +278,7 @@ mod tests {
             key::VMCOREINFO,
             key::VMCOREINFO_ALIAS,
             key::LKDTM,
+            key::PSTORE,
         ] {
             assert!(INIT.contains(&format!("${{{k}")), "init never reads {k}");
         }

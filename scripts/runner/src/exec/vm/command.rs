@@ -88,7 +88,8 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         ),
     ]);
     match &spec.system {
-        None => args.push(s("-no-reboot")),
+        None if !spec.resets => args.push(s("-no-reboot")),
+        None => {}
         Some(sys) => args.extend(system_devices(sys)),
     }
     if spec.vmcoreinfo {

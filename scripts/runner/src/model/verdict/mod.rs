@@ -11,8 +11,10 @@
 pub mod check;
 pub mod console;
 pub mod dump_levels;
+pub mod kept_log;
 mod known_loss;
 pub mod listing;
+pub mod pstore;
 pub mod selftest;
 pub mod stop;
 pub mod system;
@@ -99,6 +101,9 @@ pub enum Cause {
     /// A distribution system's pipeline did not keep the crash as it should, or the system
     /// did not come back ([`system::CHECKS`]; `fail`).
     SystemCheck,
+    /// `--dump pstore`: the next boot's pstore held no record of the fault, its message or
+    /// its trigger id (`fail`).
+    PstoreRecord,
     /// The selftest did not run to the end of its plan (`error`).
     SelftestIncomplete,
     /// A selftest or KUnit case failed (`fail`).
@@ -124,6 +129,7 @@ impl Cause {
             | Cause::VmcoreUnreadable
             | Cause::VmcoreCheck
             | Cause::SystemCheck
+            | Cause::PstoreRecord
             | Cause::CaseFailed => Verdict::Fail,
         }
     }
@@ -188,6 +194,10 @@ pub struct Facts<'a> {
     /// What the capture's dump level is known to lose on this kernel (a system's own
     /// kdump-tools setting), when it loses something.
     pub known_loss: Option<&'a KnownLoss>,
+    /// A `--dump pstore` run's record, as the next boot printed it.
+    pub pstore: Option<&'a crate::model::pstore::Record>,
+    /// The vmcore's log by the capture's `makedumpfile --dump-dmesg` (`None`: not read).
+    pub dmesg: Option<&'a Result<Vec<String>, String>>,
 }
 
 /// The judgement of one run.
@@ -215,7 +225,13 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         Ok(m) => m,
         Err(cannot) => return cannot.decision(),
     };
-    let judged = matcher.judge(facts.console, facts.end);
+    // A pstore run's console goes on into the next boot, which prints the record: the
+    // fault is judged on the boot that fired it.
+    let console = match facts.pstore {
+        Some(_) => crate::model::pstore::first_boot(facts.console),
+        None => facts.console,
+    };
+    let judged = matcher.judge(console, facts.end);
     // A crash point the kernel cannot reach (no such function here, or never hit in time)
     // is a skip with the module's reason, never a pass.
     if !judged.passed() {
@@ -243,10 +259,36 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
             d.reason = format!("{}; the system: {}", d.reason, sys.lost);
         }
     }
+    if let Some(record) = facts.pstore {
+        return with_pstore(d, facts, matcher, record);
+    }
     match facts.dump {
         Some(evidence) => with_dump(d, facts, matcher, evidence),
         None => d,
     }
+}
+
+/// A pstore run's part: the record's check, and the cause it gives when the console passed
+/// (a machine that never came back in time is the infrastructure's error, retried).
+fn with_pstore(
+    mut d: Decision,
+    facts: &Facts<'_>,
+    matcher: &Matcher,
+    record: &crate::model::pstore::Record,
+) -> Decision {
+    let check = pstore::check(record, matcher, facts.id);
+    if d.cause.is_none() && !check.ok {
+        let timed_out =
+            *facts.end == End::Timeout && *record == crate::model::pstore::Record::NotYet;
+        d.cause = Some(if timed_out {
+            Cause::CaptureTimeout
+        } else {
+            Cause::PstoreRecord
+        });
+        d.reason = format!("pstore: {}", check.detail);
+    }
+    d.checks = vec![check];
+    d
 }
 
 /// The dump's part of the decision: its checks (and a system's), what a known loss excuses,
@@ -258,6 +300,9 @@ fn with_dump(
     evidence: &Evidence,
 ) -> Decision {
     d.checks = vmcore::check(evidence, matcher, facts.id);
+    if let Some(log) = facts.dmesg {
+        d.checks.push(kept_log::dmesg(log, matcher, facts.id));
+    }
     if let Some(cut) = console_cut(&d, evidence, matcher) {
         return cut;
     }

@@ -17,6 +17,7 @@ use crate::{
             self,
             Event, //
         },
+        pstore,
     },
 };
 
@@ -63,6 +64,14 @@ impl Watch<'_> {
                 Next::StopAfter(Duration::from_secs(2))
             }
             DumpMode::Kdump => Next::Continue,
+            // The next boot has printed the record, or found none.
+            DumpMode::Pstore
+                if protocol::last_is(lines, Event::PstoreEnd)
+                    && pstore::record(lines) != pstore::Record::NotYet =>
+            {
+                Next::StopAfter(Duration::from_millis(100))
+            }
+            DumpMode::Pstore => Next::Continue,
             DumpMode::Qmp if seen => Next::DumpFromHost,
             _ if seen => self.after_verdict(),
             // In process context the fault happens inside the write: once the write has
@@ -135,6 +144,30 @@ mod tests {
         let next = watch(&m, DumpMode::Kdump, BUG);
         assert!(next[..4].iter().all(|n| *n == Next::Continue), "{next:?}");
         assert_eq!(next[4], Next::StopAfter(Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn a_pstore_run_stops_once_the_next_boot_printed_its_record() {
+        let m = matcher("BUG", Context::Process);
+        let console = "\
+[ 5.2] panicgen: trigger BUG ctx=process id=r1
+[ 5.3] kernel BUG at src/faults/bugs.rs:48!
+[ 5.4] Kernel panic - not syncing: Fatal exception
+[ 0.0] Linux version 7.3.4
+[ 1.0] panicgen-init: pstore records 1
+[ 1.0] panicgen-init: pstore line <4>[ 5.3] kernel BUG at src/faults/bugs.rs:48!
+[ 1.1] panicgen-init: pstore end";
+        let next = watch(&m, DumpMode::Pstore, console);
+        assert!(next[..6].iter().all(|n| *n == Next::Continue), "{next:?}");
+        assert_eq!(next[6], Next::StopAfter(Duration::from_millis(100)));
+        let none = "\
+[ 5.2] panicgen: trigger BUG ctx=process id=r1
+[ 1.0] panicgen-init: pstore records 0
+[ 1.1] panicgen-init: pstore end";
+        assert_eq!(
+            watch(&m, DumpMode::Pstore, none)[2],
+            Next::StopAfter(Duration::from_millis(100))
+        );
     }
 
     #[test]

@@ -62,6 +62,8 @@ fn decide_with(console: &str, end: End, dump: Option<&Evidence>) -> Decision {
         id: "r1",
         system: None,
         known_loss: None,
+        pstore: None,
+        dmesg: None,
     })
 }
 
@@ -87,6 +89,8 @@ fn a_fault_the_kernel_cannot_show_is_an_explained_skip() {
             id: "",
             system: None,
             known_loss: None,
+            pstore: None,
+            dmesg: None,
         })
     };
     let arch = decide_cannot(CannotShow::OnArch("x86 only"));
@@ -139,6 +143,8 @@ fn fail_versus_error() {
         id: "r1",
         system: None,
         known_loss: None,
+        pstore: None,
+        dmesg: None,
     });
     assert_eq!(d.cause, Some(Cause::NotStarted));
     assert!(d.reason.contains("QEMU said: could not load kernel"));
@@ -230,6 +236,8 @@ fn a_known_loss_excuses_only_its_checks() {
             id: "r1",
             system: None,
             known_loss,
+            pstore: None,
+            dmesg: None,
         })
     };
     let d = with(None, &cut);
@@ -292,6 +300,8 @@ fn a_capture_that_never_reboots_the_system_is_retried() {
         id: "r1",
         system: Some(&lost),
         known_loss: Some(&whole),
+        pstore: None,
+        dmesg: None,
     });
     assert_eq!(d.cause, Some(Cause::CaptureTimeout), "{d:?}");
 }
@@ -361,4 +371,68 @@ fn causes_name_their_verdicts() {
         "\"no-vmcore\""
     );
     assert_eq!(serde_json::to_string(&Verdict::Pass).unwrap(), "\"pass\"");
+}
+
+/// `--dump pstore`: the fault judged on the boot that fired it, the record on its own.
+#[test]
+fn a_pstore_run_needs_the_message_and_the_id_in_the_next_boot_s_record() {
+    use crate::model::pstore::{
+        self,
+        Record, //
+    };
+    let m = Matcher::new(
+        catalog::find("BUG").unwrap(),
+        Context::Process,
+        Arch::X86_64,
+    )
+    .unwrap();
+    let first = "\
+[ 5.2] panicgen: trigger BUG ctx=process id=r1
+[ 5.3] kernel BUG at src/faults/bugs.rs:48!
+[ 5.4] Kernel panic - not syncing: Fatal exception
+[ 0.0] Linux version 7.3.4
+";
+    let kept = "\
+[ 1.0] panicgen-init: pstore records 1
+[ 1.0] panicgen-init: pstore line <6>[ 5.2] panicgen: trigger BUG ctx=process id=r1
+[ 1.0] panicgen-init: pstore line <4>[ 5.3] kernel BUG at src/faults/bugs.rs:48!
+[ 1.0] panicgen-init: pstore line <0>[ 5.4] Kernel panic - not syncing: Fatal exception
+[ 1.1] panicgen-init: pstore end
+";
+    let judge = |console: &str, end: End| {
+        let lines: Vec<String> = console.lines().map(str::to_string).collect();
+        let record = pstore::record(&lines);
+        decide(&Facts {
+            matcher: Ok(&m),
+            console: &lines,
+            end: &end,
+            qemu_stderr: "",
+            dump: None,
+            id: "r1",
+            system: None,
+            known_loss: None,
+            pstore: Some(&record),
+            dmesg: None,
+        })
+    };
+    let d = judge(&format!("{first}{kept}"), End::Stopped);
+    assert_eq!(d.cause, None, "{d:?}");
+    assert!(d.checks[0].ok && d.checks[0].name == "pstore", "{d:?}");
+    let other_id = kept.replace("id=r1", "id=r0");
+    let d = judge(&format!("{first}{other_id}"), End::Stopped);
+    assert_eq!(d.cause, Some(Cause::PstoreRecord), "{d:?}");
+    assert!(d.reason.contains("id=r1"), "{}", d.reason);
+    let d = judge(first, End::Timeout);
+    assert_eq!(d.cause, Some(Cause::CaptureTimeout), "{d:?}");
+    assert_eq!(d.verdict(), Verdict::Error);
+    let empty = "[ 1.0] panicgen-init: pstore records 0\n[ 1.1] panicgen-init: pstore end\n";
+    assert_eq!(
+        judge(&format!("{first}{empty}"), End::Stopped).cause,
+        Some(Cause::PstoreRecord)
+    );
+    // The record alone never passes a run whose own boot did not show the message.
+    let silent = first.replace("[ 5.3] kernel BUG at src/faults/bugs.rs:48!\n", "");
+    let d = judge(&format!("{silent}{kept}"), End::Stopped);
+    assert_eq!(d.cause, Some(Cause::NoMessage), "{d:?}");
+    assert_eq!(pstore::record(&[]), Record::NotYet);
 }
