@@ -21,14 +21,18 @@ use serde_json::json;
 
 use crate::{
     exec::qmp::Qmp,
-    model::facts::MissingDump, //
+    model::{
+        elf_headers,
+        facts::MissingDump, //
+    },
 };
 
 /// Memory the guest kernel reserves for the capture kernel (`crashkernel=`).
 pub const CRASHKERNEL_SIZE: &str = "160M";
 
 /// The host-side dump: waits for the guest's panic event, then has QEMU write the guest's
-/// memory to `vmcore` as an ELF core with the guest's VMCOREINFO note, kept sparse.
+/// memory to `vmcore` as an ELF core with the guest's VMCOREINFO note, kept sparse, its
+/// headers laid out as makedumpfile reads them.
 ///
 /// Not QEMU's kdump formats: before QEMU 8.2 they come in makedumpfile's flattened stream
 /// format, and libkdumpfile (drgn's reader) cannot tell the architecture of the result.
@@ -46,9 +50,27 @@ pub fn qmp_dump(qmp: &mut Qmp, vmcore: &Path) -> Result<(), MissingDump> {
         Duration::from_secs(300),
     )
     .map_err(MissingDump::Qmp)?;
-    let done = sparse_copy(&full, vmcore);
+    let done = sparse_copy(&full, vmcore).and_then(|_| program_headers_first(vmcore));
     let _ = fs::remove_file(&full);
-    done.map(|_| ()).map_err(MissingDump::Host)
+    done.map_err(MissingDump::Host)
+}
+
+/// Lays `vmcore`'s ELF headers out as makedumpfile reads them ([`elf_headers`]).
+fn program_headers_first(vmcore: &Path) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("{}: {e}", vmcore.display());
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(vmcore)
+        .map_err(err)?;
+    let mut head = vec![0u8; 4096];
+    let n = file.read(&mut head).map_err(err)?;
+    head.truncate(n);
+    if elf_headers::program_headers_first(&mut head) {
+        file.seek(SeekFrom::Start(0)).map_err(err)?;
+        std::io::Write::write_all(&mut file, &head).map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Copies `from` to `to`, leaving holes where whole 64 KiB blocks are zero (most of a
