@@ -13,15 +13,16 @@ use std::{
 
 use crate::catalog::Arch;
 
-/// The loader and library directory of `arch` in a Debian tree.
+/// The dynamic loader's name and the library directory of `arch` in a Debian tree.
 fn loader(arch: Arch) -> (&'static str, &'static str) {
     match arch {
-        Arch::X86_64 => ("lib64/ld-linux-x86-64.so.2", "x86_64-linux-gnu"),
-        Arch::Arm64 => ("lib/ld-linux-aarch64.so.1", "aarch64-linux-gnu"),
+        Arch::X86_64 => ("ld-linux-x86-64.so.2", "x86_64-linux-gnu"),
+        Arch::Arm64 => ("ld-linux-aarch64.so.1", "aarch64-linux-gnu"),
     }
 }
 
-/// The command that runs `root`'s makedumpfile for `arch` on this host.
+/// The command that runs `root`'s makedumpfile for `arch` on this host: through the tree's
+/// own loader and libraries (merged /usr or not), or qemu-user's for another arch.
 fn makedumpfile(root: &Path, arch: Arch) -> Command {
     let bin = root.join("usr/bin/makedumpfile");
     let host = match std::env::consts::ARCH {
@@ -29,19 +30,23 @@ fn makedumpfile(root: &Path, arch: Arch) -> Command {
         _ => Arch::X86_64,
     };
     let (ld, triple) = loader(arch);
-    if arch == host {
-        let mut c = Command::new(root.join(ld));
-        let libs = format!("{0}/lib/{triple}:{0}/usr/lib/{triple}", root.display());
-        c.arg("--library-path").arg(libs).arg(bin);
-        c
-    } else {
+    if arch != host {
         let mut c = Command::new(match arch {
             Arch::Arm64 => "qemu-aarch64-static",
             Arch::X86_64 => "qemu-x86_64-static",
         });
         c.arg("-L").arg(root).arg(bin);
-        c
+        return c;
     }
+    let ld = ["lib64", "usr/lib64", "lib", "usr/lib"]
+        .iter()
+        .map(|d| root.join(d).join(ld))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| root.join("lib64").join(ld));
+    let mut c = Command::new(ld);
+    let libs = format!("{0}/lib/{triple}:{0}/usr/lib/{triple}", root.display());
+    c.arg("--library-path").arg(libs).arg(bin);
+    c
 }
 
 /// `vmcore`'s kernel log, one line each, written to `out` by `root`'s makedumpfile.
