@@ -37,6 +37,10 @@ use crate::{
             ShardInfo, //
         },
         skew, timestamp,
+        verdict::{
+            kept_log,
+            KnownLoss, //
+        },
     },
     output,
 };
@@ -67,6 +71,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
         None => guests.save_templates(&runs).unwrap_or_default(),
     };
     let release = Mutex::new(protocol::guest_release(&boot));
+    guests.known_loss = dmesg_loss(&opts, &boot);
     let guests = guests;
     let kind: &dyn GuestKind = match &systems {
         Some(s) => s,
@@ -236,6 +241,24 @@ fn announce(opts: &Options, matrix: &[Run], runs: &[Run], accel: &str) {
 /// Before any crash: what the dump tools cannot read of this kernel (`boot`: a booted
 /// guest's console; a system's own account of itself), each line also said on stderr; for a
 /// system, the change to its kdump-tools configuration that keeps what is lost.
+/// The `dmesg` check's known loss in panicgen's guests: a capture makedumpfile that cannot
+/// read this kernel at all cannot read its log either (the capture then saves the dump
+/// unfiltered, which drgn reads).
+fn dmesg_loss(opts: &Options, boot: &[String]) -> Option<KnownLoss> {
+    opts.dump_tools.as_ref()?;
+    let tool = boot.iter().find_map(|l| match protocol::event(l) {
+        Some((protocol::Event::DumpTools, rest)) => Some(rest),
+        _ => None,
+    })?;
+    let release = protocol::guest_release(boot)?;
+    let change = skew::unreadable(tool, &release, opts.kconfig.as_ref())?;
+    Some(KnownLoss {
+        checks: vec![kept_log::DMESG],
+        whole: false,
+        note: format!("{tool} cannot read {release} ({change}), so its --dump-dmesg cannot either"),
+    })
+}
+
 fn dump_skew(opts: &Options, boot: &[String], system: Option<&SystemInfo>) -> Vec<String> {
     let config = opts.kconfig.as_ref();
     let lines = match (&opts.dump, &opts.verifier, system) {

@@ -22,30 +22,32 @@ fn loader(arch: Arch) -> (&'static str, &'static str) {
 }
 
 /// The command that runs `root`'s makedumpfile for `arch` on this host: through the tree's
-/// own loader and libraries (merged /usr or not), or qemu-user's for another arch.
+/// own loader and libraries (merged /usr or not), under qemu-user for another arch.
 fn makedumpfile(root: &Path, arch: Arch) -> Command {
-    let bin = root.join("usr/bin/makedumpfile");
     let host = match std::env::consts::ARCH {
         "aarch64" => Arch::Arm64,
         _ => Arch::X86_64,
     };
     let (ld, triple) = loader(arch);
-    if arch != host {
-        let mut c = Command::new(match arch {
-            Arch::Arm64 => "qemu-aarch64-static",
-            Arch::X86_64 => "qemu-x86_64-static",
-        });
-        c.arg("-L").arg(root).arg(bin);
-        return c;
-    }
     let ld = ["lib64", "usr/lib64", "lib", "usr/lib"]
         .iter()
         .map(|d| root.join(d).join(ld))
         .find(|p| p.exists())
-        .unwrap_or_else(|| root.join("lib64").join(ld));
-    let mut c = Command::new(ld);
+        .unwrap_or_else(|| root.join("lib").join(ld));
+    let mut c = if arch == host {
+        Command::new(ld)
+    } else {
+        let mut c = Command::new(match arch {
+            Arch::Arm64 => "qemu-aarch64-static",
+            Arch::X86_64 => "qemu-x86_64-static",
+        });
+        c.arg(ld);
+        c
+    };
     let libs = format!("{0}/lib/{triple}:{0}/usr/lib/{triple}", root.display());
-    c.arg("--library-path").arg(libs).arg(bin);
+    c.arg("--library-path")
+        .arg(libs)
+        .arg(root.join("usr/bin/makedumpfile"));
     c
 }
 
@@ -66,11 +68,21 @@ pub fn read(root: &Path, arch: Arch, vmcore: &Path, out: &Path) -> Result<Vec<St
     let said =
         String::from_utf8_lossy(&run.stderr).to_string() + &String::from_utf8_lossy(&run.stdout);
     if !run.status.success() {
-        let last = said
+        // Its own words for why, not the closing "makedumpfile Failed.".
+        let why: Vec<&str> = said
             .lines()
-            .rfind(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        return Err(format!("makedumpfile --dump-dmesg failed: {}", last.trim()));
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != "makedumpfile Failed.")
+            .take(2)
+            .collect();
+        return Err(format!(
+            "makedumpfile --dump-dmesg failed: {}",
+            if why.is_empty() {
+                "no message".to_string()
+            } else {
+                why.join("; ")
+            }
+        ));
     }
     let text = fs::read(out).map_err(|e| format!("makedumpfile --dump-dmesg wrote no log: {e}"))?;
     Ok(String::from_utf8_lossy(&text)

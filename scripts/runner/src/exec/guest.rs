@@ -42,6 +42,7 @@ use crate::{
             Event, //
         },
         pstore, skew,
+        verdict::KnownLoss,
     },
 };
 
@@ -59,6 +60,8 @@ pub struct Guests<'a> {
     pub accel: Accel,
     /// Saved booted guests by the fault's boot arguments.
     templates: HashMap<&'static str, PathBuf>,
+    /// What the capture's tools are known to lose on this kernel.
+    pub known_loss: Option<KnownLoss>,
 }
 
 impl<'a> Guests<'a> {
@@ -67,6 +70,7 @@ impl<'a> Guests<'a> {
             opts,
             accel,
             templates: HashMap::new(),
+            known_loss: None,
         }
     }
 

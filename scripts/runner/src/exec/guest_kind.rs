@@ -40,6 +40,7 @@ use crate::{
             Next,
             Watch, //
         },
+        verdict::KnownLoss,
     },
 };
 
@@ -57,6 +58,10 @@ impl Guests<'_> {
 impl GuestKind for Guests<'_> {
     fn opts(&self) -> &Options {
         self.opts
+    }
+
+    fn known_loss(&self) -> Option<&KnownLoss> {
+        self.known_loss.as_ref()
     }
 
     fn prepare(&self, attempt: &Attempt<'_>) -> Result<(), String> {

@@ -279,6 +279,16 @@ pub fn safer_level(
     Some(Ok(level_bits(level) & !bad))
 }
 
+/// Why the capture tool of `version_line` cannot read the kernel `release` at all, and so
+/// neither its `--dump-dmesg`: the change it misreads; `None` when it can.
+pub fn unreadable(
+    version_line: &str,
+    release: &str,
+    config: Option<&KernelConfig>,
+) -> Option<&'static str> {
+    safer_level(version_line, release, "31", config)?.err()
+}
+
 /// The `pg_vmcoreinfo_alias` pairs, `NEW:OLD`, of every skew with an alias.
 pub fn aliases() -> Vec<String> {
     SKEWS

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What a capture set up by someone else is known to lose, and how the decision reports it.
+//! What a capture is known to lose, and how the decision reports it.
 
 use super::{
     check,
@@ -8,11 +8,11 @@ use super::{
 };
 use crate::model::facts::Evidence;
 
-/// What a capture set up by someone else (a system's kdump-tools) is known to lose at its
-/// dump level on this kernel, and the note that names the skew and the fix: some vmcore
-/// checks of a dump that is read (`checks`), or the whole dump (`whole`: its tool cannot read
-/// the kernel, so no dump is written). What it predicts is reported as that loss, not as a
-/// failure; anything else still fails.
+/// What a capture is known to lose on this kernel, and the note that names the skew and the
+/// fix: a system's kdump-tools at its dump level, or a capture tool that cannot read the
+/// kernel at all (its `--dump-dmesg` neither): some checks of a dump that is read
+/// (`checks`), or the whole dump (`whole`: no dump is written). What it predicts is
+/// reported as that loss, not as a failure; anything else still fails.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownLoss {
     pub checks: Vec<&'static str>,
@@ -40,7 +40,7 @@ pub(super) fn excuse(
     let mut excused = Vec::new();
     for c in checks.iter_mut() {
         if !c.ok && lost(c.name) {
-            c.detail = format!("lost at the capture's dump level: {}", c.detail);
+            c.detail = format!("lost to a known skew: {}", c.detail);
             excused.push(c.name);
         }
     }

@@ -321,7 +321,7 @@ fn with_dump(
     else {
         if let (false, Some(loss)) = (excused.is_empty(), facts.known_loss) {
             d.reason = format!(
-                "passed; the dump lost what its level loses here ({}): {}",
+                "passed; the capture lost what a known skew loses here ({}): {}",
                 excused.join(", "),
                 loss.note
             );

@@ -269,7 +269,9 @@ fn a_known_loss_excuses_only_its_checks() {
     let d = with(Some(&whole), &empty);
     assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
     assert!(
-        d.checks.iter().all(|c| c.detail.starts_with("lost at")),
+        d.checks
+            .iter()
+            .all(|c| c.detail.starts_with("lost to a known skew")),
         "{d:?}"
     );
     assert_eq!(with(Some(&whole), &other).cause, Some(Cause::VmcoreCheck));
