@@ -8,10 +8,12 @@
 #   2. rustfmt and clippy (the runner; the module with the kernel's CLIPPY=1)
 #   3. per arch (x86_64, arm64): build everything, verify the canary in the
 #      object code, run every fault in every context plus the in-guest
-#      selftest (every fatal run through kdump, each vmcore checked with drgn),
-#      validate results.xml against the JUnit schema, dump a sample on the host
-#      over QMP, then the negative controls (a broken fault, and a broken
-#      capture, must be judged "fail"); the dump-level table (BUG saved at the
+#      selftest (every fatal run through kdump, each vmcore checked with drgn
+#      and its log with the capture's makedumpfile --dump-dmesg), validate
+#      results.xml against the JUnit schema, dump a sample on the host over QMP,
+#      keep a sample's panic log with pstore/ramoops, then the negative controls
+#      (a broken fault, and a broken capture, must be judged "fail"); the
+#      dump-level table (BUG saved at the
 #      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
 #      read by drgn); on the first arch, run a sample as 2
 #      shards and check that the merged shards equal the unsharded run
@@ -20,7 +22,7 @@
 #   5. per arch, the stock Debian kernel: the module built with the kernel's own
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
-#      own tools) and the selftest; its warn faults again with KFENCE sampling;
+#      own tools) and the selftest, a sample through pstore; its warn faults again with KFENCE sampling;
 #      then a whole Debian system with that kernel (scripts/debian/image.sh):
 #      panicgen from its package, a sample crashed through kdump-tools, pstore and
 #      the reboot
@@ -167,6 +169,9 @@ if [ "${1:-}" != --host-only ]; then
 		# The host-side path for kernels without kdump, on a sample.
 		step "$arch host-side dumps (QMP)" vm_matrix "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
+		# Without kdump: the panic's log kept by pstore/ramoops across the reset.
+		step "$arch pstore capture" vm_matrix "$out-pstore" --dump pstore --no-selftest \
+			--contexts process,hardirq BUG NULL_DEREF PANIC || true
 		# BUG and NULL_DEREF fired from every named crash point (at=), each dump
 		# showing the hooked function.
 		step "$arch crash points" vm_matrix "$out-points" --dump kdump --no-selftest \
@@ -209,6 +214,8 @@ if [ "${1:-}" != --host-only ]; then
 		step "debian $arch warnings with KFENCE sampling (kfence.sample_interval=1)" \
 			vm_matrix "$out-kfence" --dump kdump --keep-vmcores failed --no-selftest \
 			--contexts process,hardirq --kinds warn --boot-arg kfence.sample_interval=1 || true
+		step "debian $arch pstore capture" vm_matrix "$out-pstore" --dump pstore \
+			--no-selftest --contexts process,hardirq BUG NULL_DEREF || true
 		step "debian $arch crash points" vm_matrix "$out-points" --dump kdump \
 			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \
