@@ -17,7 +17,8 @@
 #           vmlinux, rust/); the module is built with the kernel's own toolchain, which the
 #           build checks
 # Prints shell assignments: TARGET KDIR IMAGE MODULE INITRAMFS KCONFIG VMLINUX, and for
-# panicgen's guests DUMPTOOLS (the tree of the capture's makedumpfile).
+# panicgen's guests DUMPTOOLS (the tree of the capture's makedumpfile) and, where it runs
+# natively, CRASHROOT (unstable's crash).
 #
 # Usage: prepare.sh ARCH   Environment: PANICGEN_TARGET (debug, sanitizers, debian,
 # debian-system, image or user), KERNEL, KDIR (user), IMAGE, VMLINUX (image)
@@ -40,6 +41,7 @@ finish() { # kdir image module [mkinitramfs options...]
 	toolchain_env
 	local root_var="GUESTROOT_$karch"
 	printf 'DUMPTOOLS=%q\n' "${!root_var}"
+	crash_root "$karch"
 }
 
 case $target in

@@ -13,8 +13,9 @@
 #        chroot.sh enter DIR CMD [ARG...]  the same in another root tree DIR (a system
 #                                          image's, scripts/debian/image.sh)
 # Environment: PANICGEN_CHROOT (build: the toolchain above, the default; deb: what
-# building and checking panicgen's packages needs), PANICGEN_DEBIAN_RELEASE (default
-# trixie: Debian's 7.x kernels are its backports, built with its toolchain)
+# building and checking panicgen's packages needs; crash: unstable's crash),
+# PANICGEN_DEBIAN_RELEASE (default trixie: Debian's 7.x kernels are its backports, built
+# with its toolchain; sid for crash)
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -30,7 +31,13 @@ build)
 deb)
 	packages="ca-certificates build-essential debhelper dh-dkms dpkg-dev fakeroot lintian"
 	;;
-*) die "no chroot kind '$PANICGEN_CHROOT' (build, deb)" ;;
+# crash, the distributions' vmcore analyser, of the newest release the archive serves
+# (unstable's: it needs that release's glibc), run on the vmcores as a second reader.
+crash)
+	release=${PANICGEN_DEBIAN_RELEASE:-sid}
+	packages="crash"
+	;;
+*) die "no chroot kind '$PANICGEN_CHROOT' (build, deb, crash)" ;;
 esac
 root="$PANICGEN_CACHE/chroot/$release-$(hash_inputs "$release" "$packages")"
 
@@ -43,8 +50,13 @@ create() {
 	mkdir -p "$(dirname "$root")"
 	run_logged "$root.log" "debootstrap $release (minbase)" \
 		debootstrap --variant=minbase "$release" "$root.tmp" "$uri"
-	printf 'deb %s %s main\ndeb %s %s-backports main\n' "$uri" "$release" "$uri" "$release" \
-		>"$root.tmp/etc/apt/sources.list"
+	if [ "$release" = sid ]; then
+		printf 'deb %s %s main\n' "$uri" "$release"
+	else
+		printf 'deb %s %s main\ndeb %s %s-backports main\n' "$uri" "$release" "$uri" "$release"
+	fi >"$root.tmp/etc/apt/sources.list"
+	# A mirror kept as a snapshot serves Release files past their Valid-Until.
+	echo 'Acquire::Check-Valid-Until "false";' >"$root.tmp/etc/apt/apt.conf.d/99panicgen"
 	# The arm64 kernel's packages are fetched in here too.
 	in_root "$root.tmp" dpkg --add-architecture arm64
 	run_logged "$root.log" "$release package lists" in_root "$root.tmp" apt-get update

@@ -67,3 +67,4 @@ initramfs=$(PANICGEN_GUESTROOT=$guestroot "$S/mkinitramfs.sh" "$karch" "$DEB_IMA
 printf 'TARGET=debian\nKDIR=%q\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 	"$DEB_CHROOT$DEB_KDIR" "$DEB_IMAGE" "$module" "$initramfs" "$DEB_KCONFIG" "$DEB_VMLINUX"
 printf 'DUMPTOOLS=%q\n' "$guestroot"
+crash_root "$karch"

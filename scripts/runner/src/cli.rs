@@ -216,6 +216,10 @@ pub struct RunArgs {
     /// as the Fedora/RHEL kdump tests do.
     #[arg(long)]
     pub dump_tools: Option<PathBuf>,
+    /// The root tree of a crash to read each vmcore with, in batch mode (`log`, `bt`, `ps`,
+    /// `mod`: the `crash_*` checks), e.g. scripts/debian/chroot.sh's `crash` chroot.
+    #[arg(long)]
+    pub crash_root: Option<PathBuf>,
     /// The guest's crashkernel= reservation for kdump, or none (breaks the capture on
     /// purpose).
     #[arg(long, default_value = CRASHKERNEL_SIZE, value_parser = parse_crashkernel)]

@@ -26,6 +26,7 @@ use crate::{
         },
     },
     model::{
+        crash,
         plan::{
             self,
             DumpMode,
@@ -71,7 +72,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
         None => guests.save_templates(&runs).unwrap_or_default(),
     };
     let release = Mutex::new(protocol::guest_release(&boot));
-    guests.known_loss = dmesg_loss(&opts, &boot);
+    guests.known_loss = lab_known_loss(&opts, &boot);
     let guests = guests;
     let kind: &dyn GuestKind = match &systems {
         Some(s) => s,
@@ -241,22 +242,48 @@ fn announce(opts: &Options, matrix: &[Run], runs: &[Run], accel: &str) {
 /// Before any crash: what the dump tools cannot read of this kernel (`boot`: a booted
 /// guest's console; a system's own account of itself), each line also said on stderr; for a
 /// system, the change to its kdump-tools configuration that keeps what is lost.
-/// The `dmesg` check's known loss in panicgen's guests: a capture makedumpfile that cannot
-/// read this kernel at all cannot read its log either (the capture then saves the dump
-/// unfiltered, which drgn reads).
-fn dmesg_loss(opts: &Options, boot: &[String]) -> Option<KnownLoss> {
-    opts.dump_tools.as_ref()?;
+/// What panicgen's guests' readers are known to lose on this kernel: the `dmesg` check, when
+/// the capture's makedumpfile cannot read the kernel at all (the capture then saves the dump
+/// unfiltered, which drgn reads), and the `crash_*` checks crash's skews lose.
+fn lab_known_loss(opts: &Options, boot: &[String]) -> Option<KnownLoss> {
+    let release = protocol::guest_release(boot)?;
+    let mut checks = Vec::new();
+    let mut notes = Vec::new();
     let tool = boot.iter().find_map(|l| match protocol::event(l) {
         Some((protocol::Event::DumpTools, rest)) => Some(rest),
         _ => None,
-    })?;
-    let release = protocol::guest_release(boot)?;
-    let change = skew::unreadable(tool, &release, opts.kconfig.as_ref())?;
-    Some(KnownLoss {
-        checks: vec![kept_log::DMESG],
+    });
+    if let (Some(_), Some(tool)) = (&opts.dump_tools, tool) {
+        if let Some(change) = skew::unreadable(tool, &release, opts.kconfig.as_ref()) {
+            checks.push(kept_log::DMESG);
+            notes.push(format!(
+                "{tool} cannot read {release} ({change}), so its --dump-dmesg cannot either"
+            ));
+        }
+    }
+    if let Some((line, lost)) = crash_skew(opts, &release) {
+        checks.extend(lost);
+        notes.push(line);
+    }
+    (!checks.is_empty()).then(|| KnownLoss {
+        checks,
         whole: false,
-        note: format!("{tool} cannot read {release} ({change}), so its --dump-dmesg cannot either"),
+        note: notes.join("; "),
     })
+}
+
+/// crash's skew line on `release`, and the checks it loses.
+fn crash_skew(opts: &Options, release: &str) -> Option<(String, Vec<&'static str>)> {
+    let c = opts.crash.as_ref()?;
+    let skews = crash::skews(
+        crash::version(&c.version)?,
+        skew::series(release)?,
+        opts.arch,
+    );
+    Some((
+        crash::line(&c.version, release, &skews)?,
+        crash::lost_checks(&skews),
+    ))
 }
 
 fn dump_skew(opts: &Options, boot: &[String], system: Option<&SystemInfo>) -> Vec<String> {
@@ -285,6 +312,9 @@ fn dump_skew(opts: &Options, boot: &[String], system: Option<&SystemInfo>) -> Ve
         }
         _ => Vec::new(),
     };
+    let release = protocol::guest_release(boot);
+    let mut lines = lines;
+    lines.extend(release.and_then(|r| crash_skew(opts, &r)).map(|(l, _)| l));
     for line in &lines {
         eprintln!("{}: dump-tool skew: {line}", opts.arch.name());
     }

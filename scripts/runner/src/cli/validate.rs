@@ -69,6 +69,12 @@ impl RunArgs {
             dump: self.dump,
             verifier,
             dump_tools: self.dump_tools,
+            crash: match (&self.crash_root, self.dump) {
+                (Some(root), DumpMode::Kdump | DumpMode::Qmp) => {
+                    Some(crate::exec::crash::Crash::find(root, self.arch)?)
+                }
+                _ => None,
+            },
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
             points,

@@ -30,6 +30,7 @@ use crate::{
         vm::VmRun,
     },
     model::{
+        crash::CrashFacts,
         facts::{
             Evidence,
             MissingDump, //
@@ -223,6 +224,7 @@ impl<'a> Attempt<'a> {
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
         let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);
         let dmesg = self.dmesg(evidence.as_ref());
+        let crash = self.crash(evidence.as_ref());
         let none = VmRun::not_started(String::new());
         let vm_run = watched.as_ref().map_or(&none, |w| &w.vm);
         let record = (self.dump == DumpMode::Pstore).then(|| pstore::record(&vm_run.lines));
@@ -237,6 +239,7 @@ impl<'a> Attempt<'a> {
             known_loss: self.g.known_loss(),
             pstore: record.as_ref(),
             dmesg: dmesg.as_ref(),
+            crash: crash.as_ref(),
         });
         let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
         self.g.clean_up(&self);
@@ -299,6 +302,17 @@ impl<'a> Attempt<'a> {
         }
         let out = self.dir.join("dmesg.txt");
         Some(dmesg::read(root, self.g.opts().arch, &self.vmcore, &out))
+    }
+
+    /// What crash reads of a dump drgn could open, when the run has a crash.
+    fn crash(&self, evidence: Option<&Evidence>) -> Option<CrashFacts> {
+        let opts = self.g.opts();
+        let crash = opts.crash.as_ref()?;
+        let Some(Evidence::Read(_)) = evidence else {
+            return None;
+        };
+        let vmlinux = &opts.verifier.as_ref()?.vmlinux;
+        Some(crash.read(opts.arch, vmlinux, &self.vmcore, &self.dir))
     }
 
     /// The dump-level table's rows (`--dump-levels`): the run's dump (`saved` in that

@@ -7,6 +7,7 @@
 
 pub mod attempt;
 pub mod capture;
+pub mod crash;
 pub mod dmesg;
 pub mod drgn;
 pub mod dump_levels;
@@ -20,6 +21,7 @@ pub mod selftest_guest;
 pub mod system_driver;
 pub mod system_guest;
 pub mod system_ready;
+pub mod tree_tool;
 pub mod vm;
 pub mod vmcore_disk;
 

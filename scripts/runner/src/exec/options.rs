@@ -65,6 +65,8 @@ pub struct Options {
     pub verifier: Option<Verifier>,
     /// The capture's makedumpfile tree: each vmcore's `--dump-dmesg`.
     pub dump_tools: Option<PathBuf>,
+    /// crash, the second reader of each vmcore.
+    pub crash: Option<crate::exec::crash::Crash>,
     pub crashkernel: Option<String>,
     pub dump_contexts: Option<Vec<Context>>,
     /// The crash points the faults fire at, instead of the contexts (empty: contexts).

@@ -6,6 +6,7 @@
 //! starts a process or looks at the clock: the unit tests feed it recorded consoles and drgn
 //! outputs, and a test below keeps it that way.
 
+pub mod crash;
 pub mod elf_headers;
 pub mod facts;
 pub mod kconfig;

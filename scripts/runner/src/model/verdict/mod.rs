@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod console;
+pub mod crash;
 pub mod dump_levels;
 pub mod kept_log;
 mod known_loss;
@@ -198,6 +199,8 @@ pub struct Facts<'a> {
     pub pstore: Option<&'a crate::model::pstore::Record>,
     /// The vmcore's log by the capture's `makedumpfile --dump-dmesg` (`None`: not read).
     pub dmesg: Option<&'a Result<Vec<String>, String>>,
+    /// What crash read of the vmcore (`None`: not run).
+    pub crash: Option<&'a crate::model::crash::CrashFacts>,
 }
 
 /// The judgement of one run.
@@ -303,6 +306,9 @@ fn with_dump(
     if let Some(log) = facts.dmesg {
         d.checks.push(kept_log::dmesg(log, matcher, facts.id));
     }
+    if let Some(read) = facts.crash {
+        d.checks.extend(crash::check(read, matcher, facts.id));
+    }
     if let Some(cut) = console_cut(&d, evidence, matcher) {
         return cut;
     }
@@ -321,7 +327,7 @@ fn with_dump(
     else {
         if let (false, Some(loss)) = (excused.is_empty(), facts.known_loss) {
             d.reason = format!(
-                "passed; the capture lost what a known skew loses here ({}): {}",
+                "passed; known skews lose {} here: {}",
                 excused.join(", "),
                 loss.note
             );

@@ -64,6 +64,7 @@ fn decide_with(console: &str, end: End, dump: Option<&Evidence>) -> Decision {
         known_loss: None,
         pstore: None,
         dmesg: None,
+        crash: None,
     })
 }
 
@@ -91,6 +92,7 @@ fn a_fault_the_kernel_cannot_show_is_an_explained_skip() {
             known_loss: None,
             pstore: None,
             dmesg: None,
+            crash: None,
         })
     };
     let arch = decide_cannot(CannotShow::OnArch("x86 only"));
@@ -145,6 +147,7 @@ fn fail_versus_error() {
         known_loss: None,
         pstore: None,
         dmesg: None,
+        crash: None,
     });
     assert_eq!(d.cause, Some(Cause::NotStarted));
     assert!(d.reason.contains("QEMU said: could not load kernel"));
@@ -238,6 +241,7 @@ fn a_known_loss_excuses_only_its_checks() {
             known_loss,
             pstore: None,
             dmesg: None,
+            crash: None,
         })
     };
     let d = with(None, &cut);
@@ -304,6 +308,7 @@ fn a_capture_that_never_reboots_the_system_is_retried() {
         known_loss: Some(&whole),
         pstore: None,
         dmesg: None,
+        crash: None,
     });
     assert_eq!(d.cause, Some(Cause::CaptureTimeout), "{d:?}");
 }
@@ -415,6 +420,7 @@ fn a_pstore_run_needs_the_message_and_the_id_in_the_next_boot_s_record() {
             known_loss: None,
             pstore: Some(&record),
             dmesg: None,
+            crash: None,
         })
     };
     let d = judge(&format!("{first}{kept}"), End::Stopped);

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Running crash on a vmcore: unstable's crash from its cached chroot (`scripts/debian/
+//! chroot.sh`'s `crash` kind), run on the host through that tree's loader, in batch mode with
+//! a command file and `exit` last, its input closed, killed at a time limit (crash with an
+//! open input never ends). What it printed is judged in [`crate::model::verdict::crash`].
+
+use std::{
+    fs,
+    io::Read,
+    path::{
+        Path,
+        PathBuf, //
+    },
+    process::Stdio,
+    time::{
+        Duration,
+        Instant, //
+    },
+};
+
+use crate::{
+    catalog::Arch,
+    exec::tree_tool,
+    model::crash::{
+        self,
+        CrashFacts, //
+    },
+};
+
+/// How long one crash session may take.
+const LIMIT: Duration = Duration::from_secs(180);
+
+/// crash in its tree, and its version line.
+#[derive(Clone, Debug)]
+pub struct Crash {
+    pub root: PathBuf,
+    /// `crash --version`'s first line (`crash 9.0.2`).
+    pub version: String,
+}
+
+impl Crash {
+    /// The crash of the tree `root`, which must run.
+    pub fn find(root: &Path, arch: Arch) -> Result<Crash, String> {
+        let out = tree_tool::command(root, arch, "usr/bin/crash")
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run crash from {}: {e}", root.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let version = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("crash "))
+            .ok_or_else(|| format!("{}/usr/bin/crash does not say its version", root.display()))?;
+        Ok(Crash {
+            root: root.to_path_buf(),
+            version: version.to_string(),
+        })
+    }
+
+    /// crash's session on `vmcore` with the kernel's `vmlinux`; its files go to `dir`.
+    pub fn read(&self, arch: Arch, vmlinux: &Path, vmcore: &Path, dir: &Path) -> CrashFacts {
+        match self.session(arch, vmlinux, vmcore, dir) {
+            Ok((out, err)) => crash::parse(&out, &err),
+            Err(why) => CrashFacts {
+                error: why,
+                ..CrashFacts::default()
+            },
+        }
+    }
+
+    fn session(
+        &self,
+        arch: Arch,
+        vmlinux: &Path,
+        vmcore: &Path,
+        dir: &Path,
+    ) -> Result<(String, String), String> {
+        let commands = dir.join("crash.commands");
+        fs::write(&commands, crash::command_file())
+            .map_err(|e| format!("cannot write {}: {e}", commands.display()))?;
+        let out_path = dir.join("crash.out");
+        let out = fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
+        let mut child = tree_tool::command(&self.root, arch, "usr/bin/crash")
+            .args(crash::OPTIONS)
+            .arg("-i")
+            .arg(&commands)
+            .arg(vmlinux)
+            .arg(vmcore)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run crash: {e}"))?;
+        let started = Instant::now();
+        let timed_out = loop {
+            match child.try_wait() {
+                Ok(Some(_)) => break false,
+                Ok(None) if started.elapsed() > LIMIT => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break true;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+                Err(e) => return Err(format!("waiting for crash: {e}")),
+            }
+        };
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        if timed_out {
+            return Err(format!("crash did not finish in {} s", LIMIT.as_secs()));
+        }
+        let out = fs::read(&out_path).map_err(|e| format!("{e}"))?;
+        Ok((String::from_utf8_lossy(&out).into_owned(), err))
+    }
+}
