@@ -249,7 +249,7 @@ fn a_known_loss_excuses_only_its_checks() {
     let d = with(Some(&loss), &cut);
     assert_eq!(d.verdict(), Verdict::Pass, "{d:?}");
     assert!(
-        d.reason.contains("(context)") && d.reason.contains("-d 23"),
+        d.reason.contains("lose context here") && d.reason.contains("-d 23"),
         "{}",
         d.reason
     );
