@@ -84,6 +84,9 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print a LAVA job for panicgen's guest on LAVA's qemu device type: the selftest, and
+    /// a boot per fatal fault, judged by LAVA's monitors on the catalog's patterns.
+    LavaJob(tools::lava_job::Args),
     /// Turn the benchmark's runs into its table and bench.json.
     Bench {
         /// Where to write bench.json.
@@ -280,7 +283,7 @@ pub struct RunArgs {
     pub faults: Vec<String>,
 }
 
-fn parse_arch(v: &str) -> Result<Arch, String> {
+pub fn parse_arch(v: &str) -> Result<Arch, String> {
     Arch::from_name(v).ok_or_else(|| format!("unknown arch '{v}' (x86_64 or arm64)"))
 }
 

@@ -45,6 +45,7 @@ fn dispatch(command: Command) -> Result<bool, String> {
         } => tools::docs::print_reference(targets, kselftest_config),
         Command::LevelsDoc(page) => page.print(&tools::docs::dump_levels_rst::PAGE),
         Command::PointsDoc(page) => page.print(&tools::docs::crash_points_rst::PAGE),
+        Command::LavaJob(args) => tools::lava_job::print(&args),
         Command::ExpectCause(args) => tools::expect_cause::run(&args),
         Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
         Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),

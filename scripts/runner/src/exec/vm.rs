@@ -32,7 +32,7 @@ use crate::{
     model::facts::End, //
 };
 
-mod command;
+pub mod command;
 
 pub use command::qemu_command;
 

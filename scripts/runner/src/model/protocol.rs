@@ -20,7 +20,8 @@ pub const TRIGGER_PREFIX: &str = "panicgen: trigger ";
 /// Kernel command-line keys the init reads (unknown `key=value` words reach init as
 /// environment variables).
 pub mod key {
-    /// `pg_fault="NAME ..."`: load panicgen and fire this trigger command.
+    /// `pg_fault="NAME ..."`: load panicgen and fire this trigger command (here and in
+    /// `pg_selftest`, commas may stand for spaces, for command lines that cannot be quoted).
     pub const FAULT: &str = "pg_fault";
     /// `pg_selftest="ARGS"`: load panicgen and run the selftest with these arguments.
     pub const SELFTEST: &str = "pg_selftest";

@@ -10,4 +10,5 @@ pub mod json;
 pub mod junit;
 pub mod kcidb;
 pub mod ktap;
+pub mod lava;
 pub mod table;

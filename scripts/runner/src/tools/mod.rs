@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod docs;
 pub mod expect_cause;
+pub mod lava_job;
 pub mod list;
 pub mod merge;
 pub mod own_level_intact;

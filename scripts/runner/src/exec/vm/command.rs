@@ -11,7 +11,7 @@ use super::{
 use crate::catalog::Arch;
 
 /// The kernel command line for a panicgen guest.
-fn kernel_append(arch: Arch, extra: &[String]) -> String {
+pub fn kernel_append(arch: Arch, extra: &[String]) -> String {
     let console = match arch {
         Arch::X86_64 => "ttyS0",
         Arch::Arm64 => "ttyAMA0",
