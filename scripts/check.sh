@@ -16,7 +16,8 @@
 #      dump-level table (BUG saved at the
 #      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
 #      read by drgn); on the first arch, run a sample as 2
-#      shards and check that the merged shards equal the unsharded run
+#      shards and check that the merged shards equal the unsharded run, and
+#      validate the guest's LAVA job with LAVA's schema
 #   4. the sanitizer kernel (KASAN, UBSAN) on x86_64: the faults its detectors report, in
 #      every context, with the selftest; then made fatal, each vmcore checked
 #   5. per arch, the stock Debian kernel: the module built with the kernel's own
@@ -183,6 +184,8 @@ if [ "${1:-}" != --host-only ]; then
 		if [ "$KDIR" = "$first_kdir" ]; then
 			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \
 				"$out-shards" || true
+			step "$arch LAVA job validates with LAVA's schema" "$S/check-lava.sh" "$arch" \
+				"${PANICGEN_OUT:-$PANICGEN_ROOT/out}/lava/$arch" || true
 		fi
 	done
 	# The sanitizer kernel (the debug kernel with KASAN and UBSAN's bounds check) on one arch:
