@@ -89,6 +89,29 @@ same_options() {
 	}
 }
 
+# The Debian system images take minutes of one core each (the arm64 one's maintainer
+# scripts run emulated): built in the background while panicgen's kernels are built and
+# run, and waited for before the Debian steps, which find them in the cache.
+images_pid=""
+images_log="$PANICGEN_CACHE/check-images.log"
+start_images() {
+	[ -z "$images_pid" ] || return 0
+	(
+		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+			"$S/debian/image.sh" "$a" >/dev/null || exit 1
+		done
+	) >"$images_log" 2>&1 &
+	images_pid=$!
+	msg "building the Debian system images in the background (log: $images_log)"
+}
+wait_images() {
+	[ -n "$images_pid" ] || return 0
+	msg "waiting for the Debian system images (log: $images_log)"
+	wait "$images_pid" ||
+		msg "the background image build failed (log: $images_log): the system steps build them again"
+	images_pid=""
+}
+
 # KCIDB's own schema (kcidb-io) accepts the results.kcidb.json $1, and refuses it broken.
 kcidb_valid() { # file
 	(toolchain_env && "$RESULTS_PYTHON" "$S/check-kcidb.py" "$1")
@@ -152,6 +175,7 @@ if [ "${1:-}" != --host-only ]; then
 	first_run=1
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 		prepare debug "$arch" || continue
+		start_images
 		first_kdir=${first_kdir:-$KDIR}
 		# Documentation/targets.rst is generated from this snapshot of the kernel's options.
 		step "$arch kernel options are those of Documentation/targets.rst" \
@@ -205,6 +229,7 @@ if [ "${1:-}" != --host-only ]; then
 	# The stock Debian kernel (its own toolchain, rustc 1.85, and its release's kdump
 	# tools): every fault in process context and in one deferred context (hardirq), with
 	# the in-guest selftest; `make run TARGET=debian` runs its whole matrix.
+	wait_images
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 		prepare debian "$arch" || continue
 		step "debian $arch kernel options are those of Documentation/targets.rst" \
