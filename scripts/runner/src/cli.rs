@@ -223,6 +223,9 @@ pub struct RunArgs {
     /// `mod`: the `crash_*` checks), e.g. scripts/debian/chroot.sh's `crash` chroot.
     #[arg(long)]
     pub crash_root: Option<PathBuf>,
+    /// crash's path in that tree: a host program that reads this arch's dumps.
+    #[arg(long, default_value = "usr/bin/crash")]
+    pub crash_program: String,
     /// The guest's crashkernel= reservation for kdump, or none (breaks the capture on
     /// purpose).
     #[arg(long, default_value = CRASHKERNEL_SIZE, value_parser = parse_crashkernel)]

@@ -71,7 +71,7 @@ impl RunArgs {
             dump_tools: self.dump_tools,
             crash: match (&self.crash_root, self.dump) {
                 (Some(root), DumpMode::Kdump | DumpMode::Qmp) => {
-                    Some(crate::exec::crash::Crash::find(root, self.arch)?)
+                    Some(crate::exec::crash::Crash::find(root, &self.crash_program)?)
                 }
                 _ => None,
             },

@@ -312,7 +312,7 @@ impl<'a> Attempt<'a> {
             return None;
         };
         let vmlinux = &opts.verifier.as_ref()?.vmlinux;
-        Some(crash.read(opts.arch, vmlinux, &self.vmcore, &self.dir))
+        Some(crash.read(vmlinux, &self.vmcore, &self.dir))
     }
 
     /// The dump-level table's rows (`--dump-levels`): the run's dump (`saved` in that

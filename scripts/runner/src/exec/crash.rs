@@ -20,7 +20,6 @@ use std::{
 };
 
 use crate::{
-    catalog::Arch,
     exec::tree_tool,
     model::crash::{
         self,
@@ -31,18 +30,20 @@ use crate::{
 /// How long one crash session may take.
 const LIMIT: Duration = Duration::from_secs(180);
 
-/// crash in its tree, and its version line.
+/// crash in its tree (a host program, whatever the dumps' arch), and its version line.
 #[derive(Clone, Debug)]
 pub struct Crash {
     pub root: PathBuf,
+    /// Its path in the tree (`usr/bin/crash`; a build for another arch's dumps elsewhere).
+    pub program: String,
     /// `crash --version`'s first line (`crash 9.0.2`).
     pub version: String,
 }
 
 impl Crash {
-    /// The crash of the tree `root`, which must run.
-    pub fn find(root: &Path, arch: Arch) -> Result<Crash, String> {
-        let out = tree_tool::command(root, arch, "usr/bin/crash")
+    /// The crash `program` of the tree `root`, which must run.
+    pub fn find(root: &Path, program: &str) -> Result<Crash, String> {
+        let out = tree_tool::command(root, tree_tool::host_arch(), program)
             .arg("--version")
             .stdin(Stdio::null())
             .output()
@@ -52,16 +53,17 @@ impl Crash {
             .lines()
             .map(str::trim)
             .find(|l| l.starts_with("crash "))
-            .ok_or_else(|| format!("{}/usr/bin/crash does not say its version", root.display()))?;
+            .ok_or_else(|| format!("{}/{program} does not say its version", root.display()))?;
         Ok(Crash {
             root: root.to_path_buf(),
+            program: program.to_string(),
             version: version.to_string(),
         })
     }
 
     /// crash's session on `vmcore` with the kernel's `vmlinux`; its files go to `dir`.
-    pub fn read(&self, arch: Arch, vmlinux: &Path, vmcore: &Path, dir: &Path) -> CrashFacts {
-        match self.session(arch, vmlinux, vmcore, dir) {
+    pub fn read(&self, vmlinux: &Path, vmcore: &Path, dir: &Path) -> CrashFacts {
+        match self.session(vmlinux, vmcore, dir) {
             Ok((out, err)) => crash::parse(&out, &err),
             Err(why) => CrashFacts {
                 error: why,
@@ -72,7 +74,6 @@ impl Crash {
 
     fn session(
         &self,
-        arch: Arch,
         vmlinux: &Path,
         vmcore: &Path,
         dir: &Path,
@@ -82,7 +83,7 @@ impl Crash {
             .map_err(|e| format!("cannot write {}: {e}", commands.display()))?;
         let out_path = dir.join("crash.out");
         let out = fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
-        let mut child = tree_tool::command(&self.root, arch, "usr/bin/crash")
+        let mut child = tree_tool::command(&self.root, tree_tool::host_arch(), &self.program)
             .args(crash::OPTIONS)
             .arg("-i")
             .arg(&commands)

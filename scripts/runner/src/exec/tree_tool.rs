@@ -11,6 +11,14 @@ use std::{
 
 use crate::catalog::Arch;
 
+/// The host's architecture.
+pub fn host_arch() -> Arch {
+    match std::env::consts::ARCH {
+        "aarch64" => Arch::Arm64,
+        _ => Arch::X86_64,
+    }
+}
+
 /// The dynamic loader's name and the library directory of `arch` in a Debian tree.
 fn loader(arch: Arch) -> (&'static str, &'static str) {
     match arch {
@@ -22,10 +30,7 @@ fn loader(arch: Arch) -> (&'static str, &'static str) {
 /// The command that runs `program` (a path in `root`) for `arch` on this host: through the
 /// tree's own loader and libraries (merged /usr or not), under qemu-user for another arch.
 pub fn command(root: &Path, arch: Arch, program: &str) -> Command {
-    let host = match std::env::consts::ARCH {
-        "aarch64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    };
+    let host = host_arch();
     let (ld, triple) = loader(arch);
     let ld = ["lib64", "usr/lib64", "lib", "usr/lib"]
         .iter()
