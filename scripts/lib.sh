@@ -40,11 +40,10 @@ toolchain_env() {
 	. "$f"
 }
 
-# unstable's crash (scripts/debian/chroot.sh's crash chroot), to read ARCH's vmcores: a
-# CRASHROOT= line where Debian's crash runs natively (the host's own arch), else nothing.
+# unstable's crash for ARCH's vmcores (scripts/debian/crash.sh): CRASHROOT= and
+# CRASHPROGRAM= lines.
 crash_root() { # arch
-	[ "$(kernel_arch "$(uname -m)")" = "$(kernel_arch "$1")" ] || return 0
-	printf 'CRASHROOT=%q\n' "$(PANICGEN_CHROOT=crash "$PANICGEN_ROOT/scripts/debian/chroot.sh" path)"
+	"$PANICGEN_ROOT/scripts/debian/crash.sh" "$1"
 }
 
 # Print the sha256 of the given files' names and contents plus extra words.
@@ -110,7 +109,7 @@ prepare_target() { # target arch
 	local vars
 	# shellcheck disable=SC2034 # KARCH is for run_matrix and the callers
 	KARCH=$(kernel_arch "$2") || return 1
-	SYSTEM="" SYSTEM_CMDLINE="" DUMPTOOLS="" CRASHROOT=""
+	SYSTEM="" SYSTEM_CMDLINE="" DUMPTOOLS="" CRASHROOT="" CRASHPROGRAM=""
 	vars=$(PANICGEN_TARGET=$1 "$PANICGEN_ROOT/scripts/prepare.sh" "$KARCH") || return 1
 	eval "$vars"
 }
@@ -127,8 +126,8 @@ run_matrix() { # out runner-args...
 	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
 		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} \
-		${DUMPTOOLS:+--dump-tools "$DUMPTOOLS"} ${CRASHROOT:+--crash-root "$CRASHROOT"} \
-		--out "$out" "$@"
+		${DUMPTOOLS:+--dump-tools "$DUMPTOOLS"} \
+		${CRASHROOT:+--crash-root "$CRASHROOT" --crash-program "$CRASHPROGRAM"} --out "$out" "$@"
 }
 
 # Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.

@@ -37,7 +37,16 @@ crash)
 	release=${PANICGEN_DEBIAN_RELEASE:-sid}
 	packages="crash"
 	;;
-*) die "no chroot kind '$PANICGEN_CHROOT' (build, deb, crash)" ;;
+# What building that crash's source for another architecture's dumps needs (its
+# Build-Depends), with the release's sources (scripts/debian/crash.sh).
+crash-build)
+	release=${PANICGEN_DEBIAN_RELEASE:-sid}
+	packages="ca-certificates build-essential dpkg-dev binutils binutils-dev bison gawk flex
+	zlib1g-dev libncurses-dev liblzo2-dev libsnappy-dev libzstd-dev texinfo libmpfr-dev
+	libgmp-dev pkg-config"
+	sources=1
+	;;
+*) die "no chroot kind '$PANICGEN_CHROOT' (build, deb, crash, crash-build)" ;;
 esac
 root="$PANICGEN_CACHE/chroot/$release-$(hash_inputs "$release" "$packages")"
 
@@ -52,6 +61,7 @@ create() {
 		debootstrap --variant=minbase "$release" "$root.tmp" "$uri"
 	if [ "$release" = sid ]; then
 		printf 'deb %s %s main\n' "$uri" "$release"
+		[ -z "${sources:-}" ] || printf 'deb-src %s %s main\n' "$uri" "$release"
 	else
 		printf 'deb %s %s main\ndeb %s %s-backports main\n' "$uri" "$release" "$uri" "$release"
 	fi >"$root.tmp/etc/apt/sources.list"
