@@ -96,6 +96,11 @@ images_pid=""
 images_log="$PANICGEN_CACHE/check-images.log"
 start_images() {
 	[ -z "$images_pid" ] || return 0
+	# So is crash for another arch's dumps (a gdb build): the prepare of that arch waits
+	# for it (crash.sh's lock).
+	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+		"$S/debian/crash.sh" "$a" >/dev/null 2>>"$PANICGEN_CACHE/check-crash.log" &
+	done
 	(
 		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 			"$S/debian/image.sh" "$a" >/dev/null || exit 1
