@@ -16,7 +16,7 @@
 karch=$(kernel_arch "${1:-x86_64}")
 CH="$(dirname "$0")/chroot.sh"
 mkdir -p "$PANICGEN_CACHE"
-exec 9>"$PANICGEN_CACHE/crash.lock"
+exec 9>"$PANICGEN_CACHE/crash-$karch.lock"
 flock 9
 if [ "$karch" = "$(kernel_arch "$(uname -m)")" ]; then
 	printf 'CRASHROOT=%q\nCRASHPROGRAM=usr/bin/crash\n' "$(PANICGEN_CHROOT=crash "$CH" path)"
