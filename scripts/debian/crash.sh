@@ -38,7 +38,7 @@ if [ ! -x "$root/$program" ]; then
 			cd crash-*/
 			gdb=gdb-$(dpkg-parsechangelog -S Version | sed -n "s/.*+~\([0-9.]*\)-.*/\1/p")
 			make -j2 target='"$target"' GDB="$gdb" lzo snappy zstd
-			install -m 0755 crash /'"$program"'.tmp
+			install -s -m 0755 crash /'"$program"'.tmp
 			mv /'"$program"'.tmp /'"$program"'
 			rm -rf /build'
 	[ -x "$root/$program" ] || die "crash for $karch dumps was not built (log: $root.crash-$karch.log)"
