@@ -151,7 +151,7 @@ pub enum KeepVmcores {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// x86_64 or arm64.
-    #[arg(long, value_parser = parse_arch)]
+    #[arg(long, value_parser = plan::arch)]
     pub arch: Arch,
     /// The guest kernel image (bzImage or Image).
     #[arg(long)]
@@ -284,10 +284,6 @@ pub struct RunArgs {
     pub makedump_args: Option<String>,
     /// Faults to run (default: all).
     pub faults: Vec<String>,
-}
-
-pub fn parse_arch(v: &str) -> Result<Arch, String> {
-    Arch::from_name(v).ok_or_else(|| format!("unknown arch '{v}' (x86_64 or arm64)"))
 }
 
 fn parse_context(v: &str) -> Result<Context, String> {

@@ -197,6 +197,11 @@ pub fn order_key(fault: &str, ctx: &str) -> (usize, usize) {
     (f, c)
 }
 
+/// An arch named on a command line.
+pub fn arch(v: &str) -> Result<catalog::Arch, String> {
+    catalog::Arch::from_name(v).ok_or_else(|| format!("unknown arch '{v}' (x86_64 or arm64)"))
+}
+
 /// `--shard K/N`: slice K (1-based) of N.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {

@@ -18,7 +18,7 @@ use crate::{
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// x86_64 or arm64.
-    #[arg(long, value_parser = crate::cli::parse_arch)]
+    #[arg(long, value_parser = crate::model::plan::arch)]
     pub arch: Arch,
     /// The kernel image's URL (`file:///...` on the dispatcher).
     #[arg(long)]
