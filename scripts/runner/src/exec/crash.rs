@@ -52,7 +52,7 @@ impl Crash {
         let version = text
             .lines()
             .map(str::trim)
-            .find(|l| l.starts_with("crash "))
+            .find(|l| crash::version(l).is_some())
             .ok_or_else(|| format!("{}/{program} does not say its version", root.display()))?;
         Ok(Crash {
             root: root.to_path_buf(),

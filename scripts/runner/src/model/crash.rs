@@ -72,9 +72,13 @@ pub fn parse(stdout: &str, stderr: &str) -> CrashFacts {
     facts
 }
 
-/// The `crash --version` first line's release (`crash 9.0.2` → 9.0.2).
+/// The release of a `crash --version` line (`crash 9.0.2` → 9.0.2; crash names itself
+/// after its program: `crash-arm64 9.0.2`).
 pub fn version(line: &str) -> Option<Version> {
-    let v = line.trim().strip_prefix("crash ")?;
+    let (program, v) = line.trim().split_once(' ')?;
+    if !program.starts_with("crash") {
+        return None;
+    }
     let mut n = v
         .split(|c: char| !c.is_ascii_digit())
         .map(|p| p.parse::<u32>().ok());
@@ -225,6 +229,8 @@ mod: cannot access vmalloc'd module memory
         assert_eq!(version("crash 9.0.2"), Some((9, 0, 2)));
         assert_eq!(version("crash 9.0.2+~16.3"), Some((9, 0, 2)));
         assert_eq!(version("gdb"), None);
+        assert_eq!(version("crash-arm64 9.0.2"), Some((9, 0, 2)));
+        assert_eq!(version("GNU gdb (GDB) 16.3"), None);
         let x86 = skews((9, 0, 2), (7, 3), Arch::X86_64);
         assert_eq!(lost_checks(&x86), ["crash_bt", "crash_mod"]);
         assert_eq!(skews((9, 0, 2), (7, 3), Arch::Arm64).len(), 2);
