@@ -279,6 +279,7 @@ fn crash_skew(opts: &Options, release: &str) -> Option<(String, Vec<&'static str
         crash::version(&c.version)?,
         skew::series(release)?,
         opts.arch,
+        opts.kconfig.as_ref(),
     );
     Some((
         crash::line(&c.version, release, &skews)?,

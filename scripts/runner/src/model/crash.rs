@@ -9,9 +9,12 @@ use std::collections::BTreeMap;
 
 use crate::{
     catalog::Arch,
-    model::skew::{
-        Series,
-        Version, //
+    model::{
+        kconfig::KernelConfig,
+        skew::{
+            Series,
+            Version, //
+        },
     },
 };
 
@@ -65,7 +68,7 @@ pub fn parse(stdout: &str, stderr: &str) -> CrashFacts {
             .lines()
             .chain(stdout.lines())
             .map(str::trim)
-            .find(|l| l.starts_with("crash:"))
+            .find(|l| l.starts_with("crash") && l.contains(": "))
             .unwrap_or("crash printed nothing of its commands")
             .to_string();
     }
@@ -94,6 +97,8 @@ pub struct CrashSkew {
     pub since: Series,
     /// Only on this arch (`None`: every arch).
     pub arch: Option<Arch>,
+    /// Only kernels built with all of these options have it (empty: every kernel).
+    pub options: &'static [&'static str],
     /// The first crash release with the fix (`None`: none yet).
     pub fixed_in: Option<Version>,
     pub fix: &'static str,
@@ -109,6 +114,7 @@ pub const SKEWS: &[CrashSkew] = &[
         change: "struct module lost gpl_syms/num_gpl_syms (kernel 55fcb92, kflagstab)",
         since: (7, 3),
         arch: None,
+        options: &[],
         fixed_in: None,
         fix: "crash 3a415c0 (2026-04-28), after 9.0.2",
         loses: &["mod", "bt"],
@@ -121,20 +127,42 @@ pub const SKEWS: &[CrashSkew] = &[
         change: "arm64 exception frames (pt_regs) as 7.x lays them out",
         since: (7, 3),
         arch: Some(Arch::Arm64),
+        options: &[],
         fixed_in: None,
         fix: "crash fa4ba91, after 9.0.2",
         loses: &["bt"],
         evidence: "bt stops at el1h_64_sync with PC/LR/SP misread (BUG-hardirq on 7.3.4 \
                    arm64, 2026-12-04)",
     },
+    CrashSkew {
+        change: "arm64 52-bit virtual addresses with 4K pages (5-level page tables)",
+        since: (6, 9),
+        arch: Some(Arch::Arm64),
+        options: &["CONFIG_ARM64_VA_BITS_52", "CONFIG_ARM64_4K_PAGES"],
+        fixed_in: None,
+        fix: "no release up to 9.0.2",
+        loses: &["log", "bt", "ps", "mod"],
+        evidence: "crash 9.0.2 built for ARM64 stops at start-up on Debian's 7.3.4+deb13-arm64 \
+                   dump (invalid kernel virtual address: ffff800080470000 type: \"64-bit \
+                   KVADDR\"; 2026-12-04)",
+    },
 ];
 
-/// The skews of crash `version` on a kernel of `series` for `arch`.
-pub fn skews(version: Version, series: Series, arch: Arch) -> Vec<&'static CrashSkew> {
+/// The skews of crash `version` on a kernel of `series` for `arch`, built with `config`
+/// (when known: without it, skews tied to options are left out).
+pub fn skews(
+    version: Version,
+    series: Series,
+    arch: Arch,
+    config: Option<&KernelConfig>,
+) -> Vec<&'static CrashSkew> {
     SKEWS
         .iter()
         .filter(|s| series >= s.since && s.arch.is_none_or(|a| a == arch))
         .filter(|s| s.fixed_in.is_none_or(|f| version < f))
+        .filter(|s| {
+            s.options.is_empty() || config.is_some_and(|c| s.options.iter().all(|o| c.has(o)))
+        })
         .collect()
 }
 
@@ -219,6 +247,15 @@ mod: cannot access vmalloc'd module memory
         );
         assert!(failed.sections.is_empty());
         assert!(failed.error.contains("module_num_gpl_syms"));
+        let lva = parse(
+            "WARNING: no kernel module access\n\ncrash-arm64: invalid kernel virtual address: \
+             ffff800080470000  type: \"64-bit KVADDR\"\n",
+            "",
+        );
+        assert!(
+            lva.error.starts_with("crash-arm64: invalid kernel virtual"),
+            "{lva:?}"
+        );
         let file = command_file();
         assert!(file.starts_with("!echo \"=== panicgen crash: log\"\nlog\n"));
         assert!(file.ends_with("mod\nexit\n"));
@@ -231,10 +268,13 @@ mod: cannot access vmalloc'd module memory
         assert_eq!(version("gdb"), None);
         assert_eq!(version("crash-arm64 9.0.2"), Some((9, 0, 2)));
         assert_eq!(version("GNU gdb (GDB) 16.3"), None);
-        let x86 = skews((9, 0, 2), (7, 3), Arch::X86_64);
+        let x86 = skews((9, 0, 2), (7, 3), Arch::X86_64, None);
         assert_eq!(lost_checks(&x86), ["crash_bt", "crash_mod"]);
-        assert_eq!(skews((9, 0, 2), (7, 3), Arch::Arm64).len(), 2);
-        assert!(skews((9, 0, 2), (6, 12), Arch::X86_64).is_empty());
+        assert_eq!(skews((9, 0, 2), (7, 3), Arch::Arm64, None).len(), 2);
+        let lva = KernelConfig::parse("CONFIG_ARM64_VA_BITS_52=y\nCONFIG_ARM64_4K_PAGES=y\n");
+        let debian = skews((9, 0, 2), (7, 3), Arch::Arm64, Some(&lva));
+        assert_eq!(lost_checks(&debian).len(), 4);
+        assert!(skews((9, 0, 2), (6, 12), Arch::X86_64, None).is_empty());
         let l = line("crash 9.0.2", "7.3.4", &x86).unwrap();
         assert!(
             l.starts_with("crash 9.0.2 vs 7.3.4: run with --no_modules; misreads struct module")
