@@ -42,13 +42,6 @@ def colour(driver, element):
         "return getComputedStyle(arguments[0]).backgroundColor;", element)
 
 
-def run_name(run):
-    ctx = run["context"]
-    if ctx == "process":
-        return run["fault"]
-    return run["fault"] + ctx if ctx.startswith("@") else f"{run['fault']}-{ctx}"
-
-
 def mismatches(driver, sets, legend):
     """What the page shows differently from the result sets."""
     found = []
@@ -60,20 +53,21 @@ def mismatches(driver, sets, legend):
         for attr, want in (("data-arch", results["arch"]), ("data-kernel", results["kernel"])):
             if section.get_attribute(attr) != want:
                 found.append(f"{where}: grid {attr} is {section.get_attribute(attr)}")
-        cells = {c.get_attribute("data-run"): c
+        cells = {(c.get_attribute("data-fault"), c.get_attribute("data-context")): c
                  for c in section.find_elements(By.CSS_SELECTOR, "td.cell")}
         if len(cells) != len(results["results"]):
             found.append(f"{where}: {len(cells)} cells for {len(results['results'])} runs")
         for run in results["results"]:
-            cell = cells.get(run_name(run))
+            what = f"{where} {run['fault']} in {run['context']}"
+            cell = cells.get((run["fault"], run["context"]))
             if cell is None:
-                found.append(f"{where}: no cell for {run_name(run)}")
+                found.append(f"{what}: no cell")
                 continue
             shown = cell.get_attribute("data-verdict")
             if shown != run["verdict"] or cell.text.strip() != run["verdict"]:
-                found.append(f"{where} {run_name(run)}: shows {shown}, results say {run['verdict']}")
+                found.append(f"{what}: shows {shown}, results say {run['verdict']}")
             elif colour(driver, cell) != legend[run["verdict"]]:
-                found.append(f"{where} {run_name(run)}: coloured {colour(driver, cell)}, "
+                found.append(f"{what}: coloured {colour(driver, cell)}, "
                              f"the legend's {run['verdict']} is {legend[run['verdict']]}")
     return found
 
@@ -86,7 +80,9 @@ def check_click(driver, sets):
     name = cell.get_attribute("data-run")
     sections = driver.find_elements(By.CSS_SELECTOR, "section.set")
     results = sets[sections.index(cell.find_element(By.XPATH, "./ancestor::section"))]
-    run = next(r for r in results["results"] if run_name(r) == name)
+    run = next(r for r in results["results"]
+               if (r["fault"], r["context"]) == (cell.get_attribute("data-fault"),
+                                                 cell.get_attribute("data-context")))
     cell.find_element(By.TAG_NAME, "a").click()
     shown = [d for d in driver.find_elements(By.CSS_SELECTOR, "div.run") if d.is_displayed()]
     if len(shown) != 1 or shown[0].get_attribute("data-run") != name:

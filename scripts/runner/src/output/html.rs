@@ -139,10 +139,13 @@ fn grid(n: usize, set: &Results) -> String {
                     let r = &set.results[i];
                     format!(
                         "<td class=\"cell\" data-verdict=\"{v}\" data-run=\"{name}\" \
+                         data-fault=\"{fault}\" data-context=\"{ctx}\" \
                          style=\"background-color: {bg}\" title=\"{reason}\">\
                          <a href=\"#s{n}-r{i}\">{v}</a></td>",
                         v = r.verdict.name(),
                         name = esc(&r.name()),
+                        fault = esc(&r.fault),
+                        ctx = esc(&r.context),
                         bg = colour(r.verdict),
                         reason = esc(&r.reason),
                     )
@@ -282,7 +285,7 @@ mod tests {
         let html = page(&[sample()], Path::new("/o"));
         assert_eq!(html.matches("<td class=\"cell\"").count(), 2);
         assert!(html.contains(
-            "data-verdict=\"pass\" data-run=\"BUG\" style=\"background-color: #2f9e44\""
+            "data-verdict=\"pass\" data-run=\"BUG\" data-fault=\"BUG\" data-context=\"process\" style=\"background-color: #2f9e44\""
         ));
         assert!(html.contains("data-verdict=\"fail\" data-run=\"STACK_CANARY-hardirq\""));
         assert!(html.contains("<a href=\"#s0-r1\">fail</a>"));
