@@ -7,7 +7,6 @@
 
 use std::{
     fs,
-    io::Read,
     path::{
         Path,
         PathBuf, //
@@ -26,6 +25,9 @@ use crate::{
         CrashFacts, //
     },
 };
+
+/// The command file's name, in the run's directory.
+const COMMANDS: &str = "crash.commands";
 
 /// How long one crash session may take.
 const LIMIT: Duration = Duration::from_secs(180);
@@ -55,7 +57,7 @@ impl Crash {
             .find(|l| crash::version(l).is_some())
             .ok_or_else(|| format!("{}/{program} does not say its version", root.display()))?;
         Ok(Crash {
-            root: root.to_path_buf(),
+            root: fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?,
             program: program.to_string(),
             version: version.to_string(),
         })
@@ -78,20 +80,31 @@ impl Crash {
         vmcore: &Path,
         dir: &Path,
     ) -> Result<(String, String), String> {
-        let commands = dir.join("crash.commands");
+        let commands = dir.join(COMMANDS);
         fs::write(&commands, crash::command_file())
             .map_err(|e| format!("cannot write {}: {e}", commands.display()))?;
+        // Both to files: a pipe nobody reads until crash exits could fill and stop it.
         let out_path = dir.join("crash.out");
+        let err_path = dir.join("crash.err");
         let out = fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
+        let err = fs::File::create(&err_path).map_err(|e| format!("{e}"))?;
+        // crash reads `NAME@ADDRESS` as a raw memory file at an address: a crash point's
+        // run directory (`BUG@SCHEDULE`) is named to crash from inside it, no `@` left.
+        let (Some(file), true) = (vmcore.file_name(), vmcore.parent() == Some(dir)) else {
+            return Err(format!("{} is not in {}", vmcore.display(), dir.display()));
+        };
+        let vmlinux =
+            fs::canonicalize(vmlinux).map_err(|e| format!("{}: {e}", vmlinux.display()))?;
         let mut child = tree_tool::command(&self.root, tree_tool::host_arch(), &self.program)
+            .current_dir(dir)
             .args(crash::OPTIONS)
             .arg("-i")
-            .arg(&commands)
+            .arg(COMMANDS)
             .arg(vmlinux)
-            .arg(vmcore)
+            .arg(file)
             .stdin(Stdio::null())
             .stdout(out)
-            .stderr(Stdio::piped())
+            .stderr(err)
             .spawn()
             .map_err(|e| format!("cannot run crash: {e}"))?;
         let started = Instant::now();
@@ -107,14 +120,11 @@ impl Crash {
                 Err(e) => return Err(format!("waiting for crash: {e}")),
             }
         };
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
         if timed_out {
             return Err(format!("crash did not finish in {} s", LIMIT.as_secs()));
         }
-        let out = fs::read(&out_path).map_err(|e| format!("{e}"))?;
-        Ok((String::from_utf8_lossy(&out).into_owned(), err))
+        let read =
+            |p: &Path| String::from_utf8_lossy(&fs::read(p).unwrap_or_default()).into_owned();
+        Ok((read(&out_path), read(&err_path)))
     }
 }

@@ -30,7 +30,7 @@ fn run_losses(run: &FaultResult) -> Vec<String> {
     let mut out: Vec<String> = own
         .checks
         .iter()
-        .filter(|(_, c)| !c.ok)
+        .filter(|(_, c)| !c.ok && !crate::model::verdict::excused(&c.detail))
         .map(|(check, c)| format!("{name} -d {} {check}: {}", own.level, c.detail))
         .collect();
     if own.checks.is_empty() {

@@ -20,6 +20,15 @@ pub struct KnownLoss {
     pub note: String,
 }
 
+/// How an excused check's detail begins.
+const LOST: &str = "lost to a known skew: ";
+
+/// Whether a failed check's `detail` says a known skew lost it (an excused check, not a
+/// failure).
+pub fn excused(detail: &str) -> bool {
+    detail.starts_with(LOST)
+}
+
 /// Marks the failed checks a known loss explains as that loss; returns their names.
 pub(super) fn excuse(
     checks: &mut [check::Check],
@@ -40,7 +49,7 @@ pub(super) fn excuse(
     let mut excused = Vec::new();
     for c in checks.iter_mut() {
         if !c.ok && lost(c.name) {
-            c.detail = format!("lost to a known skew: {}", c.detail);
+            c.detail = format!("{LOST}{}", c.detail);
             excused.push(c.name);
         }
     }

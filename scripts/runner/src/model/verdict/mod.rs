@@ -21,7 +21,10 @@ pub mod stop;
 pub mod system;
 
 use known_loss::excuse;
-pub use known_loss::KnownLoss;
+pub use known_loss::{
+    excused,
+    KnownLoss, //
+};
 pub mod vmcore;
 mod vmcore_context;
 
