@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use crate::{
     catalog::Arch,
     model::{
-        kconfig::KernelConfig,
+        kconfig::{
+            self,
+            KernelConfig, //
+        },
         skew::{
             Series,
             Version, //
@@ -160,9 +163,7 @@ pub fn skews(
         .iter()
         .filter(|s| series >= s.since && s.arch.is_none_or(|a| a == arch))
         .filter(|s| s.fixed_in.is_none_or(|f| version < f))
-        .filter(|s| {
-            s.options.is_empty() || config.is_some_and(|c| s.options.iter().all(|o| c.has(o)))
-        })
+        .filter(|s| kconfig::built_with(s.options, config))
         .collect()
 }
 

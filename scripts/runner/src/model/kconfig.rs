@@ -80,6 +80,12 @@ impl KernelConfig {
     }
 }
 
+/// Whether a kernel built with `config` has every one of `options` (none asked: every kernel
+/// has them; asked but the configuration unknown: it is not taken to have them).
+pub fn built_with(options: &[&str], config: Option<&KernelConfig>) -> bool {
+    options.is_empty() || config.is_some_and(|c| options.iter().all(|o| c.has(o)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,10 @@
 //! kernel's `+alias` dump levels take their VMCOREINFO aliases from here too.
 
 use crate::model::{
-    kconfig::KernelConfig,
+    kconfig::{
+        self,
+        KernelConfig, //
+    },
     protocol::{
         self,
         Event, //
@@ -163,9 +166,7 @@ pub fn find(
         .iter()
         .filter(|s| s.tool == tool && series >= s.since)
         .filter(|s| s.fixed_in.is_none_or(|f| version < f))
-        .filter(|s| {
-            s.options.is_empty() || config.is_some_and(|c| s.options.iter().all(|o| c.has(o)))
-        })
+        .filter(|s| kconfig::built_with(s.options, config))
         .collect()
 }
 
