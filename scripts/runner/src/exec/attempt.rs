@@ -311,6 +311,20 @@ impl<'a> Attempt<'a> {
         let Some(Evidence::Read(_)) = evidence else {
             return None;
         };
+        // A crash its known skews stop at start-up on this kernel is not run: its checks
+        // are that loss.
+        let lost = self.g.known_loss().map_or(0, |l| {
+            verdict::crash::CHECKS
+                .iter()
+                .filter(|c| l.checks.contains(c))
+                .count()
+        });
+        if lost == verdict::crash::CHECKS.len() {
+            return Some(CrashFacts {
+                error: "not run: a known skew stops crash on this kernel".into(),
+                ..CrashFacts::default()
+            });
+        }
         let vmlinux = &opts.verifier.as_ref()?.vmlinux;
         Some(crash.read(vmlinux, &self.vmcore, &self.dir))
     }
