@@ -40,6 +40,8 @@
 . "$(dirname "$0")/lib.sh"
 
 S="$PANICGEN_ROOT/scripts"
+# Every vmcore is read by crash too (scripts/debian/crash.sh).
+export PANICGEN_CRASH=1
 start=$SECONDS
 passed=0
 failed=0

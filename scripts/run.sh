@@ -14,7 +14,9 @@
 # default, or none),
 # PANICGEN_DUMP_LEVEL (kdump: makedumpfile's level, default the runner's 31+alias),
 # PANICGEN_DUMP_LEVELS (kdump: also save each of these levels, each read by drgn: the
-# dump-level table), PANICGEN_RUNNER_ARGS (extra runner options, e.g. "--timeout 120").
+# dump-level table), PANICGEN_CRASH=1 (also read every vmcore with crash: its checks, and a
+# build of crash for arm64 dumps the first time), PANICGEN_RUNNER_ARGS (extra runner
+# options, e.g. "--timeout 120").
 
 . "$(dirname "$0")/lib.sh"
 
