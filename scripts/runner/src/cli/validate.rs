@@ -24,18 +24,8 @@ impl RunArgs {
             .as_deref()
             .map(crate::exec::read_kernel_config)
             .transpose()?;
-        if let (DumpMode::Pstore, Some(k)) = (self.dump, &kconfig) {
-            if !k.has("CONFIG_PSTORE_RAM") {
-                return Err(format!(
-                    "--dump pstore needs a kernel with CONFIG_PSTORE_RAM (ramoops), which {} \
-                     does not set: use --dump kdump or qmp, or build the kernel with it",
-                    self.kconfig
-                        .as_deref()
-                        .unwrap_or(std::path::Path::new(""))
-                        .display()
-                ));
-            }
-        }
+        self.check_pstore(kconfig.as_ref())?;
+        let crash = self.crash()?;
         Ok(Options {
             arch: self.arch,
             kernel: self.kernel,
@@ -69,12 +59,7 @@ impl RunArgs {
             dump: self.dump,
             verifier,
             dump_tools: self.dump_tools,
-            crash: match (&self.crash_root, self.dump) {
-                (Some(root), DumpMode::Kdump | DumpMode::Qmp) => {
-                    Some(crate::exec::crash::Crash::find(root, &self.crash_program)?)
-                }
-                _ => None,
-            },
+            crash,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             dump_contexts: self.dump_contexts,
             points,
@@ -92,6 +77,31 @@ impl RunArgs {
                 cmdline: self.system_cmdline.unwrap_or_default(),
             }),
         })
+    }
+
+    /// A pstore run needs a kernel with ramoops.
+    fn check_pstore(
+        &self,
+        kconfig: Option<&crate::model::kconfig::KernelConfig>,
+    ) -> Result<(), String> {
+        match (self.dump, kconfig, self.kconfig.as_deref()) {
+            (DumpMode::Pstore, Some(k), Some(path)) if !k.has("CONFIG_PSTORE_RAM") => Err(format!(
+                "--dump pstore needs a kernel with CONFIG_PSTORE_RAM (ramoops), which {} \
+                     does not set: use --dump kdump or qmp, or build the kernel with it",
+                path.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// crash, for runs whose dumps drgn reads.
+    fn crash(&self) -> Result<Option<crate::exec::crash::Crash>, String> {
+        match (&self.crash_root, self.dump) {
+            (Some(root), DumpMode::Kdump | DumpMode::Qmp) => {
+                crate::exec::crash::Crash::find(root, &self.crash_program).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A system run captures with the system's kdump service, and only a system run does.
