@@ -117,13 +117,13 @@ prepare_target() { # target arch
 }
 
 # The one way the scripts run the fault matrix: the runner's `run` on the target that
-# prepare_target set up, into a fresh directory OUT, with the runner's own options and
-# faults after it. A negative control overrides MODULE and INITRAMFS for one call
+# prepare_target set up, into directory OUT (the runner claims it, refusing one another
+# runner holds, and empties an earlier run's), with the runner's own options and faults
+# after it. A negative control overrides MODULE and INITRAMFS for one call
 # (MODULE=broken.ko run_matrix ...).
 run_matrix() { # out runner-args...
 	local out=$1
 	shift
-	rm -rf "$out"
 	# shellcheck disable=SC2153 # TARGET and the rest: set by prepare_target
 	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \

@@ -58,12 +58,22 @@ fn dispatch(command: Command) -> Result<bool, String> {
 }
 
 fn main() -> ExitCode {
-    match dispatch(Cli::parse().command) {
+    let done = dispatch(Cli::parse().command);
+    if let Err(e) = &done {
+        eprintln!("panicgen-runner: {e}");
+    }
+    // A cancelled run says so in its status, as a shell would (128 + the signal), after
+    // writing what finished.
+    if let Some(signal) = exec::cancel::requested() {
+        eprintln!(
+            "panicgen-runner: cancelled by {}",
+            model::facts::signal_name(signal)
+        );
+        return ExitCode::from(128 + signal as u8);
+    }
+    match done {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("panicgen-runner: {e}");
-            ExitCode::from(2)
-        }
+        Err(_) => ExitCode::from(2),
     }
 }

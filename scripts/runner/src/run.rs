@@ -10,11 +10,13 @@ use crate::{
             self,
             GuestKind, //
         },
+        cancel,
         guest::{
             self,
             Guests, //
         },
         options::Options,
+        out_dir,
         pool::{
             self,
             Progress, //
@@ -26,7 +28,7 @@ use crate::{
         },
     },
     model::{
-        crash,
+        crash, facts,
         plan::{
             self,
             DumpMode,
@@ -48,7 +50,8 @@ use crate::{
 
 /// Runs the matrix; `Ok(true)` when everything passed.
 pub fn run(opts: Options) -> Result<bool, String> {
-    check_inputs(&opts)?;
+    let _out = check_inputs(&opts)?;
+    cancel::install();
     let arch = opts.arch.name();
     let started = Instant::now();
     let started_at = timestamp::rfc3339(
@@ -115,6 +118,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
             matrix_runs: matrix.len(),
         }),
         dump_skew,
+        incomplete: incomplete(&results),
         results,
         selftest,
         system: systems
@@ -149,10 +153,24 @@ fn run_faults(
     })
 }
 
-/// The run's output directory, and the guest's kernel and initramfs, are there.
-fn check_inputs(opts: &Options) -> Result<(), String> {
-    std::fs::create_dir_all(opts.out.join("console"))
-        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+/// A cancelled runner's account of how far it got (`None`: not cancelled).
+fn incomplete(results: &[crate::model::results::FaultResult]) -> Option<String> {
+    let signal = cancel::requested()?;
+    let finished = results
+        .iter()
+        .filter(|r| r.cause != Some(crate::model::verdict::Cause::Cancelled))
+        .count();
+    Some(format!(
+        "cancelled by {}: {finished} of {} runs finished; run the same command again for the \
+         rest",
+        facts::signal_name(signal),
+        results.len()
+    ))
+}
+
+/// The guest's kernel and initramfs are there, and the run's output directory is this
+/// runner's (held until the returned guard drops).
+fn check_inputs(opts: &Options) -> Result<out_dir::OutDir, String> {
     for p in [&opts.kernel, &opts.initramfs] {
         if !p.is_file() {
             return Err(format!(
@@ -161,7 +179,7 @@ fn check_inputs(opts: &Options) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    out_dir::claim(&opts.out)
 }
 
 /// The whole matrix, and the runs of it this runner takes (its shard, or all).

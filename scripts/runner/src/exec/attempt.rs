@@ -21,7 +21,7 @@ use std::{
 use crate::{
     catalog,
     exec::{
-        dmesg,
+        cancel, dmesg, host_space,
         options::{
             Options,
             Suite, //
@@ -32,6 +32,8 @@ use crate::{
     model::{
         crash::CrashFacts,
         facts::{
+            signal_name,
+            End,
             Evidence,
             MissingDump, //
         },
@@ -82,8 +84,11 @@ pub fn run_fault(g: &dyn GuestKind, run: Run) -> FaultResult {
     let mut number = 1;
     loop {
         let attempt = Attempt::new(g, run, number);
+        if let Some(signal) = cancel::requested() {
+            return attempt.not_run(signal);
+        }
         let (result, decision) = attempt.run();
-        if !verdict::retry(&decision, number) {
+        if !verdict::retry(&decision, number) || cancel::requested().is_some() {
             return result;
         }
         eprintln!("    {} error, trying again: {}", run.name(), result.reason);
@@ -202,6 +207,20 @@ impl<'a> Attempt<'a> {
         }
     }
 
+    /// The result of a run the runner was cancelled before it started.
+    fn not_run(&self, signal: i32) -> FaultResult {
+        let decision = Decision {
+            cause: Some(verdict::Cause::Cancelled),
+            observed: String::new(),
+            reason: format!(
+                "not run: the runner was cancelled ({}) before it started",
+                signal_name(signal)
+            ),
+            checks: Vec::new(),
+        };
+        report::result(self, &decision, None, Phases::default(), Vec::new())
+    }
+
     /// Runs the attempt: the guest, the dump, the decision and the result.
     fn run(mut self) -> (FaultResult, Decision) {
         let started = Instant::now();
@@ -273,6 +292,13 @@ impl<'a> Attempt<'a> {
         if matches!(self.dump, DumpMode::None | DumpMode::Pstore) {
             return (None, None);
         }
+        // A guest stopped for the runner's sake is not judged: no dump is read of it.
+        if watched
+            .as_ref()
+            .is_some_and(|w| matches!(w.vm.end, End::Cancelled(_) | End::Flooded(_)))
+        {
+            return (None, None);
+        }
         let captured = self.g.capture(self, watched);
         let took = Some(captured.took.as_secs_f64());
         match captured.phase {
@@ -280,7 +306,10 @@ impl<'a> Attempt<'a> {
             CapturePhase::HostDump => phases.host_dump_s = took,
         }
         let saved = match captured.saved {
-            Err(why) => return (Some(Evidence::Missing(why)), None),
+            Err(why) => {
+                let why = host_space::blame(why, &self.g.opts().out);
+                return (Some(Evidence::Missing(why)), None);
+            }
             Ok(saved) => saved,
         };
         let t = Instant::now();

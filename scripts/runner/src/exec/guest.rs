@@ -18,10 +18,12 @@ use std::{
 
 use crate::{
     exec::{
+        cancel,
         options::{
             Options,
             Suite, //
         },
+        saved_guest::Saved,
         vm::{
             self,
             Accel,
@@ -59,7 +61,7 @@ pub struct Guests<'a> {
     pub opts: &'a Options,
     pub accel: Accel,
     /// Saved booted guests by the fault's boot arguments.
-    templates: HashMap<&'static str, PathBuf>,
+    templates: HashMap<&'static str, Saved>,
     /// What the capture's tools are known to lose on this kernel.
     pub known_loss: Option<KnownLoss>,
 }
@@ -163,23 +165,31 @@ impl<'a> Guests<'a> {
     }
 
     /// A guest restored from the saved guest of `run`'s command line, told to fire
-    /// `command` over its console; `None` when there is no saved guest for it.
+    /// `command` over its console; `None` when there is no saved guest for it (or no longer
+    /// one to use); an error when the saved guest changed since it was saved.
     pub fn restored(
         &self,
         run: &Run,
         command: &str,
         disk: Option<&Path>,
         tag: &str,
-    ) -> Option<VmSpec> {
-        let state = self.templates.get(run.fault.boot_args)?;
+    ) -> Option<Result<VmSpec, String>> {
+        let saved = self
+            .templates
+            .get(run.fault.boot_args)
+            .filter(|s| s.usable())?;
+        let state = match saved.check() {
+            Ok(state) => state,
+            Err(why) => return Some(Err(why)),
+        };
         let mut words = self.words(run.fault.boot_args);
         words.push(format!("{}=1", key::WAIT));
         let mut spec = self.spec(words);
         self.fit_for_dumps(&mut spec, disk);
-        spec.incoming = Some(state.clone());
+        spec.incoming = Some(state.to_path_buf());
         spec.input = Some(format!("{} {command}\n", protocol::FIRE));
         spec.qmp_socket = Some(qmp_socket(tag));
-        Some(spec)
+        Some(Ok(spec))
     }
 
     /// Boots a guest for `boot_args` to `ready` and saves it to `state`. Returns the
@@ -238,6 +248,9 @@ impl<'a> Guests<'a> {
         let _ = fs::create_dir_all(&dir);
         for run in runs {
             let args = run.fault.boot_args;
+            if cancel::requested().is_some() {
+                break;
+            }
             if self.templates.contains_key(args) {
                 continue;
             }
@@ -246,14 +259,17 @@ impl<'a> Guests<'a> {
             // A guest can die while booting for the emulator's sake (Debian's amd64 kernel
             // under TCG: "Oops: int3" while patching static keys): one more boot.
             let saved = self.save_template(args, &state).or_else(|e| {
+                if cancel::requested().is_some() {
+                    return Err(e);
+                }
                 eprintln!(
                     "{}: the guest to save did not get ready, booting it again: {e}",
                     opts.arch.name()
                 );
                 self.save_template(args, &state)
             });
-            match saved {
-                Ok(lines) => {
+            match saved.and_then(|lines| Ok((lines, Saved::record(&state)?))) {
+                Ok((lines, saved)) => {
                     boot.get_or_insert(lines);
                     eprintln!(
                         "{}: saved a booted guest{} in {:.1} s: its runs start from it",
@@ -265,7 +281,7 @@ impl<'a> Guests<'a> {
                         },
                         t.elapsed().as_secs_f64()
                     );
-                    self.templates.insert(args, state);
+                    self.templates.insert(args, saved);
                 }
                 Err(e) => eprintln!(
                     "{}: could not save a booted guest, its runs boot each: {e}",
@@ -278,8 +294,8 @@ impl<'a> Guests<'a> {
 
     /// Deletes the saved guests and the scratch directories, if empty.
     pub fn clean_up(&mut self) {
-        for state in self.templates.values() {
-            let _ = fs::remove_file(state);
+        for saved in self.templates.values() {
+            let _ = fs::remove_file(&saved.path);
         }
         self.templates.clear();
         // Only if empty: what is left there belongs to runs that could not clean up.

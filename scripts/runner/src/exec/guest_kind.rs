@@ -28,12 +28,16 @@ use crate::{
         options::Options,
         vm::{
             self,
-            Control, //
+            Control,
+            VmRun, //
         },
         vmcore_disk,
     },
     model::{
-        facts::MissingDump,
+        facts::{
+            End,
+            MissingDump, //
+        },
         plan::DumpMode,
         results::LevelResult,
         verdict::stop::{
@@ -80,9 +84,19 @@ impl GuestKind for Guests<'_> {
         let tag = format!("{}-{}", attempt.name, attempt.number);
         let disk = self.disk(attempt);
         let disk = (self.opts.dump == DumpMode::Kdump).then_some(disk.as_path());
-        let spec = self
-            .restored(&attempt.run, &attempt.command, disk, &tag)
-            .unwrap_or_else(|| self.booting(&attempt.run, &attempt.command, disk, &tag));
+        let spec = match self.restored(&attempt.run, &attempt.command, disk, &tag) {
+            Some(Ok(spec)) => spec,
+            None => self.booting(&attempt.run, &attempt.command, disk, &tag),
+            Some(Err(why)) => {
+                return Watched {
+                    vm: VmRun::ended(End::SavedGuestChanged(why)),
+                    verdict_line: None,
+                    host_dump: None,
+                    system: None,
+                    system_times: None,
+                }
+            }
+        };
         let mut host_dump = None;
         let vm = vm::run(&spec, &attempt.console, |lines, qmp| {
             match rules.next(lines) {

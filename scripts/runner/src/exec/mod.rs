@@ -6,6 +6,7 @@
 //! them. They gather facts; the [`crate::model`] decides.
 
 pub mod attempt;
+pub mod cancel;
 pub mod capture;
 pub mod crash;
 pub mod dmesg;
@@ -13,10 +14,13 @@ pub mod drgn;
 pub mod dump_levels;
 pub mod guest;
 pub mod guest_kind;
+pub mod host_space;
 pub mod options;
+pub mod out_dir;
 pub mod pool;
 pub mod qga;
 pub mod qmp;
+pub mod saved_guest;
 pub mod selftest_guest;
 pub mod system_driver;
 pub mod system_guest;

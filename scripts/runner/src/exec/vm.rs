@@ -184,6 +184,13 @@ impl VmRun {
         Self::failed(why, Instant::now())
     }
 
+    /// A run whose guest never started, ended as `end` says.
+    pub fn ended(end: End) -> Self {
+        let mut run = Self::failed(String::new(), Instant::now());
+        run.end = end;
+        run
+    }
+
     fn failed(why: String, start: Instant) -> Self {
         VmRun {
             lines: vec![],

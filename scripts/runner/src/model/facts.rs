@@ -15,8 +15,17 @@ use crate::model::symbols::demangle;
 pub enum End {
     /// Still running (used to decide whether the run can stop early).
     Running,
-    /// QEMU exited by itself with this status (`None`: killed by a signal).
+    /// QEMU exited by itself with this status (`None`: unknown).
     Exited(Option<i32>),
+    /// QEMU was killed by this signal, which the runner did not send (the OOM killer, an
+    /// operator, a crashed emulator).
+    Killed(i32),
+    /// The runner was cancelled by this signal while the guest ran.
+    Cancelled(i32),
+    /// The guest's console passed the runner's limit: what it printed.
+    Flooded(String),
+    /// The saved guest to restore changed after it was saved: how.
+    SavedGuestChanged(String),
     /// The runner stopped a VM that had already shown everything needed.
     Stopped,
     /// The time limit ran out.
@@ -36,6 +45,8 @@ pub enum MissingDump {
     Host(String),
     /// The host-side dump over QMP did not happen.
     Qmp(String),
+    /// The host's file system filled up under the dump.
+    HostFull(String),
 }
 
 impl std::fmt::Display for MissingDump {
@@ -53,6 +64,7 @@ impl std::fmt::Display for MissingDump {
             ),
             MissingDump::Host(e) => write!(f, "no vmcore: {e}"),
             MissingDump::Qmp(e) => write!(f, "no vmcore: {e}"),
+            MissingDump::HostFull(e) => write!(f, "no vmcore: {e}"),
         }
     }
 }
@@ -239,6 +251,19 @@ impl DumpFacts {
             threads,
             survey: r.survey.into(),
         })
+    }
+}
+
+/// A signal's name, as a shell prints it (`SIGTERM`).
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGKILL => "SIGKILL".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGSEGV => "SIGSEGV".into(),
+        libc::SIGABRT => "SIGABRT".into(),
+        s => format!("signal {s}"),
     }
 }
 

@@ -48,6 +48,10 @@ pub struct Results {
     pub results: Vec<FaultResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selftest: Option<SelftestResult>,
+    /// Why the set is not whole: the runner was cancelled, and how far it got (its runs
+    /// not started are `error`, cause `cancelled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     /// The distribution system the runs crashed (`run --system`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemSummary>,
@@ -451,6 +455,7 @@ pub mod tests {
                 }],
             }),
             system: None,
+            incomplete: None,
         }
     }
 

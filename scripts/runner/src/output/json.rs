@@ -52,8 +52,15 @@ pub fn write(results: &Results, dir: &Path) -> Result<(), String> {
             html::page(std::slice::from_ref(results), &page_dir),
         ),
     ] {
+        // Whole or not at all: a full disk leaves the previous file, never half of one.
         let path = dir.join(file);
-        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let part = dir.join(format!(".{file}.part"));
+        fs::write(&part, text)
+            .and_then(|()| fs::rename(&part, &path))
+            .map_err(|e| {
+                let _ = fs::remove_file(&part);
+                format!("cannot write {}: {e}", path.display())
+            })?;
     }
     Ok(())
 }

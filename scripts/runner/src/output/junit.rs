@@ -54,6 +54,9 @@ pub fn to_junit(results: &Results) -> String {
         Property::new("kernel", results.kernel.as_str()),
         Property::new("accel", results.accel.as_str()),
     ]);
+    if let Some(why) = &results.incomplete {
+        suite.add_property(Property::new("incomplete", why.as_str()));
+    }
     let mut time = 0.0;
     for r in &results.results {
         let class = format!("panicgen.{arch}.{}", r.fault);

@@ -27,6 +27,9 @@ pub fn to_ktap(results: &Results) -> String {
         "# panicgen {} kernel {} accel {}\n",
         results.arch, results.kernel, results.accel
     );
+    if let Some(why) = &results.incomplete {
+        out += &format!("# incomplete: {why}\n");
+    }
     let total = results.results.len() + usize::from(results.selftest.is_some());
     out += &format!("1..{total}\n");
     for (i, r) in results.results.iter().enumerate() {

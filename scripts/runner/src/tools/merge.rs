@@ -26,6 +26,7 @@ pub fn merge(shards: Vec<Results>) -> Result<Results, String> {
         shard: None,
         results: Vec::new(),
         selftest: None,
+        incomplete: None,
         ..first.clone()
     };
     for s in shards {
@@ -56,6 +57,13 @@ pub fn merge(shards: Vec<Results>) -> Result<Results, String> {
                 return Err("two shards ran the selftest".into());
             }
             merged.selftest = s.selftest;
+        }
+        if let Some(why) = s.incomplete {
+            let shard = format!("shard {}/{}: {why}", si.index, si.count);
+            merged.incomplete = Some(match merged.incomplete.take() {
+                Some(before) => format!("{before}; {shard}"),
+                None => shard,
+            });
         }
         merged.results.extend(s.results);
     }

@@ -108,7 +108,12 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
     if let Some(disk) = &spec.vmcore_disk {
         args.extend([
             s("-drive"),
-            format!("file={},format=raw,if=none,id=vmcore", disk.display()),
+            // A host write error (a full disk) reaches the capture kernel, which reports it,
+            // instead of pausing the guest until the time limit.
+            format!(
+                "file={},format=raw,if=none,id=vmcore,werror=report,rerror=report",
+                disk.display()
+            ),
             s("-device"),
             s("virtio-blk-pci,drive=vmcore"),
         ]);
@@ -200,7 +205,7 @@ mod tests {
         assert!(has_pair(
             &args,
             "-drive",
-            "file=/d/disk,format=raw,if=none,id=vmcore"
+            "file=/d/disk,format=raw,if=none,id=vmcore,werror=report,rerror=report"
         ));
     }
 

@@ -27,31 +27,94 @@ use crate::{
     model::facts::End, //
 };
 
+use crate::exec::cancel;
+
+/// The most a guest's console may print in one run: a guest printing without end (a printk
+/// storm, a runaway init) is stopped there, and the runner's memory stays bounded. A boot
+/// and a fault's report are a few hundred KiB.
+pub const MAX_BYTES: usize = 16 << 20;
+/// The most console lines kept of one run.
+pub const MAX_LINES: usize = 100_000;
+/// Longer lines are cut here (a console that never prints a newline).
+pub const MAX_LINE: usize = 4096;
+/// Lines waiting to be read before QEMU's console pipe is left to fill (the guest then waits).
+const QUEUE: usize = 4096;
+
 pub enum Event {
     Line(String),
     Eof,
+    /// The console passed [`MAX_BYTES`] or [`MAX_LINES`]: what it printed.
+    Flood(String),
+}
+
+/// What the console printed so far, against the limits.
+#[derive(Default)]
+struct Budget {
+    bytes: usize,
+    lines: usize,
+}
+
+impl Budget {
+    /// Counts a line; `Some(what)` once the console passed a limit.
+    fn take(&mut self, len: usize) -> Option<String> {
+        self.bytes += len + 1;
+        self.lines += 1;
+        (self.bytes > MAX_BYTES || self.lines > MAX_LINES).then(|| {
+            format!(
+                "the guest's console passed the runner's limit of {} MiB or {MAX_LINES} lines \
+                 in one run ({} lines, {} KiB): it printed without end",
+                MAX_BYTES >> 20,
+                self.lines,
+                self.bytes >> 10
+            )
+        })
+    }
+}
+
+/// Reads one line of at most [`MAX_LINE`] bytes (the rest of a longer one is dropped);
+/// `None` at the end of the pipe.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Option<()> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf().ok()?;
+        if chunk.is_empty() {
+            return any.then_some(());
+        }
+        any = true;
+        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..used.min(room)]);
+        reader.consume(used);
+        if done {
+            return Some(());
+        }
+    }
 }
 
 /// Drains both of QEMU's pipes all the time (an undrained console stalls the guest and its
 /// exit): the console's lines come on the channel, stderr's text from the thread.
 pub fn drain(child: &mut Reaper) -> (mpsc::Receiver<Event>, thread::JoinHandle<String>) {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
     let stdout = child.0.stdout.take().expect("stdout is piped");
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .to_string();
-                    if tx.send(Event::Line(line)).is_err() {
-                        return;
-                    }
-                }
+        let mut budget = Budget::default();
+        while read_line(&mut reader, &mut buf).is_some() {
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            let flood = budget.take(line.len());
+            if tx.send(Event::Line(line)).is_err() {
+                return;
+            }
+            if let Some(what) = flood {
+                let _ = tx.send(Event::Flood(what));
+                return;
             }
         }
         let _ = tx.send(Event::Eof);
@@ -75,8 +138,15 @@ pub struct Console {
     pub line_at: Vec<Duration>,
 }
 
+/// How often a console loop looks for the runner's cancellation while its guest is quiet.
+const POLL: Duration = Duration::from_millis(200);
+/// Up to this many lines that arrived together are each shown to the run's rules; a larger
+/// backlog (a guest printing faster than the rules read) is shown once, whole.
+const LINE_BY_LINE: usize = 64;
+
 impl Console {
-    /// Reads lines until QEMU exits, the time limit, or the stop `watch` asked for.
+    /// Reads lines until QEMU exits, the time limit, the stop `watch` asked for, a console
+    /// flood or the runner's cancellation.
     pub fn read(
         &mut self,
         rx: &mpsc::Receiver<Event>,
@@ -88,6 +158,9 @@ impl Console {
         // With StopWhenQuiet: how long a quiet console ends the run, and the latest stop.
         let mut quiet: Option<(Duration, Instant)> = None;
         loop {
+            if let Some(signal) = cancel::requested() {
+                return End::Cancelled(signal);
+            }
             let now = Instant::now();
             let limit = stop_at.map_or(self.deadline, |s| s.min(self.deadline));
             if now >= limit {
@@ -96,18 +169,31 @@ impl Console {
                     _ => End::Timeout,
                 };
             }
-            match rx.recv_timeout(limit - now) {
-                Ok(Event::Line(line)) => self.push(line),
-                Ok(Event::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return End::Exited(child.0.wait().ok().and_then(|s| s.code()));
-                }
+            let first = match rx.recv_timeout((limit - now).min(POLL)) {
+                Ok(event) => event,
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Event::Eof,
+            };
+            let batch = match self.take(first, rx) {
+                Ok(n) => n,
+                Err(end) => return end.unwrap_or_else(|| exited(child)),
+            };
             let now = Instant::now();
             if let Some((q, latest)) = quiet {
                 stop_at = Some((now + q).min(latest));
-            } else if stop_at.is_none() {
-                match watch(&self.lines, qmp.as_deref_mut()) {
+                continue;
+            }
+            let total = self.lines.len();
+            let shown = if batch <= LINE_BY_LINE {
+                total + 1 - batch
+            } else {
+                total
+            };
+            for upto in shown..=total {
+                if stop_at.is_some() {
+                    break;
+                }
+                match watch(&self.lines[..upto], qmp.as_deref_mut()) {
                     Control::Continue => {}
                     Control::StopAfter(grace) => stop_at = Some(now + grace),
                     Control::StopWhenQuiet { quiet: q, max } => {
@@ -119,6 +205,28 @@ impl Console {
         }
     }
 
+    /// Keeps `first` and the lines already waiting behind it; how many lines it kept, or how
+    /// the console ended (`None`: QEMU's pipe closed, it exited).
+    fn take(&mut self, first: Event, rx: &mpsc::Receiver<Event>) -> Result<usize, Option<End>> {
+        let mut kept = 0;
+        let mut event = first;
+        loop {
+            match event {
+                Event::Line(line) => self.push(line),
+                Event::Flood(what) => return Err(Some(End::Flooded(what))),
+                Event::Eof if kept == 0 => return Err(None),
+                // The lines before the end are read first; the end comes on the next call.
+                Event::Eof => return Ok(kept),
+            }
+            kept += 1;
+            event = match rx.try_recv() {
+                Ok(e) => e,
+                Err(mpsc::TryRecvError::Empty) => return Ok(kept),
+                Err(mpsc::TryRecvError::Disconnected) => return Ok(kept),
+            };
+        }
+    }
+
     fn push(&mut self, line: String) {
         if let Some(f) = self.log.as_mut() {
             if writeln!(f, "{line}").is_err() {
@@ -127,5 +235,49 @@ impl Console {
         }
         self.lines.push(line);
         self.line_at.push(self.start.elapsed());
+    }
+}
+
+/// How QEMU ended once its console closed: its exit status, or the signal that killed it.
+fn exited(child: &mut Reaper) -> End {
+    use std::os::unix::process::ExitStatusExt;
+    match child.0.wait() {
+        Ok(status) => match status.signal() {
+            Some(signal) => End::Killed(signal),
+            None => End::Exited(status.code()),
+        },
+        Err(_) => End::Exited(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_cut_at_the_limit_and_the_rest_dropped() {
+        let long = "x".repeat(MAX_LINE * 3);
+        let text = format!("short\r\n{long}\nnext\nno newline");
+        let mut reader = BufReader::with_capacity(100, text.as_bytes());
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while read_line(&mut reader, &mut buf).is_some() {
+            got.push(String::from_utf8_lossy(&buf).trim_end().to_string());
+        }
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0], "short");
+        assert_eq!(got[1].len(), MAX_LINE);
+        assert_eq!(got[2], "next");
+        assert_eq!(got[3], "no newline");
+    }
+
+    #[test]
+    fn a_console_past_the_limit_is_a_flood() {
+        let mut b = Budget::default();
+        assert!((0..MAX_LINES).all(|_| b.take(1).is_none()));
+        let what = b.take(1).unwrap();
+        assert!(what.contains("printed without end"), "{what}");
+        let mut b = Budget::default();
+        assert!(b.take(MAX_BYTES).is_some());
     }
 }

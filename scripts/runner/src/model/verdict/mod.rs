@@ -41,7 +41,8 @@ pub use console::{
 use crate::model::{
     facts::{
         End,
-        Evidence, //
+        Evidence,
+        MissingDump, //
     },
     protocol::{
         self,
@@ -114,6 +115,19 @@ pub enum Cause {
     CaseFailed,
     /// Every selftest case was skipped (`skip`).
     AllSkipped,
+    /// The runner was cancelled (SIGINT, SIGTERM) before the run ended, or before it started
+    /// (`error`, not tried again).
+    Cancelled,
+    /// QEMU was killed by a signal the runner did not send, before the run was decided
+    /// (`error`).
+    QemuKilled,
+    /// The guest's console passed the runner's limit (`error`, not tried again).
+    ConsoleFlood,
+    /// The host's file system filled up under the run's dump (`error`, not tried again).
+    HostDiskFull,
+    /// The saved guest the run was to start from changed after it was saved (truncated,
+    /// overwritten): the run did not start (`error`; the next attempt boots).
+    SavedGuestChanged,
 }
 
 impl Cause {
@@ -125,7 +139,12 @@ impl Cause {
             Cause::NotStarted
             | Cause::NotFired
             | Cause::CaptureTimeout
-            | Cause::SelftestIncomplete => Verdict::Error,
+            | Cause::SelftestIncomplete
+            | Cause::Cancelled
+            | Cause::QemuKilled
+            | Cause::ConsoleFlood
+            | Cause::HostDiskFull
+            | Cause::SavedGuestChanged => Verdict::Error,
             Cause::NoMessage
             | Cause::NoPanic
             | Cause::ContextBroken
@@ -137,6 +156,15 @@ impl Cause {
             | Cause::CaseFailed => Verdict::Fail,
         }
     }
+
+    /// Whether another attempt can end otherwise: not once the runner is cancelled, nor for
+    /// a guest or a host that would do the same again.
+    fn worth_retrying(self) -> bool {
+        !matches!(
+            self,
+            Cause::Cancelled | Cause::ConsoleFlood | Cause::HostDiskFull
+        )
+    }
 }
 
 /// How many times a run is tried: an `error` (the infrastructure's, never the fault's) gets
@@ -145,7 +173,9 @@ pub const MAX_ATTEMPTS: u32 = 2;
 
 /// Whether a decision made on attempt `attempt` (1-based) calls for another attempt.
 pub fn retry(decision: &Decision, attempt: u32) -> bool {
-    decision.verdict() == Verdict::Error && attempt < MAX_ATTEMPTS
+    decision.verdict() == Verdict::Error
+        && attempt < MAX_ATTEMPTS
+        && decision.cause.is_some_and(Cause::worth_retrying)
 }
 
 /// Whether a verdict counts as passed: a pass, or a skip that says why.
@@ -237,6 +267,9 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         Some(_) => crate::model::pstore::first_boot(facts.console),
         None => facts.console,
     };
+    if let Some(d) = interrupted(facts.end) {
+        return d;
+    }
     let judged = matcher.judge(console, facts.end);
     // A crash point the kernel cannot reach (no such function here, or never hit in time)
     // is a skip with the module's reason, never a pass.
@@ -268,10 +301,58 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if let Some(record) = facts.pstore {
         return with_pstore(d, facts, matcher, record);
     }
-    match facts.dump {
+    let d = match facts.dump {
         Some(evidence) => with_dump(d, facts, matcher, evidence),
         None => d,
+    };
+    killed(d, facts)
+}
+
+/// A guest the runner stopped for the runner's own sake: cancelled, or a console flood.
+fn interrupted(end: &End) -> Option<Decision> {
+    let (cause, reason) = match end {
+        End::Cancelled(signal) => (
+            Cause::Cancelled,
+            format!(
+                "the runner was cancelled ({}) while the guest ran: not judged",
+                crate::model::facts::signal_name(*signal)
+            ),
+        ),
+        End::Flooded(what) => (Cause::ConsoleFlood, what.clone()),
+        End::SavedGuestChanged(why) => (Cause::SavedGuestChanged, why.clone()),
+        _ => return None,
+    };
+    Some(Decision {
+        cause: Some(cause),
+        observed: String::new(),
+        reason,
+        checks: Vec::new(),
+    })
+}
+
+/// A QEMU killed from outside before the run showed everything: what is missing is the
+/// kill's doing, never the kernel's. A run decided before the kill keeps its decision.
+fn killed(mut d: Decision, facts: &Facts<'_>) -> Decision {
+    let End::Killed(signal) = facts.end else {
+        return d;
+    };
+    let dump_lost = matches!(
+        facts.dump,
+        Some(Evidence::Missing(_) | Evidence::Unreadable(_))
+    );
+    let judged_by_console = matches!(
+        d.cause,
+        Some(Cause::NotFired | Cause::NoMessage | Cause::NoPanic)
+    );
+    if judged_by_console || (dump_lost && d.cause.is_some()) {
+        d.reason = format!(
+            "QEMU was killed by {} (not by the runner) before the run showed everything; {}",
+            crate::model::facts::signal_name(*signal),
+            d.reason
+        );
+        d.cause = Some(Cause::QemuKilled);
     }
+    d
 }
 
 /// A pstore run's part: the record's check, and the cause it gives when the console passed
@@ -341,6 +422,7 @@ fn with_dump(
         // Out of time after the panic: the capture kernel never booted or hung. That is
         // the infrastructure's failure (retried), not the fault's, whatever else is
         // missing for it (a system's records after the reboot, say).
+        Evidence::Missing(MissingDump::HostFull(why)) => (Cause::HostDiskFull, why.clone()),
         Evidence::Missing(why) if *facts.end == End::Timeout => (
             Cause::CaptureTimeout,
             format!(

@@ -444,3 +444,38 @@ fn a_pstore_run_needs_the_message_and_the_id_in_the_next_boot_s_record() {
     assert_eq!(d.cause, Some(Cause::NoMessage), "{d:?}");
     assert_eq!(pstore::record(&[]), Record::NotYet);
 }
+
+/// What the runner's own troubles make of a run: an `error` naming them, never a pass or a
+/// kernel's `fail`; a cancelled run, a flood or a full disk is not tried again.
+#[test]
+fn the_hosts_troubles_are_errors_that_name_them() {
+    let first_half = &BUG_KDUMP[..BUG_KDUMP.find("kernel BUG").unwrap()];
+    let d = decide_with(first_half, End::Cancelled(libc::SIGTERM), None);
+    assert_eq!(d.cause, Some(Cause::Cancelled));
+    assert!(d.reason.contains("cancelled (SIGTERM)"), "{}", d.reason);
+    assert!(!retry(&d, 1));
+    let d = decide_with(BUG_KDUMP, End::Flooded("printed without end".into()), None);
+    assert_eq!(d.cause, Some(Cause::ConsoleFlood));
+    assert!(!retry(&d, 1));
+    // Killed before the message: the kill's error (tried again), not the kernel's fail.
+    let d = decide_with(first_half, End::Killed(libc::SIGKILL), None);
+    assert_eq!(d.cause, Some(Cause::QemuKilled));
+    assert!(d.reason.contains("killed by SIGKILL"), "{}", d.reason);
+    assert!(retry(&d, 1));
+    // Killed while the capture ran: the missing dump is the kill's too.
+    let missing = Evidence::Missing(MissingDump::NothingWritten);
+    let d = decide_with(BUG_KDUMP, End::Killed(libc::SIGKILL), Some(&missing));
+    assert_eq!(d.cause, Some(Cause::QemuKilled));
+    // Killed after the run showed everything: its decision stands.
+    let d = decide_with(BUG_KDUMP, End::Killed(libc::SIGKILL), Some(&good_dump()));
+    assert_eq!(d.cause, None);
+    let full = Evidence::Missing(MissingDump::HostFull("full".into()));
+    for end in [End::Stopped, End::Timeout] {
+        let d = decide_with(BUG_KDUMP, end, Some(&full));
+        assert_eq!(d.cause, Some(Cause::HostDiskFull));
+        assert!(!retry(&d, 1));
+    }
+    let d = decide_with("", End::SavedGuestChanged("truncated".into()), None);
+    assert_eq!(d.cause, Some(Cause::SavedGuestChanged));
+    assert!(retry(&d, 1), "the next attempt boots");
+}
