@@ -16,8 +16,9 @@
 #      dump-level table (BUG saved at the
 #      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
 #      read by drgn); on the first arch, run a sample as 2
-#      shards and check that the merged shards equal the unsharded run, and
-#      validate the guest's LAVA job with LAVA's schema
+#      shards and check that the merged shards equal the unsharded run,
+#      validate the guest's LAVA job with LAVA's schema, and put the runner
+#      under faults (scripts/check-runner-faults.sh: each case a test)
 #   4. the sanitizer kernel (KASAN, UBSAN) on x86_64: the faults its detectors report, in
 #      every context, with the selftest; then made fatal, each vmcore checked
 #   5. per arch, the stock Debian kernel: the module built with the kernel's own
@@ -145,6 +146,19 @@ vm_matrix() { # out runner-args...
 	[ "$status" -eq 0 ]
 }
 
+# The runner under faults (scripts/check-runner-faults.sh): each case counts as a test.
+runner_faults() { # arch
+	local log="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/runner-faults.log" status=0 p f
+	"$S/check-runner-faults.sh" "$1" 2>&1 | tee "$log" >&2 || status=$?
+	p=$(grep -c '^panicgen: runner fault .*: ok (' "$log")
+	f=$(grep -c '^panicgen: runner fault .*: FAILED' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	counted=1
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+	[ "$status" -eq 0 ]
+}
+
 # Builds what kernel target $1 needs on arch $2 (prepare_target); a failed build counts as
 # a failed test.
 prepare() { # target arch
@@ -217,6 +231,7 @@ if [ "${1:-}" != --host-only ]; then
 				"$out-shards" || true
 			step "$arch LAVA job validates with LAVA's schema" "$S/check-lava.sh" "$arch" \
 				"${PANICGEN_OUT:-$PANICGEN_ROOT/out}/lava/$arch" || true
+			step "$arch the runner under faults (each case a test)" runner_faults "$arch" || true
 		fi
 	done
 	# The sanitizer kernel (the debug kernel with KASAN and UBSAN's bounds check) on one arch:

@@ -165,6 +165,10 @@ pub struct RunArgs {
     /// Seconds a guest may take.
     #[arg(long, default_value_t = 90)]
     pub timeout: u64,
+    /// KiB a guest's console may print in one run (each line counted with 64 bytes more,
+    /// its cost in memory): past it the run is an error, cause console-flood.
+    #[arg(long, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(64..))]
+    pub console_limit_kib: u64,
     #[arg(long, value_enum, default_value_t = AccelArg::Auto)]
     pub accel: AccelArg,
     /// Arguments of the in-guest selftest.

@@ -32,6 +32,8 @@ impl RunArgs {
             initramfs: self.initramfs,
             out: self.out,
             timeout: Duration::from_secs(self.timeout),
+            console_limit: usize::try_from(self.console_limit_kib.saturating_mul(1024))
+                .unwrap_or(usize::MAX),
             accel: match self.accel {
                 AccelArg::Auto => None,
                 AccelArg::Tcg => Some(Accel::Tcg),

@@ -79,7 +79,7 @@ impl<'a> Guests<'a> {
     /// A guest with the command-line words `words` (after the common ones).
     pub fn spec(&self, words: Vec<String>) -> VmSpec {
         let opts = self.opts;
-        VmSpec::new(
+        let mut spec = VmSpec::new(
             opts.arch,
             opts.kernel.clone(),
             opts.initramfs.clone(),
@@ -87,7 +87,9 @@ impl<'a> Guests<'a> {
             words,
             MEMORY_MIB,
             opts.timeout,
-        )
+        );
+        spec.console_limit = opts.console_limit;
+        spec
     }
 
     /// The command-line words of a run's guest, before what it is told to do: the dump
@@ -190,6 +192,12 @@ impl<'a> Guests<'a> {
         spec.input = Some(format!("{} {command}\n", protocol::FIRE));
         spec.qmp_socket = Some(qmp_socket(tag));
         Some(Ok(spec))
+    }
+
+    /// Why the saved guest of `run`'s command line is not what was saved, if it is not (it
+    /// is not used again then).
+    pub fn saved_guest_changed(&self, run: &Run) -> Option<String> {
+        self.templates.get(run.fault.boot_args)?.check().err()
     }
 
     /// Boots a guest for `boot_args` to `ready` and saves it to `state`. Returns the

@@ -98,7 +98,7 @@ impl GuestKind for Guests<'_> {
             }
         };
         let mut host_dump = None;
-        let vm = vm::run(&spec, &attempt.console, |lines, qmp| {
+        let mut vm = vm::run(&spec, &attempt.console, |lines, qmp| {
             match rules.next(lines) {
                 Next::Continue => Control::Continue,
                 Next::StopAfter(d) => Control::StopAfter(d),
@@ -115,6 +115,12 @@ impl GuestKind for Guests<'_> {
                 }
             }
         });
+        // A restore that failed because the saved guest changed under it says so.
+        if spec.incoming.is_some() && matches!(vm.end, End::NotStarted(_)) {
+            if let Some(why) = self.saved_guest_changed(&attempt.run) {
+                vm.end = End::SavedGuestChanged(why);
+            }
+        }
         Watched {
             vm,
             verdict_line: rules.verdict_line,

@@ -10,7 +10,7 @@ use crate::model::facts::MissingDump;
 
 /// Less room than this, after a dump went missing, is a full file system: a write that
 /// failed for room leaves almost none.
-const FULL_BELOW: u64 = 8 << 20;
+const FULL_BELOW: u64 = 1 << 20;
 
 /// The bytes an unprivileged writer may still use on `path`'s file system.
 pub fn available(path: &Path) -> Option<u64> {

@@ -44,6 +44,8 @@ pub struct Options {
     pub initramfs: PathBuf,
     pub out: PathBuf,
     pub timeout: Duration,
+    /// Bytes a guest's console may print in one run (`--console-limit-kib`).
+    pub console_limit: usize,
     /// `None`: probe.
     pub accel: Option<Accel>,
     pub selftest: Option<String>,

@@ -180,6 +180,7 @@ impl<'a> Systems<'a> {
             opts.timeout,
         );
         spec.on_panic = OnPanic::Continue;
+        spec.console_limit = opts.console_limit;
         spec.qmp_socket = Some(crate::exec::guest::qmp_socket(tag));
         spec.system = Some(SystemBoot {
             disk: disk.to_path_buf(),

@@ -14,6 +14,7 @@ use std::{
         Command,
         Stdio, //
     },
+    thread,
     time::{
         Duration,
         Instant, //
@@ -60,6 +61,8 @@ pub struct VmSpec {
     pub memory_mib: u32,
     pub cpus: u32,
     pub timeout: Duration,
+    /// Bytes the console may print before the run ends as a flood (see `console::Budget`).
+    pub console_limit: usize,
     /// A raw disk the kdump capture kernel writes the vmcore to.
     pub vmcore_disk: Option<PathBuf>,
     /// What QEMU does when the guest panics (pvpanic).
@@ -116,6 +119,7 @@ impl VmSpec {
             memory_mib,
             cpus: 2,
             timeout,
+            console_limit: console::DEFAULT_LIMIT,
             vmcore_disk: None,
             on_panic: OnPanic::ExitFailure,
             resets: false,
@@ -191,6 +195,26 @@ impl VmRun {
         run
     }
 
+    /// A guest that ended before it ran (`why`): killed, if a signal ended its QEMU.
+    fn ended_early(why: String, child: &mut Reaper, start: Instant) -> Self {
+        use std::os::unix::process::ExitStatusExt;
+        let mut run = Self::failed(why, start);
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            match child.0.try_wait() {
+                Ok(Some(status)) => {
+                    if let Some(signal) = status.signal() {
+                        run.end = End::Killed(signal);
+                    }
+                    break;
+                }
+                Ok(None) => thread::sleep(Duration::from_millis(20)),
+                Err(_) => break,
+            }
+        }
+        run
+    }
+
     fn failed(why: String, start: Instant) -> Self {
         VmRun {
             lines: vec![],
@@ -243,7 +267,7 @@ pub fn run(
         None => None,
         Some(sock) => match Qmp::connect(sock, Duration::from_secs(10)) {
             Ok(q) => Some(q),
-            Err(e) => return VmRun::failed(e, start),
+            Err(e) => return VmRun::ended_early(e, &mut child, start),
         },
     };
     // Held open for the whole run: the guest's console input ends when it closes.
@@ -253,7 +277,8 @@ pub fn run(
         // A restored guest gets its input only once the saved state is loaded: what the
         // UART took in before would be overwritten by the saved UART.
         if let Err(e) = q.wait_running(spec.timeout) {
-            return VmRun::failed(format!("the saved guest did not resume: {e}"), start);
+            let why = format!("the saved guest did not resume: {e}");
+            return VmRun::ended_early(why, &mut child, start);
         }
         resumed_at = Some(start.elapsed());
     }
@@ -263,7 +288,7 @@ pub fn run(
         let _ = pipe.flush();
         input_at = Some(start.elapsed());
     }
-    let (rx, stderr) = console::drain(&mut child);
+    let (rx, stderr) = console::drain(&mut child, spec.console_limit);
     let mut console = Console {
         start,
         deadline: start + spec.timeout,

@@ -29,12 +29,13 @@ use crate::{
 
 use crate::exec::cancel;
 
-/// The most a guest's console may print in one run: a guest printing without end (a printk
-/// storm, a runaway init) is stopped there, and the runner's memory stays bounded. A boot
-/// and a fault's report are a few hundred KiB.
-pub const MAX_BYTES: usize = 16 << 20;
-/// The most console lines kept of one run.
-pub const MAX_LINES: usize = 100_000;
+/// The most a guest's console may print in one run, unless told otherwise: a guest printing
+/// without end (a printk storm, a runaway init) is stopped there, and the runner's memory
+/// stays bounded. A boot with a fault's report is 20–50 KiB, a distribution's a few hundred.
+pub const DEFAULT_LIMIT: usize = 16 << 20;
+/// What a line costs beyond its text (its `String`, its arrival time): a console of short
+/// lines reaches the limit sooner, as it fills memory sooner.
+const LINE_COST: usize = 64;
 /// Longer lines are cut here (a console that never prints a newline).
 pub const MAX_LINE: usize = 4096;
 /// Lines waiting to be read before QEMU's console pipe is left to fill (the guest then waits).
@@ -43,27 +44,38 @@ const QUEUE: usize = 4096;
 pub enum Event {
     Line(String),
     Eof,
-    /// The console passed [`MAX_BYTES`] or [`MAX_LINES`]: what it printed.
+    /// The console passed its limit: what it printed.
     Flood(String),
 }
 
-/// What the console printed so far, against the limits.
-#[derive(Default)]
+/// What the console printed so far, against its limit.
 struct Budget {
+    limit: usize,
+    cost: usize,
     bytes: usize,
     lines: usize,
 }
 
 impl Budget {
-    /// Counts a line; `Some(what)` once the console passed a limit.
+    fn new(limit: usize) -> Self {
+        Budget {
+            limit,
+            cost: 0,
+            bytes: 0,
+            lines: 0,
+        }
+    }
+
+    /// Counts a line; `Some(what)` once the console passed the limit.
     fn take(&mut self, len: usize) -> Option<String> {
         self.bytes += len + 1;
         self.lines += 1;
-        (self.bytes > MAX_BYTES || self.lines > MAX_LINES).then(|| {
+        self.cost += len + LINE_COST;
+        (self.cost > self.limit).then(|| {
             format!(
-                "the guest's console passed the runner's limit of {} MiB or {MAX_LINES} lines \
-                 in one run ({} lines, {} KiB): it printed without end",
-                MAX_BYTES >> 20,
+                "the guest's console passed the runner's limit of {} KiB in one run ({} lines, \
+                 {} KiB): it printed without end (--console-limit-kib raises the limit)",
+                self.limit >> 10,
                 self.lines,
                 self.bytes >> 10
             )
@@ -97,13 +109,16 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Option<()> {
 
 /// Drains both of QEMU's pipes all the time (an undrained console stalls the guest and its
 /// exit): the console's lines come on the channel, stderr's text from the thread.
-pub fn drain(child: &mut Reaper) -> (mpsc::Receiver<Event>, thread::JoinHandle<String>) {
+pub fn drain(
+    child: &mut Reaper,
+    limit: usize,
+) -> (mpsc::Receiver<Event>, thread::JoinHandle<String>) {
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let stdout = child.0.stdout.take().expect("stdout is piped");
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         let mut buf = Vec::new();
-        let mut budget = Budget::default();
+        let mut budget = Budget::new(limit);
         while read_line(&mut reader, &mut buf).is_some() {
             let line = String::from_utf8_lossy(&buf)
                 .trim_end_matches(['\n', '\r'])
@@ -273,11 +288,14 @@ mod tests {
 
     #[test]
     fn a_console_past_the_limit_is_a_flood() {
-        let mut b = Budget::default();
-        assert!((0..MAX_LINES).all(|_| b.take(1).is_none()));
+        // Short lines count their cost in memory.
+        let mut b = Budget::new(1 << 20);
+        let n = (1 << 20) / (1 + LINE_COST);
+        assert!((0..n).all(|_| b.take(1).is_none()));
         let what = b.take(1).unwrap();
         assert!(what.contains("printed without end"), "{what}");
-        let mut b = Budget::default();
-        assert!(b.take(MAX_BYTES).is_some());
+        assert!(what.contains("limit of 1024 KiB"), "{what}");
+        let mut b = Budget::new(DEFAULT_LIMIT);
+        assert!(b.take(DEFAULT_LIMIT).is_some());
     }
 }
