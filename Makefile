@@ -24,6 +24,9 @@
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
+#   make sign     sign it for a kernel that checks signatures (lockdown, Secure Boot):
+#                 KEY=<key PEM> [CERT=<certificate>] [MODULE=panicgen.ko]; see
+#                 Documentation/signing.rst
 #
 # Kbuild reads ./Kbuild for the module; this Makefile is the front end.
 
@@ -62,7 +65,7 @@ endif
 MODULE_ARCH ?= $(ARCH)
 
 .PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
-	dump-levels dump-levels-doc points-doc deb
+	dump-levels dump-levels-doc points-doc deb sign
 
 all: modules
 
@@ -74,6 +77,13 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) clean
+
+KEY ?=
+CERT ?=
+MODULE ?= panicgen.ko
+sign:
+	@test -n "$(KEY)" || { echo "make sign KEY=<key PEM> [CERT=<certificate>]: see Documentation/signing.rst" >&2; exit 2; }
+	scripts/sign-module.sh $(MODULE) $(KDIR) $(KEY) $(CERT)
 
 # Distribution headers without rust/ (Debian's): regenerate it from the matching kernel
 # source KSRC= with the kernel's own toolchain, then `make` builds the module against KDIR.

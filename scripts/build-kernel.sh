@@ -5,7 +5,8 @@
 # fragments, LLVM, Rust. The build directory is cached under
 # $PANICGEN_CACHE/kbuild, keyed by kernel version, fragments and toolchain.
 # A flavour adds its fragment, scripts/kconfig/FLAVOUR.config (sanitizers: the
-# sanitizer kernel).
+# sanitizer kernel). The kernel's module signing key is the project's test key
+# (scripts/test-key.sh): its builtin keyring trusts panicgen.ko as built for it.
 #
 # Usage: build-kernel.sh ARCH [FLAVOUR]   (x86_64 or arm64); prints the build directory.
 
@@ -20,7 +21,8 @@ if [ -n "${2:-}" ]; then
 		die "no kernel flavour '$2' (scripts/kconfig/$2.config)"
 	frags+=("$PANICGEN_ROOT/scripts/kconfig/$2.config")
 fi
-key=$(hash_inputs "${frags[@]}" "$KPKGVER" "$TOOLCHAIN_ID")
+sign_key=$("$PANICGEN_ROOT/scripts/test-key.sh")
+key=$(hash_inputs "${frags[@]}" "$sign_key" "$KPKGVER" "$TOOLCHAIN_ID")
 out="$PANICGEN_CACHE/kbuild/$karch-$KSERIES-$key"
 
 if [ -e "$out/.complete" ]; then
@@ -50,6 +52,8 @@ verify_config() {
 
 rm -rf "$out"
 mkdir -p "$out"
+echo "CONFIG_MODULE_SIG_KEY=\"$sign_key\"" >"$out/signing.config"
+frags+=("$out/signing.config")
 msg "building the $arch kernel (linux-source-$KSERIES $KPKGVER) in $out"
 log="$out/build.log"
 run_logged "$log" "$arch tinyconfig" kmake tinyconfig

@@ -23,4 +23,12 @@ fi
 if grep -E '(^|[^a-z])(warning|error)(\[|:)' "$log" >&2; then
 	die "panicgen.ko built with warnings for $arch (see above; full log $log)"
 fi
+# Signed as kbuild's modules_install signs: with the kernel's own signing key, where its
+# build tree has one (the project's kernels: the project's test key, scripts/test-key.sh).
+sig_key=$(sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$/\1/p' "$kdir/.config")
+case $sig_key in /* | "") ;; *) sig_key=$kdir/$sig_key ;; esac
+if grep -qx 'CONFIG_MODULE_SIG=y' "$kdir/.config" && [ -f "$sig_key" ]; then
+	"$PANICGEN_ROOT/scripts/sign-module.sh" "$mo/panicgen.ko" "$kdir" "$sig_key" >>"$log" 2>&1 ||
+		die "panicgen.ko could not be signed for $arch (log: $log)"
+fi
 echo "$mo/panicgen.ko"

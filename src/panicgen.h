@@ -26,6 +26,16 @@
 /* The longest function name at= takes (catalog::MAX_SYMBOL_LEN, held to it likewise). */
 #define PANICGEN_AT_SYMBOL_MAX 64
 
+/* lockdown.c: the debugfs trigger's state, and the lockdown level */
+#define PANICGEN_DEBUGFS_OPEN 0
+#define PANICGEN_DEBUGFS_LOCKED 1
+#define PANICGEN_DEBUGFS_OFF 2
+#define PANICGEN_LOCKDOWN_NONE 0
+#define PANICGEN_LOCKDOWN_INTEGRITY 1
+#define PANICGEN_LOCKDOWN_CONFIDENTIALITY 2
+int panicgen_debugfs_state(void);
+int panicgen_lockdown_level(void);
+
 /* canary.c */
 void panicgen_stack_canary(void);
 void panicgen_stack_canary_strong(void);

@@ -20,6 +20,7 @@ use kernel::{
         File, //
     },
     fmt,
+    miscdevice::MiscDeviceRegistration,
     prelude::*,
     uaccess::UserSliceReader, //
 };
@@ -28,11 +29,13 @@ use kernel::{
 // other architecture's expectations).
 #[allow(dead_code)]
 mod catalog;
+mod chardev;
 mod cpu_state;
 mod deferral;
 mod dispatch;
 mod faults;
 mod glue;
+mod interfaces;
 mod kconfig;
 mod listing;
 mod point;
@@ -66,9 +69,11 @@ module! {
 
 #[pin_data]
 struct PanicGen {
-    // Dropped in this order: the files first (no new triggers, writers done), then the
-    // deferred-context machinery (pending faults cancelled), the crash-point probe (removed),
-    // the slab faults' cache, then the directory.
+    // Dropped in this order: the triggers and files first (no new triggers, writers done),
+    // then the deferred-context machinery (pending faults cancelled), the crash-point probe
+    // (removed), the slab faults' cache, then the directory.
+    #[pin]
+    _device: MiscDeviceRegistration<chardev::Trigger>,
     #[pin]
     _trigger: File<()>,
     #[pin]
@@ -97,6 +102,7 @@ impl kernel::InPlaceModule for PanicGen {
             _probe: unsafe { point::Probe::new() },
             // SAFETY: As above.
             _slab: unsafe { faults::SlabCache::new()? },
+            _device <- MiscDeviceRegistration::register(chardev::OPTIONS),
             _trigger <- dir.read_write_callback_file(c"trigger", (), &list_names, &trigger_write),
             _faults <- dir.read_callback_file(c"faults", (), &listing::faults),
             _points <- dir.read_callback_file(c"points", (), &listing::points),
@@ -104,11 +110,15 @@ impl kernel::InPlaceModule for PanicGen {
             _lines <- dir.read_callback_file(c"lines", (), &listing::patterns),
             _dir: dir,
         })
+        .pin_chain(|_| {
+            interfaces::report();
+            Ok(())
+        })
     }
 }
 
-/// Reading `trigger`: one fault name per line.
-fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Reading `trigger` (or `/dev/panicgen`): one fault name per line.
+pub(crate) fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for fault in catalog::FAULTS {
         writeln!(f, "{}", fault.name)?;
     }
@@ -117,20 +127,31 @@ fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 /// Writing `trigger`: parse the command and fire the fault.
 fn trigger_write(_: &(), reader: &mut UserSliceReader) -> Result {
+    let len = admit(reader.len())?;
+    let mut buf = [0u8; catalog::MAX_COMMAND_LEN];
+    reader.read_slice(&mut buf[..len])?;
+    accept(&buf[..len])
+}
+
+/// What every trigger checks before it reads a command of `len` bytes: the writer may fire
+/// faults, and the command fits. Returns `len`.
+pub(crate) fn admit(len: usize) -> Result<usize> {
     // SAFETY: `capable` may be called from any process context; it only reads the current
     // task's credentials.
     if !unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) } {
         pr_warn!("{}\n", Show(Rejected("CAP_SYS_ADMIN is required")));
         return Err(EPERM);
     }
-    let len = reader.len();
     if len > catalog::MAX_COMMAND_LEN {
         pr_warn!("{}\n", Show(Rejected(ParseError::TooLong(len))));
         return Err(EINVAL);
     }
-    let mut buf = [0u8; catalog::MAX_COMMAND_LEN];
-    reader.read_slice(&mut buf[..len])?;
-    let cmd = catalog::parse(&buf[..len]).map_err(|e| {
+    Ok(len)
+}
+
+/// What every trigger does with a command: parse it, refuse it or fire its fault.
+pub(crate) fn accept(command: &[u8]) -> Result {
+    let cmd = catalog::parse(command).map_err(|e| {
         pr_warn!("{}\n", Show(Rejected(e)));
         EINVAL
     })?;

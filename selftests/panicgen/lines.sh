@@ -37,3 +37,14 @@ line_pattern() { # line [field=value...]
 	}
 	END { if (!found) exit 1 }' "$PANICGEN_DIR/lines"
 }
+
+# The trigger this kernel leaves open: the debugfs file, unless lockdown closes it
+# (opening it to write fails: fs/debugfs/file.c), else the module's misc device; the
+# module's "triggers:" line says which work and why.
+panicgen_trigger() {
+	if (: >>"$PANICGEN_DIR/trigger") 2>/dev/null; then
+		echo "$PANICGEN_DIR/trigger"
+	else
+		echo /dev/panicgen
+	fi
+}

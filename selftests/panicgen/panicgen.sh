@@ -32,7 +32,9 @@
 # line the module prints, from its own lines file.
 . "$(dirname "$0")/lines.sh"
 DIR=$PANICGEN_DIR
-TRIGGER=$DIR/trigger
+# The debugfs file, or /dev/panicgen where lockdown closes debugfs.
+TRIGGER=$(panicgen_trigger)
+. "$(dirname "$0")/triggers.sh"
 KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
@@ -393,7 +395,7 @@ fi
 if [ -z "$faults" ] && [ -z "$inputs" ]; then
 	faults=$(sed -n 's/^name=\([^ ]*\) .* fatal=no .*/\1/p' "$DIR/faults")
 fi
-[ -n "$inputs" ] && planned=$((planned + 7 + IRQ_TESTS + AT_TESTS))
+[ -n "$inputs" ] && planned=$((planned + 7 + IRQ_TESTS + AT_TESTS + TRIGGER_TESTS))
 for f in $faults; do planned=$((planned + 1)); done
 [ -n "$unload" ] && planned=$((planned + 1))
 echo "1..$planned"
@@ -402,6 +404,7 @@ kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -
 if [ -n "$inputs" ]; then
 	test_irq_state
 	test_inputs
+	test_triggers
 	test_at
 fi
 for f in $faults; do

@@ -6,6 +6,10 @@
 //! runner both fail to build).
 
 use super::{
+    interfaces::{
+        Debugfs,
+        Lockdown, //
+    },
     Context,
     MAX_SYMBOL_LEN, //
 };
@@ -76,4 +80,17 @@ const _: () = {
         i += 1;
     }
     assert!(define(b"#define PANICGEN_AT_SYMBOL_", b"max") as usize == MAX_SYMBOL_LEN);
+    // The debugfs trigger's states and the lockdown levels (lockdown.c), by their names.
+    assert!(define(b"#define PANICGEN_DEBUGFS_", b"open") == Debugfs::Works as u32);
+    assert!(define(b"#define PANICGEN_DEBUGFS_", b"locked") == Debugfs::Locked as u32);
+    assert!(define(b"#define PANICGEN_DEBUGFS_", b"off") == Debugfs::Off as u32);
+    let mut i = 0;
+    while i < Lockdown::ALL.len() {
+        let level = Lockdown::ALL[i];
+        assert!(
+            define(b"#define PANICGEN_LOCKDOWN_", level.name().as_bytes()) == level as u32,
+            "a lockdown level's number differs between the catalog and src/panicgen.h"
+        );
+        i += 1;
+    }
 };

@@ -11,6 +11,11 @@ use core::fmt::{
 
 use super::{
     cases::Outcome,
+    interfaces::{
+        Debugfs,
+        Interfaces,
+        Lockdown, //
+    },
     lines::{
         self,
         Expired,
@@ -170,6 +175,18 @@ pub(crate) fn lines_read_back() -> Outcome {
         Returned::parse(buf.as_str()) == Some(RETURNED),
         "a returned line"
     );
+    for debugfs in Debugfs::ALL {
+        for lockdown in Lockdown::ALL {
+            let i = Interfaces { debugfs, lockdown };
+            let Some(buf) = Buf::of(CONSOLE, &i) else {
+                return Err("an interfaces line does not format");
+            };
+            check!(
+                Interfaces::parse(buf.as_str()) == Some(i),
+                "an interfaces line"
+            );
+        }
+    }
     let Some(buf) = Buf::of(CONSOLE, &Rejected("at= needs CONFIG_KPROBES")) else {
         return Err("a rejected line does not format");
     };

@@ -8,6 +8,7 @@
 use core::fmt;
 
 use super::{
+    interfaces::INTERFACES,
     listings::{
         CONTEXT_LISTING,
         FAULT_LISTING,
@@ -145,6 +146,7 @@ pub(crate) const ALL: &[&Template] = &[
     &HIT_REFUSED,
     &EXPIRED,
     &RETURNED,
+    &INTERFACES,
     &FAULT_LISTING,
     &POINT_LISTING,
     &CONTEXT_LISTING,

@@ -403,6 +403,7 @@ mod c_header;
 pub(crate) mod cases;
 mod command;
 mod faults;
+pub(crate) mod interfaces;
 pub(crate) mod line_cases;
 pub(crate) mod lines;
 pub(crate) mod listings;

@@ -133,7 +133,7 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
     if let Err(e) = ready {
         return quit_lost(d, &mut qmp, format!("before the fault: {e}"));
     }
-    let fire = format!("echo '{command}' > {}", protocol::TRIGGER_FILE);
+    let fire = protocol::fire_shell(command);
     if let Err(e) = agent.spawn(&["/bin/sh", "-c", &fire]) {
         return quit_lost(d, &mut qmp, format!("firing through the guest agent: {e}"));
     }

@@ -50,6 +50,15 @@ pub mod key {
 
 /// The file a fault's name is written to (debugfs).
 pub const TRIGGER_FILE: &str = "/sys/kernel/debug/panicgen/trigger";
+/// The same trigger as a misc device, which lockdown leaves open.
+pub const TRIGGER_DEVICE: &str = "/dev/panicgen";
+
+/// A shell command that writes `command` to the trigger this kernel leaves open: the debugfs
+/// file, unless lockdown refuses to open it, else the device (as `selftests/panicgen/lines.sh`
+/// chooses in the guests).
+pub fn fire_shell(command: &str) -> String {
+    format!("t={TRIGGER_FILE}; (: >>$t) 2>/dev/null || t={TRIGGER_DEVICE}; echo '{command}' >$t")
+}
 
 /// The console verb of a guest waiting at `ready`: `fire <trigger command>`.
 pub const FIRE: &str = "fire";

@@ -319,7 +319,10 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
         .map(|l| strip_timestamp(l).to_string())
         .unwrap_or_else(|| "<no console output>".to_string());
     let what = if protocol::find(lines, Event::InsmodFailed).is_some() {
-        "insmod failed in the guest"
+        return match super::module_refused::why(lines) {
+            Some(why) => format!("insmod failed in the guest: {why}"),
+            None => format!("insmod failed in the guest; last console line: {last}"),
+        };
     } else if lines.iter().any(|l| Rejected::parse(l).is_some()) {
         "the module rejected the trigger command"
     } else {

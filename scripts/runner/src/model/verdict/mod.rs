@@ -8,6 +8,7 @@
 //! [`dump`] (its `context` check in [`context`]), the selftest and KUnit folding in
 //! [`selftest`]; the boundary between them, the retry rule and what counts as passed are here.
 
+mod capture;
 pub mod check;
 pub mod console;
 pub mod crash;
@@ -15,6 +16,7 @@ pub mod dump_levels;
 pub mod kept_log;
 mod known_loss;
 pub mod listing;
+mod module_refused;
 pub mod pstore;
 pub mod selftest;
 pub mod stop;
@@ -99,6 +101,8 @@ pub enum Cause {
     NoVmcore,
     /// The capture kernel did not finish writing the dump in time (`error`).
     CaptureTimeout,
+    /// The capture kernel panicked while booting, before its init ran (`error`, tried again).
+    CaptureBootFailed,
     /// A dump was written but drgn could not read it (`fail`).
     VmcoreUnreadable,
     /// drgn read the dump and one of its checks failed (`fail`).
@@ -139,6 +143,7 @@ impl Cause {
             Cause::NotStarted
             | Cause::NotFired
             | Cause::CaptureTimeout
+            | Cause::CaptureBootFailed
             | Cause::SelftestIncomplete
             | Cause::Cancelled
             | Cause::QemuKilled
@@ -427,7 +432,7 @@ fn with_dump(
             Cause::CaptureTimeout,
             format!(
                 "the capture did not finish before the time limit ({}): {why}",
-                capture_progress(facts.console)
+                capture::progress(facts.console)
             ),
         ),
         _ if system::CHECKS.contains(&bad.name) => (
@@ -438,7 +443,13 @@ fn with_dump(
             Cause::VmcoreCheck,
             format!("vmcore check '{}' failed: {}", bad.name, bad.detail),
         ),
-        Evidence::Missing(why) => (Cause::NoVmcore, why.to_string()),
+        Evidence::Missing(why) => match capture::died_booting(facts.console) {
+            Some(panic) => (
+                Cause::CaptureBootFailed,
+                format!("the capture kernel died while booting ('{panic}'): {why}"),
+            ),
+            None => (Cause::NoVmcore, why.to_string()),
+        },
         Evidence::Unreadable(why) => (Cause::VmcoreUnreadable, why.clone()),
     };
     d.cause = Some(cause);
@@ -474,26 +485,6 @@ fn console_cut(d: &Decision, evidence: &Evidence, matcher: &Matcher) -> Option<D
 /// What a pass judged on the dump's log says (its `reason`).
 pub const CONSOLE_CUT: &str =
     "judged on the vmcore's log: the console was cut short at the hand-over to the capture kernel";
-
-/// How far the capture got in a console that ran out of time after the panic: its init
-/// ran, or its kernel started (it prints from its early console on) and its last line, or
-/// nothing came after the panic (the crash shutdown, kexec or purgatory never handed over).
-fn capture_progress(lines: &[String]) -> String {
-    if protocol::find(lines, Event::CaptureBooted).is_some() {
-        return "the capture kernel booted".into();
-    }
-    let panic = lines.iter().rposition(|l| l.contains(console::PANIC_LINE));
-    let started = lines
-        .iter()
-        .rposition(|l| l.contains("] Linux version "))
-        .is_some_and(|i| panic.is_none_or(|p| i > p));
-    match lines.last() {
-        Some(last) if started => {
-            format!("the capture kernel started and stopped at: {}", last.trim())
-        }
-        _ => "no capture kernel came up: nothing after the panic".into(),
-    }
-}
 
 #[cfg(test)]
 mod tests;

@@ -479,3 +479,23 @@ fn the_hosts_troubles_are_errors_that_name_them() {
     assert_eq!(d.cause, Some(Cause::SavedGuestChanged));
     assert!(retry(&d, 1), "the next attempt boots");
 }
+
+/// A capture kernel that panicked while booting (recorded: x86_64 under TCG on a loaded
+/// host) is the infrastructure's error, tried again; not the kernel's fail.
+#[test]
+fn a_capture_kernel_that_died_booting_is_an_error() {
+    let console = format!(
+        "{}[    0.000000] Linux version 7.3.4 (capture)\n\
+         [    0.048000] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with \
+         apic=debug and send a report.\n",
+        &BUG_KDUMP[..BUG_KDUMP.find("[    0.000000] Linux version").unwrap()]
+    );
+    let missing = Evidence::Missing(MissingDump::NothingWritten);
+    let d = decide_with(&console, End::Exited(Some(1)), Some(&missing));
+    assert_eq!(d.cause, Some(Cause::CaptureBootFailed), "{d:?}");
+    assert!(d.reason.contains("IO-APIC + timer"), "{}", d.reason);
+    assert!(retry(&d, 1));
+    // A capture kernel that booted and wrote nothing stays the pipeline's fail.
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&missing));
+    assert_eq!(d.cause, Some(Cause::NoVmcore));
+}
