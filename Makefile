@@ -24,6 +24,8 @@
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
 #   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
+#   make soak     panicgen under load with kmemleak: 1000 load/unload cycles and concurrent
+#                 writers in one guest (ARCH=, CYCLES=)
 #   make sign     sign it for a kernel that checks signatures (lockdown, Secure Boot):
 #                 KEY=<key PEM> [CERT=<certificate>] [MODULE=panicgen.ko]; see
 #                 Documentation/signing.rst
@@ -65,7 +67,7 @@ endif
 MODULE_ARCH ?= $(ARCH)
 
 .PHONY: all modules clean setup run check test-host bench fmt lint docs help rust-headers \
-	dump-levels dump-levels-doc points-doc deb sign
+	dump-levels dump-levels-doc points-doc deb sign soak
 
 all: modules
 
@@ -77,6 +79,10 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(MODULE_ARCH) clean
+
+CYCLES ?= 1000
+soak:
+	scripts/soak.sh $(ARCH) $(CYCLES)
 
 KEY ?=
 CERT ?=

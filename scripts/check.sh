@@ -12,7 +12,10 @@
 #      and its log with the capture's makedumpfile --dump-dmesg), validate
 #      results.xml against the JUnit schema, dump a sample on the host over QMP,
 #      keep a sample's panic log with pstore/ramoops, then the negative controls
-#      (a broken fault, and a broken capture, must be judged "fail"); the
+#      (a broken fault, and a broken capture, must be judged "fail"); lockdown
+#      (the signed module through /dev/panicgen under lockdown=integrity and
+#      confidentiality, the unsigned one refused and named); the soak (load/unload
+#      cycles and concurrent writers with kmemleak on); the
 #      dump-level table (BUG saved at the
 #      runner's level, unfiltered and at -d 0, 1, 17, 31 from one capture, each
 #      read by drgn); on the first arch, run a sample as 2
@@ -25,6 +28,7 @@
 #      toolchain (rustc 1.85, gcc-14) in a trixie chroot, its options snapshot,
 #      every fault in process and hardirq context (kdump with the release's
 #      own tools) and the selftest, a sample through pstore; its warn faults again with KFENCE sampling;
+#      the unsigned module refused under lockdown=integrity, named;
 #      then a whole Debian system with that kernel (scripts/debian/image.sh):
 #      panicgen from its package, a sample crashed through kdump-tools, pstore and
 #      the reboot
@@ -226,6 +230,12 @@ if [ "${1:-}" != --host-only ]; then
 		step "$arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debug "$S/dump-levels.sh" "$arch" || true
 		step "$arch negative controls" "$S/negative-control.sh" "$arch" || true
+		# Locked down: the signed module, both triggers; unsigned, refused and named.
+		step "$arch lockdown (integrity, confidentiality): signed panicgen through /dev/panicgen; unsigned refused" \
+			"$S/check-lockdown.sh" "$arch" || true
+		# Under load with kmemleak (make soak runs 1000 cycles).
+		step "$arch soak: ${PANICGEN_SOAK_CYCLES:-100} load/unload cycles, concurrent writers, kmemleak clean" \
+			"$S/soak.sh" "$arch" "${PANICGEN_SOAK_CYCLES:-100}" || true
 		if [ "$KDIR" = "$first_kdir" ]; then
 			step "$arch 2 merged shards equal the unsharded run" "$S/check-shards.sh" "$arch" \
 				"$out-shards" || true
@@ -270,6 +280,8 @@ if [ "${1:-}" != --host-only ]; then
 			--no-selftest --keep-vmcores failed --points all BUG NULL_DEREF || true
 		step "debian $arch dump levels (the runner's level loses nothing)" \
 			env PANICGEN_TARGET=debian "$S/dump-levels.sh" "$arch" || true
+		step "debian $arch lockdown=integrity: the unsigned module refused, lockdown and the fix named" \
+			env PANICGEN_TARGET=debian "$S/check-lockdown.sh" "$arch" || true
 		# The same kernel in a whole Debian system: panicgen installed from its package,
 		# each crash through kdump-tools, pstore and the reboot, judged on what the system
 		# kept; `make run TARGET=debian-system` runs the rest.

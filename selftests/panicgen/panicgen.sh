@@ -5,13 +5,16 @@
 # and debugfs mounted. Prints KTAP; exits 0 when every test passed or was
 # skipped, 1 when one failed, 4 when none could run.
 #
-# Usage: panicgen.sh [--inputs] [--allow-fatal] [--unload] [FAULT...]
+# Usage: panicgen.sh [--inputs] [--allow-fatal] [--unload] [--soak CYCLES] [FAULT...]
 #   --inputs       bad trigger input (unknown name, empty, 4 KiB of garbage,
 #                  no CAP_SYS_ADMIN, at= on a function that cannot be probed)
 #                  must be refused and the machine must stay up; at= fires WARN
 #                  from schedule, and a probe never reached times out;
 #                  HARDLOCKUP, made to return, leaves interrupts off where they
 #                  were off (a hardirq, a probe's handler) and lockdep quiet
+#   --soak CYCLES  CYCLES unloads and loads, concurrent writers firing the warn
+#                  faults through both triggers, then kmemleak, lockdep and the
+#                  taint flags (soak.sh; PANICGEN_KO: the module to insmod)
 #   --unload       last, unload panicgen while an at= probe is armed: the
 #                  probe must go with it, and the kernel report nothing
 #   FAULT...       fire each fault from a child process and look in the kernel
@@ -35,6 +38,7 @@ DIR=$PANICGEN_DIR
 # The debugfs file, or /dev/panicgen where lockdown closes debugfs.
 TRIGGER=$(panicgen_trigger)
 . "$(dirname "$0")/triggers.sh"
+. "$(dirname "$0")/soak.sh"
 KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
@@ -376,13 +380,19 @@ test_fault() {
 inputs=""
 allow_fatal=""
 unload=""
+soak=""
 faults=""
 for arg; do
+	if [ "$soak" = next ]; then
+		soak=$arg
+		continue
+	fi
 	case $arg in
+	--soak) soak=next ;;
 	--inputs) inputs=1 ;;
 	--allow-fatal) allow_fatal=1 ;;
 	--unload) unload=1 ;;
-	-*) echo "usage: $0 [--inputs] [--allow-fatal] [--unload] [FAULT...]" >&2; exit 2 ;;
+	-*) echo "usage: $0 [--inputs] [--allow-fatal] [--unload] [--soak CYCLES] [FAULT...]" >&2; exit 2 ;;
 	*) faults="$faults $arg" ;;
 	esac
 done
@@ -392,12 +402,16 @@ if [ ! -w "$TRIGGER" ] || [ ! -r "$DIR/faults" ]; then
 	echo "1..0 # SKIP panicgen is not loaded (no $TRIGGER; insmod panicgen.ko, mount debugfs)"
 	exit $KSFT_SKIP
 fi
-if [ -z "$faults" ] && [ -z "$inputs" ]; then
+case $soak in
+next | *[!0-9]*) echo "usage: $0 ... --soak CYCLES (a number)" >&2; exit 2 ;;
+esac
+if [ -z "$faults" ] && [ -z "$inputs" ] && [ -z "$soak" ]; then
 	faults=$(sed -n 's/^name=\([^ ]*\) .* fatal=no .*/\1/p' "$DIR/faults")
 fi
 [ -n "$inputs" ] && planned=$((planned + 7 + IRQ_TESTS + AT_TESTS + TRIGGER_TESTS))
 for f in $faults; do planned=$((planned + 1)); done
 [ -n "$unload" ] && planned=$((planned + 1))
+[ -n "$soak" ] && planned=$((planned + SOAK_TESTS))
 echo "1..$planned"
 kprobes=$(sed -n 's/.* needs=\(CONFIG_KPROBES:.\).*/\1/p' "$DIR/points" | head -n 1)
 
@@ -410,6 +424,7 @@ fi
 for f in $faults; do
 	test_fault "$f"
 done
+[ -n "$soak" ] && test_soak "$soak"
 [ -n "$unload" ] && test_unload_armed
 rm -f "$out"
 
