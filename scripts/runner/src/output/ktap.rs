@@ -86,4 +86,14 @@ mod tests {
         skipped.results[1].reason.clear();
         assert!(!skipped.all_passed(), "a skip without a reason is");
     }
+
+    #[test]
+    fn an_incomplete_set_says_so() {
+        let mut r = sample();
+        assert!(!to_ktap(&r).contains("# incomplete"));
+        r.incomplete = Some("cancelled by SIGTERM: 1 of 3 runs finished".into());
+        assert!(to_ktap(&r)
+            .contains("\n# incomplete: cancelled by SIGTERM: 1 of 3 runs finished\n1..3\n"));
+        assert!(crate::output::junit::to_junit(&r).contains("name=\"incomplete\""));
+    }
 }

@@ -151,6 +151,16 @@ mod tests {
     }
 
     #[test]
+    fn an_incomplete_shard_leaves_the_merge_incomplete() {
+        let (_, a, mut b) = split();
+        b.incomplete = Some("cancelled by SIGINT: 0 of 1 runs finished".into());
+        let merged = merge(vec![a, b]).unwrap();
+        assert!(merged
+            .incomplete
+            .is_some_and(|w| w.contains("shard 2/2: cancelled by SIGINT")));
+    }
+
+    #[test]
     fn bad_sets_are_refused() {
         let (whole, a, b) = split();
         assert!(merge(vec![a.clone()])
