@@ -21,8 +21,12 @@ int panicgen_debugfs_state(void)
 
 int panicgen_lockdown_level(void)
 {
-	/* DEBUGFS is an integrity reason, KPROBES a confidentiality one. */
-	if (security_locked_down(LOCKDOWN_KPROBES))
+	/*
+	 * DEBUGFS is an integrity reason, TRACEFS a confidentiality one (whose notice a
+	 * confidentiality kernel prints at boot anyway; kprobes' would mislead: a module's
+	 * register_kprobe, at='s, is not refused).
+	 */
+	if (security_locked_down(LOCKDOWN_TRACEFS))
 		return PANICGEN_LOCKDOWN_CONFIDENTIALITY;
 	if (security_locked_down(LOCKDOWN_DEBUGFS))
 		return PANICGEN_LOCKDOWN_INTEGRITY;
