@@ -40,16 +40,10 @@ pub use console::{
     Matcher, //
 };
 
-use crate::model::{
-    facts::{
-        End,
-        Evidence,
-        MissingDump, //
-    },
-    protocol::{
-        self,
-        Event, //
-    },
+use crate::model::facts::{
+    End,
+    Evidence,
+    MissingDump, //
 };
 
 /// A result's verdict.
