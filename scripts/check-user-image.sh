@@ -10,6 +10,9 @@
 # Usage: check-user-image.sh   (x86_64 parts; runs in a few seconds)
 
 . "$(dirname "$0")/lib.sh"
+for tool in qemu-img sfdisk debugfs mkfs.ext4; do
+	command -v "$tool" >/dev/null || die "$tool is missing: run 'make setup'"
+done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
