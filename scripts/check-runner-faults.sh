@@ -5,8 +5,9 @@
 # target (prepare_target), a fault injected into it, and what must hold:
 #   qemu-killed       a QEMU killed from outside: that run is `error` (qemu-killed), the
 #                     others are judged as usual
-#   sigterm, sigint   the runner cancelled: exit 128+signal, the finished runs kept, the rest
-#                     `error` (cancelled), the set marked incomplete in results.json, KTAP and
+#   sigterm, sigint   the runner cancelled (SIGINT to its children too): exit 128+signal,
+#                     the finished runs kept, the rest `error` (cancelled), the set marked
+#                     incomplete in results.json, KTAP and
 #                     JUnit; the same command run again completes with nothing cleaned
 #   flood             a guest printing without end (its init is busybox yes) past a lowered
 #                     --console-limit-kib (the serial line's ~14 KiB/s under TCG would take
@@ -143,7 +144,13 @@ case_qemu-killed() {
 cancelled() { # signal status
 	start "$OUT" "$LOG" "${common[@]}" WARN REFCOUNT_UNDERFLOW REFCOUNT_OVERFLOW
 	wait_for '^\[1/' 300 || { echo "the first run never finished"; return 1; }
-	kill -"$1" "$RPID"
+	# SIGINT as a terminal's Ctrl-C or a job's kill of its tree: the runner's children
+	# (the running QEMU) get it too.
+	if [ "$1" = INT ]; then
+		kill -INT "$RPID" $(pgrep -P "$RPID")
+	else
+		kill -"$1" "$RPID"
+	fi
 	finish
 	[ "$STATUS" -eq "$2" ] || { echo "exit status $STATUS after SIG$1, not $2"; return 1; }
 	expect "'cancelled by SIG$1' in r.get('incomplete', '')" "results.json is not marked incomplete" &&

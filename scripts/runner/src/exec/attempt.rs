@@ -260,6 +260,12 @@ impl<'a> Attempt<'a> {
             dmesg: dmesg.as_ref(),
             crash: crash.as_ref(),
         });
+        // A cancel reaches the guest's and the readers' process group too (a terminal's
+        // Ctrl-C, a CI job's kill of its tree): what it cut short is not judged.
+        let decision = match cancel::requested() {
+            Some(signal) => verdict::cancelled(decision, signal),
+            None => decision,
+        };
         let levels = self.dump_levels(evidence.as_ref(), saved, &decision, vm_run, &mut phases);
         self.g.clean_up(&self);
         let ran = watched.is_some().then(|| started.elapsed());

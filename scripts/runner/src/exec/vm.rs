@@ -318,11 +318,17 @@ pub fn run(
 fn spawn(spec: &VmSpec) -> Result<Reaper, String> {
     let (program, args) = qemu_command(spec);
     let mut command = Command::new(&program);
-    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
-    // parent: if the runner dies (killed by a CI time limit, say), QEMU is killed with it.
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and setpgid are async-signal-safe and touch no memory
+    // of the parent: if the runner dies (killed by a CI time limit, say), QEMU is killed with
+    // it.
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut command, || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Its own process group: a terminal's Ctrl-C, or a job's signal to the runner's
+            // group, reaches the runner, which stops its guests and writes what finished.
+            if libc::setpgid(0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

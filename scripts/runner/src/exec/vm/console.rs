@@ -253,9 +253,13 @@ impl Console {
     }
 }
 
-/// How QEMU ended once its console closed: its exit status, or the signal that killed it.
+/// How QEMU ended once its console closed: its exit status, or the signal that killed it
+/// (a runner being cancelled says so instead).
 fn exited(child: &mut Reaper) -> End {
     use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = cancel::requested() {
+        return End::Cancelled(signal);
+    }
     match child.0.wait() {
         Ok(status) => match status.signal() {
             Some(signal) => End::Killed(signal),

@@ -307,6 +307,15 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     killed(d, facts)
 }
 
+/// A run decided while the runner was being cancelled by `signal`: a pass stands (everything
+/// was seen), anything else is the cancel's doing, not the kernel's.
+pub fn cancelled(d: Decision, signal: i32) -> Decision {
+    if d.cause.is_none() {
+        return d;
+    }
+    interrupted(&End::Cancelled(signal)).unwrap_or(d)
+}
+
 /// A guest the runner stopped for the runner's own sake: cancelled, or a console flood.
 fn interrupted(end: &End) -> Option<Decision> {
     let (cause, reason) = match end {

@@ -499,3 +499,14 @@ fn a_capture_kernel_that_died_booting_is_an_error() {
     let d = decide_with(BUG_KDUMP, End::Stopped, Some(&missing));
     assert_eq!(d.cause, Some(Cause::NoVmcore));
 }
+
+/// A run decided while the runner was being cancelled: a pass stands, a fail does not.
+#[test]
+fn a_cancel_leaves_a_pass_and_takes_a_fail() {
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&good_dump()));
+    assert_eq!(cancelled(d, libc::SIGINT).cause, None);
+    let missing = Evidence::Missing(MissingDump::NothingWritten);
+    let d = decide_with(BUG_KDUMP, End::Stopped, Some(&missing));
+    assert_eq!(d.cause, Some(Cause::NoVmcore));
+    assert_eq!(cancelled(d, libc::SIGINT).cause, Some(Cause::Cancelled));
+}
