@@ -11,7 +11,8 @@
 //! instead, through a kprobe; `/sys/kernel/debug/panicgen/points` lists the named crash points
 //! ([`catalog::POINTS`]). `contexts` says which contexts run the fault after the write returned,
 //! and `lines` gives the pattern of every line the module prints that tools read
-//! ([`catalog::lines`]).
+//! ([`catalog::lines`]). `/dev/panicgen` ([`chardev`]) is the same trigger where lockdown
+//! closes debugfs; once loaded, the module says which trigger works ([`interfaces`]).
 
 use kernel::{
     bindings,
@@ -117,8 +118,8 @@ impl kernel::InPlaceModule for PanicGen {
     }
 }
 
-/// Reading `trigger` (or `/dev/panicgen`): one fault name per line.
-pub(crate) fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Reading `trigger`: one fault name per line.
+fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for fault in catalog::FAULTS {
         writeln!(f, "{}", fault.name)?;
     }
