@@ -260,8 +260,9 @@ impl<'a> Attempt<'a> {
             dmesg: dmesg.as_ref(),
             crash: crash.as_ref(),
         });
-        // A cancel reaches the guest's and the readers' process group too (a terminal's
-        // Ctrl-C, a CI job's kill of its tree): what it cut short is not judged.
+        // A cancel can reach the dump's readers too (drgn, crash: the runner's process
+        // group, a terminal's Ctrl-C) or the QEMU (a job's kill of the runner's tree): what
+        // it cut short is not judged.
         let decision = match cancel::requested() {
             Some(signal) => verdict::cancelled(decision, signal),
             None => decision,
