@@ -122,15 +122,16 @@ common=(--no-selftest --contexts process --jobs 1)
 case_qemu-killed() {
 	local q
 	start "$OUT" "$LOG" "${common[@]}" --dump kdump WARN BUG
-	# Kill every QEMU of BUG's (each attempt's: it writes BUG's vmcore disk) 4 s after it
-	# started: the fault has fired, the capture kernel is at work.
+	# Kill every QEMU of BUG's (each attempt's: it writes BUG's vmcore disk) once its
+	# console shows the trigger line (each attempt's console is written anew): the fault has
+	# fired, the capture kernel is at work.
 	while kill -0 "$BG" 2>/dev/null; do
 		watch_runner
 		for q in $(pgrep -P "$RPID" 2>/dev/null); do
 			tr '\0' ' ' <"/proc/$q/cmdline" 2>/dev/null | grep -q 'disks/BUG' || continue
-			[ "$(ps -o etimes= -p "$q" 2>/dev/null || echo 0)" -ge 4 ] && kill -KILL "$q"
+			grep -q 'panicgen: trigger BUG' "$OUT/console/BUG.log" 2>/dev/null && kill -KILL "$q"
 		done
-		sleep 0.2
+		sleep 0.05
 	done
 	finish
 	[ "$STATUS" -eq 1 ] || { echo "exit status $STATUS, not 1 (a run did not pass)"; return 1; }
