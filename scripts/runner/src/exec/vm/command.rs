@@ -43,21 +43,7 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         Arch::Arm64 => ("qemu-system-aarch64", "virt", "pvpanic-pci"),
     };
     let mut args: Vec<String> = vec!["-M".into(), machine.into()];
-    match (spec.accel, spec.arch) {
-        (Accel::Kvm, _) => {
-            args.extend(["-accel".into(), "kvm".into(), "-cpu".into(), "host".into()])
-        }
-        // Pointer authentication with QEMU's own cheap algorithm: the architected one
-        // (the default of -cpu max) costs a kernel that uses it, as Debian's does, 5 s of
-        // boot under TCG.
-        (Accel::Tcg, Arch::Arm64) => args.extend([
-            "-accel".into(),
-            "tcg".into(),
-            "-cpu".into(),
-            "max,pauth-impdef=on".into(),
-        ]),
-        (Accel::Tcg, Arch::X86_64) => args.extend(["-accel".into(), "tcg".into()]),
-    }
+    args.extend(accel_args(spec));
     let s = |v: &str| v.to_string();
     args.extend([
         s("-m"),
@@ -106,19 +92,36 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         args.extend([s("-incoming"), format!("exec:cat '{}'", state.display())]);
     }
     if let Some(disk) = &spec.vmcore_disk {
-        args.extend([
-            s("-drive"),
-            // A host write error (a full disk) reaches the capture kernel, which reports it,
-            // instead of pausing the guest until the time limit.
-            format!(
-                "file={},format=raw,if=none,id=vmcore,werror=report,rerror=report",
-                disk.display()
-            ),
-            s("-device"),
-            s("virtio-blk-pci,drive=vmcore"),
-        ]);
+        args.extend(vmcore_drive(disk));
     }
     (program.to_string(), args)
+}
+
+/// The accelerator, and the CPU model that goes with it.
+fn accel_args(spec: &VmSpec) -> Vec<String> {
+    let words: &[&str] = match (spec.accel, spec.arch) {
+        (Accel::Kvm, _) => &["-accel", "kvm", "-cpu", "host"],
+        // Pointer authentication with QEMU's own cheap algorithm: the architected one
+        // (the default of -cpu max) costs a kernel that uses it, as Debian's does, 5 s of
+        // boot under TCG.
+        (Accel::Tcg, Arch::Arm64) => &["-accel", "tcg", "-cpu", "max,pauth-impdef=on"],
+        (Accel::Tcg, Arch::X86_64) => &["-accel", "tcg"],
+    };
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// The vmcore disk the capture kernel writes to. A host write error (a full disk) reaches
+/// the capture kernel, which reports it, instead of pausing the guest until the time limit.
+fn vmcore_drive(disk: &std::path::Path) -> [String; 4] {
+    [
+        "-drive".into(),
+        format!(
+            "file={},format=raw,if=none,id=vmcore,werror=report,rerror=report",
+            disk.display()
+        ),
+        "-device".into(),
+        "virtio-blk-pci,drive=vmcore".into(),
+    ]
 }
 
 /// A system's root disk, its guest agent's port and its driver's QMP socket.
