@@ -21,9 +21,13 @@ use kernel::{
         MiscDeviceRegistration, //
     },
     prelude::*,
+    str::CString,
 };
 
-use crate::catalog;
+use crate::{
+    catalog,
+    glue::Show, //
+};
 
 /// The device's name under `/dev`.
 pub(crate) const OPTIONS: MiscDeviceOptions = MiscDeviceOptions { name: c"panicgen" };
@@ -40,12 +44,8 @@ impl MiscDevice for Trigger {
     }
 
     fn read_iter(mut kiocb: Kiocb<'_, ()>, iov: &mut IovIterDest<'_>) -> Result<usize> {
-        let mut names = KVec::new();
-        for fault in catalog::FAULTS {
-            names.extend_from_slice(fault.name.as_bytes(), GFP_KERNEL)?;
-            names.push(b'\n', GFP_KERNEL)?;
-        }
-        iov.simple_read_from_buffer(kiocb.ki_pos_mut(), &names)
+        let names = CString::try_from_fmt(fmt!("{}", Show(crate::Names)))?;
+        iov.simple_read_from_buffer(kiocb.ki_pos_mut(), names.to_bytes())
     }
 
     fn write_iter(_kiocb: Kiocb<'_, ()>, iov: &mut IovIterSource<'_>) -> Result<usize> {

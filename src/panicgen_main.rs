@@ -118,12 +118,21 @@ impl kernel::InPlaceModule for PanicGen {
     }
 }
 
-/// Reading `trigger`: one fault name per line.
-fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for fault in catalog::FAULTS {
-        writeln!(f, "{}", fault.name)?;
+/// What reading a trigger (`trigger`, `/dev/panicgen`) gives: one fault name per line.
+pub(crate) struct Names;
+
+impl core::fmt::Display for Names {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for fault in catalog::FAULTS {
+            writeln!(f, "{}", fault.name)?;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// Reading `trigger`: [`Names`].
+fn list_names(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{Names}")
 }
 
 /// Writing `trigger`: parse the command and fire the fault.
