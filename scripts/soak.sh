@@ -16,8 +16,14 @@ cycles=${2:-1000}
 prepare_target "${PANICGEN_TARGET:-debug}" "$arch"
 out="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/soak/$arch"
 msg "$arch: soak of $cycles load/unload cycles and concurrent writers, kmemleak on"
+# The guest's progress lines, shown as its console gets them (the runner's line comes at
+# the end of the run); tail ends with this script.
+console="$out/console/selftest.log"
+rm -f "$console"
+(tail -n +1 -F --pid=$$ "$console" 2>/dev/null | grep --line-buffered -o $'soak_progress: [^\r]*' |
+	sed -u "s/^/panicgen: $arch: /" >&2) &
 status=0
 run_matrix "$out" --dump none --contexts process --selftest "--soak $cycles" \
 	--boot-arg kmemleak=on --timeout $((cycles * 3 + 300)) WARN || status=$?
-grep -E '# soak|soak_' "$out/console/selftest.log" | sed 's/^\[[ 0-9.]*\] //' >&2 || true
+grep -E '# soak|soak_' "$out/console/selftest.log" | grep -v soak_progress | sed 's/^\[[ 0-9.]*\] //' >&2 || true
 [ "$status" -eq 0 ] || die "$arch: the soak did not pass (console: $out/console/selftest.log)"

@@ -34,6 +34,9 @@ soak_reload() { # cycles
 			modprobe panicgen 2>"$out"
 		fi || { echo "cycle $i: load: $(cat "$out")"; return 1; }
 		i=$((i + 1))
+		# Progress, to stderr (stdout is the failure's reason): the host shows these.
+		[ $((i % 100)) -ne 0 ] ||
+			echo "# soak_progress: $i of $1 cycles, $(($(date +%s) - start)) s" >&2
 	done
 }
 
