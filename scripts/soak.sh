@@ -25,5 +25,5 @@ rm -f "$console"
 status=0
 run_matrix "$out" --dump none --contexts process --selftest "--soak $cycles" \
 	--boot-arg kmemleak=on --timeout $((cycles * 3 + 300)) WARN || status=$?
-grep -E '# soak|soak_' "$out/console/selftest.log" | grep -v soak_progress | sed 's/^\[[ 0-9.]*\] //' >&2 || true
-[ "$status" -eq 0 ] || die "$arch: the soak did not pass (console: $out/console/selftest.log)"
+grep -E '# soak|soak_' "$console" | grep -v soak_progress | sed 's/^\[[ 0-9.]*\] //' >&2 || true
+[ "$status" -eq 0 ] || die "$arch: the soak did not pass (console: $console)"
