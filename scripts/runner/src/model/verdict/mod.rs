@@ -401,13 +401,21 @@ fn with_dump(
     if let Some(read) = facts.crash {
         d.checks.extend(crash::check(read, matcher, facts.id));
     }
-    if let Some(cut) = console_cut(&d, evidence, matcher) {
-        return cut;
-    }
     if let Some(sys) = facts.system {
         d.checks.extend(system::check(sys, matcher));
     }
     let excused = excuse(&mut d.checks, evidence, facts.known_loss);
+    let loss_note = match (excused.is_empty(), facts.known_loss) {
+        (false, Some(loss)) => Some(format!(
+            "known skews lose {} here: {}",
+            excused.join(", "),
+            loss.note
+        )),
+        _ => None,
+    };
+    if let Some(cut) = console_cut(&d, evidence, matcher, &excused) {
+        return with_note(cut, loss_note);
+    }
     if d.cause.is_some() {
         // The console already says why; the checks are reported as they are.
         return d;
@@ -417,12 +425,8 @@ fn with_dump(
         .iter()
         .find(|c| !c.ok && !excused.contains(&c.name))
     else {
-        if let (false, Some(loss)) = (excused.is_empty(), facts.known_loss) {
-            d.reason = format!(
-                "passed; known skews lose {} here: {}",
-                excused.join(", "),
-                loss.note
-            );
+        if let Some(note) = loss_note {
+            d.reason = format!("passed; {note}");
         }
         return d;
     };
@@ -460,23 +464,42 @@ fn with_dump(
     d
 }
 
+/// A pass's reason with the note of what known skews lost, if any.
+fn with_note(mut d: Decision, note: Option<String>) -> Decision {
+    if let Some(note) = note {
+        d.reason = format!("{}; {note}", d.reason);
+    }
+    d
+}
+
 /// The console lost the run's last lines, and the dump of this very run has them all: a
 /// pass, judged on the kernel's own log. At the hand-over to the capture kernel the serial
 /// console can be cut short (the panic CPU kexecs before every pending line is printed),
 /// while the log buffer in the dump holds every line the kernel wrote. The dump's checks
-/// (the same matcher, the trigger's id, the stack and the context) must all have passed;
-/// anything else stays the console's verdict.
-fn console_cut(d: &Decision, evidence: &Evidence, matcher: &Matcher) -> Option<Decision> {
+/// (the same matcher, the trigger's id, the stack and the context) must all have passed,
+/// but for those a known skew of the dump tools loses (`excused`, e.g. crash's `bt` on a
+/// kernel newer than it); anything else stays the console's verdict.
+fn console_cut(
+    d: &Decision,
+    evidence: &Evidence,
+    matcher: &Matcher,
+    excused: &[&str],
+) -> Option<Decision> {
     if !matches!(d.cause, Some(Cause::NoMessage | Cause::NoPanic)) {
         return None;
     }
     let Evidence::Read(facts) = evidence else {
         return None;
     };
-    if d.checks.is_empty() || !d.checks.iter().all(|c| c.ok) {
+    let held = |c: &check::Check| c.ok || excused.contains(&c.name);
+    if d.checks.is_empty() || !d.checks.iter().all(held) {
         return None;
     }
+    // The dump's own log must show what the console lost, whatever a skew excuses.
     let in_dump = matcher.judge(&facts.dmesg, &End::Exited(None));
+    if !in_dump.passed() {
+        return None;
+    }
     Some(Decision {
         cause: None,
         observed: in_dump.observed,
