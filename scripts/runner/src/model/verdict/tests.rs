@@ -2,7 +2,7 @@
 
 //! The decision's tests, on recorded consoles and dumps.
 
-use super::*;
+use super::{after_console::CONSOLE_CUT, *};
 use crate::{
     catalog::{
         self,
