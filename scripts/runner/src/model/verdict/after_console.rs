@@ -63,7 +63,7 @@ pub(super) fn with_dump(
         d.checks.extend(crash::check(read, matcher, facts.id));
     }
     if let Some(sys) = facts.system {
-        d.checks.extend(system::check(sys, matcher));
+        d.checks.extend(system::check(sys, matcher, facts.id));
     }
     let excused = excuse(&mut d.checks, evidence, facts.known_loss);
     let loss_note = match (excused.is_empty(), facts.known_loss) {

@@ -7,9 +7,9 @@
 
 use super::{
     check::Check,
-    console::Matcher, //
+    console::Matcher,
+    kept_log, //
 };
-use crate::model::facts::End;
 
 /// The check names, in report order (after the vmcore's).
 pub const CHECKS: [&str; 3] = ["kdump_dmesg", "pstore", "came_back"];
@@ -34,49 +34,29 @@ pub struct SystemFacts {
     pub boots: usize,
 }
 
-/// The system's checks for a fatal run.
-pub fn check(sys: &SystemFacts, matcher: &Matcher) -> Vec<Check> {
+/// The system's checks for a fatal run whose trigger carried `id`.
+pub fn check(sys: &SystemFacts, matcher: &Matcher, id: &str) -> Vec<Check> {
+    let kept = |name, what, lines: Option<&[String]>| match lines {
+        // The console's rules and this run's id: a record of an earlier crash never passes.
+        Some(lines) => kept_log::check(name, lines, matcher, id),
+        None => {
+            let why = if sys.lost.is_empty() {
+                "the system kept none"
+            } else {
+                &sys.lost
+            };
+            Check::new(name, false, format!("no {what}: {why}"))
+        }
+    };
     vec![
         kept(
             "kdump_dmesg",
             "kdump-tools' dmesg file",
             sys.kdump_dmesg.as_deref(),
-            matcher,
-            sys,
         ),
-        kept(
-            "pstore",
-            "the pstore record",
-            sys.pstore.as_deref(),
-            matcher,
-            sys,
-        ),
+        kept("pstore", "the pstore record", sys.pstore.as_deref()),
         came_back(sys),
     ]
-}
-
-/// A kept log holds the fault's message, by the console's own rules.
-fn kept(
-    name: &'static str,
-    what: &str,
-    lines: Option<&[String]>,
-    matcher: &Matcher,
-    sys: &SystemFacts,
-) -> Check {
-    let Some(lines) = lines else {
-        let why = if sys.lost.is_empty() {
-            "the system kept none".to_string()
-        } else {
-            sys.lost.clone()
-        };
-        return Check::new(name, false, format!("no {what}: {why}"));
-    };
-    let j = matcher.judge(lines, &End::Exited(None));
-    if j.passed() {
-        Check::new(name, true, j.observed.replace('\n', " / "))
-    } else {
-        Check::new(name, false, format!("in {what}: {}", j.reason))
-    }
 }
 
 /// After the capture kernel's reboot the system is up in multi-user mode with kdump loaded
@@ -148,24 +128,35 @@ mod tests {
     #[test]
     fn a_kept_crash_passes_and_each_check_can_fail() {
         let m = bug();
-        assert!(
-            check(&good(), &m).iter().all(|c| c.ok),
-            "{:?}",
-            check(&good(), &m)
-        );
+        let check = |sys: &SystemFacts| check(sys, &m, "x");
+        assert!(check(&good()).iter().all(|c| c.ok), "{:?}", check(&good()));
         let mut no_pstore = good();
         no_pstore.pstore = None;
-        let c = check(&no_pstore, &m);
+        let c = check(&no_pstore);
         assert!(!c[1].ok && c[1].detail.contains("kept none"), "{c:?}");
         let mut other = good();
         other.kdump_dmesg = log(&["[ 1.0] Linux version 7.3.4"]);
-        assert!(!check(&other, &m)[0].ok);
+        assert!(!check(&other)[0].ok);
         let mut down = good();
         down.kdump_ready = false;
-        assert!(!check(&down, &m)[2].ok);
+        assert!(!check(&down)[2].ok);
         let mut lost = good();
         lost.lost = "the guest agent did not answer".into();
         lost.state.clear();
-        assert!(check(&lost, &m)[2].detail.contains("did not answer"));
+        assert!(check(&lost)[2].detail.contains("did not answer"));
+        assert!(check(&lost)[0].ok, "{:?}", check(&lost));
+        // An earlier crash's records (another run's id) pass neither log check.
+        let earlier = SystemFacts {
+            kdump_dmesg: good()
+                .kdump_dmesg
+                .map(|l| l.into_iter().map(|s| s.replace("id=x", "id=w")).collect()),
+            ..good()
+        };
+        let c = check(&SystemFacts {
+            pstore: earlier.kdump_dmesg.clone(),
+            ..earlier
+        });
+        assert!(!c[0].ok && c[0].detail.contains("(id=x)"), "{c:?}");
+        assert!(!c[1].ok, "{c:?}");
     }
 }
