@@ -242,8 +242,8 @@ impl<'a> Attempt<'a> {
         }
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
         let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);
-        let dmesg = self.dmesg(evidence.as_ref());
-        let crash = self.crash(evidence.as_ref());
+        let dmesg = timed(&mut phases.dmesg_s, || self.dmesg(evidence.as_ref()));
+        let crash = timed(&mut phases.crash_s, || self.crash(evidence.as_ref()));
         let none = VmRun::not_started(String::new());
         let vm_run = watched.as_ref().map_or(&none, |w| &w.vm);
         let record = (self.dump == DumpMode::Pstore).then(|| pstore::record(&vm_run.lines));
@@ -426,6 +426,16 @@ fn matcher(opts: &Options, run: &Run) -> Result<Matcher, CannotShow> {
         Some(p) => matcher.at_point(p.reach),
         None => matcher,
     })
+}
+
+/// `read()`'s result; its seconds in `phase` when it read something.
+fn timed<T>(phase: &mut Option<f64>, read: impl FnOnce() -> Option<T>) -> Option<T> {
+    let t = Instant::now();
+    let r = read();
+    if r.is_some() {
+        *phase = Some(t.elapsed().as_secs_f64());
+    }
+    r
 }
 
 #[cfg(test)]

@@ -227,6 +227,20 @@ pub struct Phases {
         serialize_with = "round3"
     )]
     pub drgn_s: Option<f64>,
+    /// The capture's own makedumpfile reading the dump's log (`--dump-dmesg`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub dmesg_s: Option<f64>,
+    /// crash reading the dump (its batch of commands).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "round3"
+    )]
+    pub crash_s: Option<f64>,
     /// The dump-level table's extra dump levels: extraction and drgn, all of them.
     #[serde(
         default,
@@ -264,7 +278,7 @@ impl Phases {
     }
 
     /// Every phase by name, for the benchmark's medians.
-    pub fn named(&self) -> [(&'static str, Option<f64>); 12] {
+    pub fn named(&self) -> [(&'static str, Option<f64>); 14] {
         [
             ("boot", self.boot_s),
             ("restore", self.restore_s),
@@ -275,6 +289,8 @@ impl Phases {
             ("host_dump", self.host_dump_s),
             ("extract", self.extract_s),
             ("drgn", self.drgn_s),
+            ("dmesg", self.dmesg_s),
+            ("crash", self.crash_s),
             ("capture", self.capture_s),
             ("reboot", self.reboot_s),
             ("collect", self.collect_s),
