@@ -2,8 +2,9 @@
 
 //! Logs kept of a crash besides the console, held to the console's own rules: the fault's
 //! message after this run's trigger line, and that trigger line's id (the log is this run's,
-//! not an earlier crash's). A pstore record ([`super::pstore`]) and a vmcore's kernel log as
-//! makedumpfile reads it (`dmesg`).
+//! not an earlier crash's). A pstore record ([`super::pstore`]), a vmcore's kernel log as
+//! makedumpfile reads it (`dmesg`), crash's `log`, and what a distribution system kept
+//! ([`super::system`]: kdump-tools' dmesg file, systemd-pstore's record).
 
 use super::{
     check::Check,
