@@ -10,7 +10,8 @@
 #      object code, run every fault in every context plus the in-guest
 #      selftest (every fatal run through kdump, each vmcore checked with drgn
 #      and its log with the capture's makedumpfile --dump-dmesg), validate
-#      results.xml against the JUnit schema, dump a sample on the host over QMP,
+#      results.xml against the JUnit schema, run a sample on the stock kdump path
+#      (no crash_kexec_post_notifiers), dump a sample on the host over QMP,
 #      keep a sample's panic log with pstore/ramoops, then the negative controls
 #      (a broken fault, and a broken capture, must be judged "fail"); lockdown
 #      (the signed module through /dev/panicgen under lockdown=integrity and
@@ -222,6 +223,14 @@ if [ "${1:-}" != --host-only ]; then
 			--keep-vmcores failed ${first_run:+--kselftest} || true
 		first_run=""
 		step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
+		# The stock kdump path (no crash_kexec_post_notifiers, as on every stock kdump
+		# system): an oops enters the capture kernel before panic() prints its line; a
+		# sample of every category and kind, each run expecting what its guest's settings
+		# make the kernel print.
+		step "$arch stock kdump path (no crash_kexec_post_notifiers): a sample" vm_matrix \
+			"$out-stock" --dump kdump --no-post-notifiers --no-selftest --keep-vmcores failed \
+			--contexts process,hardirq BUG NULL_DEREF STACK_CANARY PANIC STACK_OVERFLOW WARN \
+			LOCK_ORDER_ABBA SOFTLOCKUP REFCOUNT_UNDERFLOW DIVIDE_ERROR || true
 		# The host-side path for kernels without kdump, on a sample.
 		step "$arch host-side dumps (QMP)" vm_matrix "$out-qmp" --dump qmp --no-selftest \
 			--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true

@@ -234,6 +234,12 @@ pub struct RunArgs {
     /// purpose).
     #[arg(long, default_value = CRASHKERNEL_SIZE, value_parser = parse_crashkernel)]
     pub crashkernel: String,
+    /// kdump: boot the guests as a stock kdump system boots, without
+    /// `crash_kexec_post_notifiers`: an oops then enters the capture kernel from die(),
+    /// before panic() can print its line (each run expects what the settings its guest
+    /// reported make the kernel print).
+    #[arg(long)]
+    pub no_post_notifiers: bool,
     /// Only fatal runs in these contexts capture a dump.
     #[arg(long, value_delimiter = ',', value_parser = parse_context)]
     pub dump_contexts: Option<Vec<Context>>,

@@ -18,6 +18,9 @@ impl RunArgs {
         self.check_dump_levels()?;
         self.check_kinds()?;
         self.check_system()?;
+        if self.no_post_notifiers && self.dump != DumpMode::Kdump {
+            return Err("--no-post-notifiers is a kdump guest's setting: add --dump kdump".into());
+        }
         let costs = self.costs()?;
         let kconfig = self
             .kconfig
@@ -63,6 +66,7 @@ impl RunArgs {
             dump_tools: self.dump_tools,
             crash,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
+            post_notifiers: !self.no_post_notifiers,
             dump_contexts: self.dump_contexts,
             points,
             dump_level: self.dump_level,

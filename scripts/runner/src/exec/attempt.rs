@@ -38,6 +38,7 @@ use crate::{
             MissingDump, //
         },
         lkdtm,
+        panic_settings::PanicSettings,
         plan::{
             DumpMode,
             Run, //
@@ -149,6 +150,8 @@ pub struct Watched {
     pub system: Option<SystemFacts>,
     /// When the system's stages ended (the system guest kind).
     pub system_times: Option<Times>,
+    /// What the system said, before the fault fired, decides how an oops ends there.
+    pub settings: Option<PanicSettings>,
 }
 
 /// How a run's dump was saved.
@@ -234,11 +237,13 @@ impl<'a> Attempt<'a> {
                     host_dump: None,
                     system: None,
                     system_times: None,
+                    settings: None,
                 },
             }),
         };
         if let (Ok(m), Some(w)) = (&mut self.matcher, &watched) {
             m.read_function(&w.vm.lines);
+            m.set_settings(w.settings);
         }
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
         let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);

@@ -99,8 +99,11 @@ impl<'a> Guests<'a> {
         let mut words = Vec::new();
         if opts.dump == DumpMode::Kdump {
             words.push(format!("{}=1", key::KDUMP));
-            // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture.
-            words.push("crash_kexec_post_notifiers".into());
+            // Panic as without kdump ("Kernel panic - not syncing: ..."), then capture; or,
+            // as stock kdump systems do, capture from die() before an oops' panic line.
+            if opts.post_notifiers {
+                words.push("crash_kexec_post_notifiers".into());
+            }
             if let Some(size) = &opts.crashkernel {
                 words.push(format!("crashkernel={size}"));
             }

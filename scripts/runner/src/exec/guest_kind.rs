@@ -38,6 +38,7 @@ use crate::{
             End,
             MissingDump, //
         },
+        panic_settings::PanicSettings,
         plan::DumpMode,
         results::LevelResult,
         verdict::stop::{
@@ -94,6 +95,7 @@ impl GuestKind for Guests<'_> {
                     host_dump: None,
                     system: None,
                     system_times: None,
+                    settings: None,
                 }
             }
         };
@@ -121,12 +123,15 @@ impl GuestKind for Guests<'_> {
                 vm.end = End::SavedGuestChanged(why);
             }
         }
+        // The init says them before it fires.
+        let settings = PanicSettings::from_console(&vm.lines);
         Watched {
             vm,
             verdict_line: rules.verdict_line,
             host_dump,
             system: None,
             system_times: None,
+            settings,
         }
     }
 

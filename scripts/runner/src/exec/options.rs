@@ -70,6 +70,8 @@ pub struct Options {
     /// crash, the second reader of each vmcore.
     pub crash: Option<crate::exec::crash::Crash>,
     pub crashkernel: Option<String>,
+    /// kdump guests boot with `crash_kexec_post_notifiers` (`--no-post-notifiers`: not).
+    pub post_notifiers: bool,
     pub dump_contexts: Option<Vec<Context>>,
     /// The crash points the faults fire at, instead of the contexts (empty: contexts).
     pub points: Vec<&'static CrashPoint>,

@@ -29,10 +29,17 @@ use crate::{
         vmcore_disk, //
     },
     model::{
+        panic_settings::{
+            self,
+            PanicSettings, //
+        },
         protocol,
         verdict::system::SystemFacts, //
     },
 };
+
+/// How long reading the panic settings through the agent may take.
+const SETTINGS_WAIT: Duration = Duration::from_secs(30);
 
 /// How a run's system starts.
 #[derive(Clone, Debug)]
@@ -87,6 +94,8 @@ pub struct Driven {
     /// that hung or panicked itself, e.g. TCG's "IO-APIC + timer doesn't work!"): the
     /// infrastructure's failure, as the lab guest's capture time limit is.
     pub capture_timed_out: bool,
+    /// What the system said, just before the fault, decides how an oops ends there.
+    pub settings: Option<PanicSettings>,
 }
 
 impl Driven {
@@ -97,6 +106,7 @@ impl Driven {
             times: Times::default(),
             vmcore: Err(why.into()),
             capture_timed_out: false,
+            settings: None,
         }
     }
 }
@@ -133,6 +143,9 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
     if let Err(e) = ready {
         return quit_lost(d, &mut qmp, format!("before the fault: {e}"));
     }
+    // As the system stands now (kdump-config has set panic_on_oops, say): the verdict
+    // expects what these settings make the kernel print.
+    d.settings = PanicSettings::parse(&sh(&mut agent, &panic_settings::shell(), SETTINGS_WAIT));
     let fire = protocol::fire_shell(command);
     if let Err(e) = agent.spawn(&["/bin/sh", "-c", &fire]) {
         return quit_lost(d, &mut qmp, format!("firing through the guest agent: {e}"));

@@ -274,7 +274,7 @@ impl GuestKind for Systems<'_> {
         if driven.capture_timed_out {
             vm.end = End::Timeout;
         }
-        let (facts, times) = (driven.facts.clone(), driven.times);
+        let (facts, times, settings) = (driven.facts.clone(), driven.times, driven.settings);
         self.driven
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -285,6 +285,7 @@ impl GuestKind for Systems<'_> {
             host_dump: None,
             system: Some(facts),
             system_times: Some(times),
+            settings,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod kconfig;
 pub mod ktap;
 pub mod lkdtm;
+pub mod panic_settings;
 pub mod plan;
 pub mod protocol;
 pub mod pstore;

@@ -85,6 +85,9 @@ pub enum Event {
     CaptureLoadFailed,
     /// Waiting for `fire` lines: the moment a guest is saved.
     Ready,
+    /// `panic settings: FILE=VALUE ...`: what decides how an oops ends here, read just
+    /// before firing ([`crate::model::panic_settings`]).
+    PanicSettings,
     /// `firing <command>`: the trigger is about to be written.
     Firing,
     /// `trigger returned <status>`.
@@ -120,13 +123,14 @@ pub enum Event {
 
 impl Event {
     /// In matching order: an event whose words begin another's comes after it.
-    pub const ALL: [Event; 20] = [
+    pub const ALL: [Event; 21] = [
         Event::Booted,
         Event::ModuleLoaded,
         Event::InsmodFailed,
         Event::CaptureLoaded,
         Event::CaptureLoadFailed,
         Event::Ready,
+        Event::PanicSettings,
         Event::Firing,
         Event::TriggerReturned,
         Event::SelftestExit,
@@ -152,6 +156,7 @@ impl Event {
             Event::CaptureLoaded => "capture kernel loaded",
             Event::CaptureLoadFailed => "capture kernel load failed",
             Event::Ready => "ready",
+            Event::PanicSettings => "panic settings",
             Event::Firing => "firing",
             Event::TriggerReturned => "trigger returned",
             Event::SelftestExit => "selftest exit",

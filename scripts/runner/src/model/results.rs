@@ -91,6 +91,10 @@ pub struct FaultResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
     pub expected: String,
+    /// What the system said decides how an oops ends there, and what that made the verdict
+    /// expect of the panic line (empty: it said nothing).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub panic_settings: String,
     pub observed: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -422,6 +426,7 @@ pub mod tests {
             verdict,
             cause,
             expected: "kernel BUG at".into(),
+            panic_settings: String::new(),
             observed: if verdict == Verdict::Pass {
                 "kernel BUG at x.rs:1!".into()
             } else {

@@ -51,6 +51,11 @@ pub(super) fn result(
             .as_ref()
             .map(Matcher::expected)
             .unwrap_or_default(),
+        panic_settings: attempt
+            .matcher
+            .as_ref()
+            .map(Matcher::settings_note)
+            .unwrap_or_default(),
         observed: decision.observed.clone(),
         reason: decision.reason.clone(),
         duration_s: ran.map_or(0.0, |d| d.as_secs_f64()),
@@ -202,6 +207,7 @@ mod tests {
             host_dump: None,
             system: None,
             system_times: None,
+            settings: None,
         };
         let p = phases(&w);
         let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-9;

@@ -28,6 +28,7 @@ use crate::{
     },
     model::{
         facts::End,
+        panic_settings::PanicSettings,
         protocol::{
             self,
             strip_timestamp,
@@ -74,6 +75,8 @@ pub struct Matcher {
     broken: Regex,
     /// Whether this is a crash-point run, and the function its probe fired from.
     probe: Probe,
+    /// What the system said decides how an oops ends there (`None`: it did not say).
+    settings: Option<PanicSettings>,
 }
 
 /// A run's probe (`at=`), as the console shows it.
@@ -138,6 +141,7 @@ impl Matcher {
             broken: Regex::new(&format!("^({})", CONTEXT_BROKEN.join("|")))
                 .expect("the catalog's context-broken patterns compile"),
             probe: Probe::None,
+            settings: None,
         })
     }
 
@@ -163,6 +167,48 @@ impl Matcher {
             .iter()
             .find_map(|l| at_hit(l).map(|(f, _)| Probe::Hit(f.to_string())))
             .unwrap_or(Probe::Armed);
+    }
+
+    /// Notes what the system said, before the fault fired, decides how an oops ends there.
+    pub fn set_settings(&mut self, settings: Option<PanicSettings>) {
+        self.settings = settings;
+    }
+
+    /// What the system said decides how an oops ends there, and what the panic line's rule
+    /// made of it, for the results (empty when it said nothing).
+    pub fn settings_note(&self) -> String {
+        let Some(settings) = self.settings else {
+            return String::new();
+        };
+        let made = if self.kexecs_first() {
+            "no panic line: die() enters the capture kernel before panic() prints it"
+        } else if self.panic_line().is_some() {
+            "the panic line follows the report"
+        } else {
+            "no panic line: the fault does not panic"
+        };
+        format!("{}: {made}", settings.describe())
+    }
+
+    /// Whether the system enters the capture kernel from `die()` before `panic()` can print
+    /// its line ([`PanicSettings::oops_kexecs_first`]): for a report that `die()` makes, an
+    /// oops, or a panic whose expected lines do not hold the panic line itself (x86's stack
+    /// guard page: `die()`, then `panic()`). A probe's handler may run in an interrupt (x86's
+    /// int3) or not: only `panic_on_oops` makes that certain.
+    pub fn kexecs_first(&self) -> bool {
+        let Some(settings) = self.settings else {
+            return false;
+        };
+        let by_die = match self.fault.kind {
+            Kind::Oops => true,
+            Kind::Panic => !self
+                .expect
+                .iter()
+                .any(|re| re.as_str().starts_with(PANIC_LINE)),
+            _ => false,
+        };
+        let in_interrupt = self.ctx.in_interrupt() && self.probe == Probe::None;
+        by_die && settings.oops_kexecs_first(in_interrupt)
     }
 
     /// The run's probe: none, or the function it fired from once the console said.
@@ -208,8 +254,12 @@ impl Matcher {
             .map(|l| strip_timestamp(l))
     }
 
-    /// The panic line a run must end with, if the fault panics the test guest.
+    /// The panic line a run must end with, if the fault panics the test guest and the
+    /// system does not enter the capture kernel before `panic()` prints it.
     fn panic_line(&self) -> Option<Regex> {
+        if self.kexecs_first() {
+            return None;
+        }
         let pattern = match self.fault.kind {
             // From a probe's handler: x86's int3 runs it as an NMI (an interrupt to die()),
             // ftrace and arm64's brk in the probed function's own context.
@@ -334,5 +384,7 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
     format!("{what}; last console line: {last}")
 }
 
+#[cfg(test)]
+mod settings_tests;
 #[cfg(test)]
 mod tests;

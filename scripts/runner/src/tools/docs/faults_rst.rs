@@ -68,7 +68,10 @@ const HEAD: &str = ".. SPDX-License-Identifier: GPL-2.0\n\
          A run passes only when the expected lines appear, in order, after the module's\n\
          ``panicgen: trigger <NAME>`` line; for ``oops`` and ``panic`` faults the kernel must then\n\
          panic (the runner's guests boot with ``oops=panic``), with ``Fatal exception in\n\
-         interrupt`` for an oops in softirq or hardirq context. With the runner's\n\
+         interrupt`` for an oops in softirq or hardirq context; where the crashing system's\n\
+         settings send an oops to the capture kernel from ``die()`` first (a capture kernel\n\
+         loaded, no ``crash_kexec_post_notifiers``: every stock kdump system), no panic line\n\
+         comes and none is expected (:doc:`kdump`, *The stock path*). With the runner's\n\
          ``--fatal-reports``, a ``warn`` or ``sanitizer`` run boots with what makes it fatal\n\
          (``panic_on_warn=1``, ``kasan.fault=panic``) and must then panic with the kernel's line\n\
          for it, and its dump is checked like any fatal run's.\n\n\
