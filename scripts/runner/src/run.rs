@@ -74,7 +74,12 @@ pub fn run(opts: Options) -> Result<bool, String> {
             .map_err(|e| format!("the system did not get ready to be crashed: {e}"))?,
         None => guests.save_templates(&runs).unwrap_or_default(),
     };
-    let release = Mutex::new(protocol::guest_release(&boot));
+    // A system booted `quiet` prints no banner on its console: its agent said `uname -r`.
+    let release = protocol::guest_release(&boot).or_else(|| {
+        let info = systems.as_ref()?.info.as_ref()?;
+        (!info.release.is_empty()).then(|| info.release.clone())
+    });
+    let release = Mutex::new(release);
     guests.known_loss = lab_known_loss(&opts, &boot);
     let guests = guests;
     let kind: &dyn GuestKind = match &systems {

@@ -32,9 +32,12 @@ pub struct PanicSettings {
     pub crash_kexec_post_notifiers: Option<bool>,
 }
 
-/// The files, in the order the settings line gives them.
-pub const FILES: [&str; 3] = [
+/// The files, in the order the settings line gives them. Whether a capture kernel is
+/// loaded has two: 7.3's `/sys/kernel/kexec/` and its older name, a link the kernel keeps
+/// until 2028 (Documentation/ABI/obsolete/sysfs-kernel-kexec-kdump).
+pub const FILES: [&str; 4] = [
     "/proc/sys/kernel/panic_on_oops",
+    "/sys/kernel/kexec/crash_loaded",
     "/sys/kernel/kexec_crash_loaded",
     "/sys/module/kernel/parameters/crash_kexec_post_notifiers",
 ];
@@ -73,17 +76,19 @@ impl PanicSettings {
             };
             let slot = match file {
                 f if f == FILES[0] => &mut s.panic_on_oops,
-                f if f == FILES[1] => &mut s.kexec_crash_loaded,
-                f if f == FILES[2] => &mut s.crash_kexec_post_notifiers,
+                f if f == FILES[1] || f == FILES[2] => &mut s.kexec_crash_loaded,
+                f if f == FILES[3] => &mut s.crash_kexec_post_notifiers,
                 _ => continue,
             };
             any = true;
-            // sysctls and ksysfs print numbers, a bool parameter `Y` or `N`.
-            *slot = match value {
+            // sysctls and sysfs print numbers, a bool parameter `Y` or `N`; a file the
+            // kernel lacks, nothing (the other name of the same setting may say).
+            let read = match value {
                 "Y" | "y" => Some(true),
                 "N" | "n" => Some(false),
                 v => v.parse::<i64>().ok().map(|n| n != 0),
             };
+            *slot = read.or(*slot);
         }
         any.then_some(s)
     }
@@ -117,8 +122,8 @@ mod tests {
 
     fn details(oops: &str, loaded: &str, post: &str) -> String {
         format!(
-            " {}={oops} {}={loaded} {}={post}",
-            FILES[0], FILES[1], FILES[2]
+            " {}={oops} {}={loaded} {}={loaded} {}={post}",
+            FILES[0], FILES[1], FILES[2], FILES[3]
         )
     }
 
@@ -158,6 +163,18 @@ mod tests {
         assert!(!s.oops_kexecs_first(true));
         assert!(s.describe().contains("kexec_crash_loaded=?"));
         assert_eq!(PanicSettings::parse(" /proc/other=1"), None);
+    }
+
+    #[test]
+    fn either_name_of_the_capture_kernel_s_file_says() {
+        for (new, old) in [("1", ""), ("", "1")] {
+            let text = format!(
+                " {}=1 {}={new} {}={old} {}=N",
+                FILES[0], FILES[1], FILES[2], FILES[3]
+            );
+            let s = PanicSettings::parse(&text).unwrap();
+            assert_eq!(s.kexec_crash_loaded, Some(true), "{text}");
+        }
     }
 
     #[test]

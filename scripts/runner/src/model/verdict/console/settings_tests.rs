@@ -14,7 +14,7 @@ use crate::{
 fn settings(oops: &str, loaded: &str, post: &str) -> Option<PanicSettings> {
     PanicSettings::parse(&format!(
         "{}={oops} {}={loaded} {}={post}",
-        FILES[0], FILES[1], FILES[2]
+        FILES[0], FILES[1], FILES[3]
     ))
 }
 
