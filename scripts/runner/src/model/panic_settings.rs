@@ -30,16 +30,20 @@ pub struct PanicSettings {
     pub kexec_crash_loaded: Option<bool>,
     /// The `crash_kexec_post_notifiers` boot option.
     pub crash_kexec_post_notifiers: Option<bool>,
+    /// Whether a pstore backend (ramoops, efi-pstore, ...) is registered: pstore's `backend`
+    /// parameter names it once one is, `(null)` before; no file, no pstore.
+    pub pstore_backend: Option<bool>,
 }
 
 /// The files, in the order the settings line gives them. Whether a capture kernel is
 /// loaded has two: 7.3's `/sys/kernel/kexec/` and its older name, a link the kernel keeps
 /// until 2028 (Documentation/ABI/obsolete/sysfs-kernel-kexec-kdump).
-pub const FILES: [&str; 4] = [
+pub const FILES: [&str; 5] = [
     "/proc/sys/kernel/panic_on_oops",
     "/sys/kernel/kexec/crash_loaded",
     "/sys/kernel/kexec_crash_loaded",
     "/sys/module/kernel/parameters/crash_kexec_post_notifiers",
+    "/sys/module/pstore/parameters/backend",
 ];
 
 /// A shell command that prints the settings line's details: ` FILE=VALUE` per file (an
@@ -78,6 +82,11 @@ impl PanicSettings {
                 f if f == FILES[0] => &mut s.panic_on_oops,
                 f if f == FILES[1] || f == FILES[2] => &mut s.kexec_crash_loaded,
                 f if f == FILES[3] => &mut s.crash_kexec_post_notifiers,
+                f if f == FILES[4] => {
+                    s.pstore_backend = Some(!matches!(value, "" | "(null)"));
+                    any = true;
+                    continue;
+                }
                 _ => continue,
             };
             any = true;
@@ -102,16 +111,38 @@ impl PanicSettings {
             && (in_interrupt || self.panic_on_oops == Some(true))
     }
 
+    /// Why the panic's log cannot reach pstore on this system, if it cannot: no backend is
+    /// registered, or the capture kernel is entered before `panic()` dumps the log to it
+    /// (`kmsg_dump()` comes after `__crash_kexec()` unless `crash_kexec_post_notifiers`). `None`
+    /// also when a setting it needs was not read: nothing is assumed.
+    pub fn pstore_unkept(&self) -> Option<&'static str> {
+        if self.pstore_backend == Some(false) {
+            return Some(
+                "no pstore backend is registered (/sys/module/pstore/parameters/backend): to \
+                 keep the panic's log across the reboot, give ramoops a region on the kernel \
+                 command line (Documentation/admin-guide/ramoops.rst) and enable \
+                 systemd-pstore",
+            );
+        }
+        (self.kexec_crash_loaded == Some(true) && self.crash_kexec_post_notifiers == Some(false))
+            .then_some(
+                "the capture kernel starts before panic() hands its log to pstore: add \
+                 crash_kexec_post_notifiers to the kernel command line for both",
+            )
+    }
+
     /// The settings as the results give them: `panic_on_oops=1 kexec_crash_loaded=1
-    /// crash_kexec_post_notifiers=N` (`?` for one not read).
+    /// crash_kexec_post_notifiers=N pstore_backend=Y` (`?` for one not read).
     pub fn describe(&self) -> String {
         let num = |v: Option<bool>| v.map_or("?", |b| if b { "1" } else { "0" });
         let yn = |v: Option<bool>| v.map_or("?", |b| if b { "Y" } else { "N" });
         format!(
-            "panic_on_oops={} kexec_crash_loaded={} crash_kexec_post_notifiers={}",
+            "panic_on_oops={} kexec_crash_loaded={} crash_kexec_post_notifiers={} \
+             pstore_backend={}",
             num(self.panic_on_oops),
             num(self.kexec_crash_loaded),
-            yn(self.crash_kexec_post_notifiers)
+            yn(self.crash_kexec_post_notifiers),
+            yn(self.pstore_backend)
         )
     }
 }
@@ -122,8 +153,8 @@ mod tests {
 
     fn details(oops: &str, loaded: &str, post: &str) -> String {
         format!(
-            " {}={oops} {}={loaded} {}={loaded} {}={post}",
-            FILES[0], FILES[1], FILES[2], FILES[3]
+            " {}={oops} {}={loaded} {}={loaded} {}={post} {}=ramoops",
+            FILES[0], FILES[1], FILES[2], FILES[3], FILES[4]
         )
     }
 
@@ -135,8 +166,29 @@ mod tests {
         assert!(stock.oops_kexecs_first(true));
         assert_eq!(
             stock.describe(),
-            "panic_on_oops=1 kexec_crash_loaded=1 crash_kexec_post_notifiers=N"
+            "panic_on_oops=1 kexec_crash_loaded=1 crash_kexec_post_notifiers=N pstore_backend=Y"
         );
+    }
+
+    #[test]
+    fn pstore_keeps_the_panic_only_with_a_backend_and_the_notifiers_first() {
+        let kept = PanicSettings::parse(&details("1", "1", "Y")).unwrap();
+        assert_eq!(kept.pstore_unkept(), None);
+        let stock = PanicSettings::parse(&details("1", "1", "N")).unwrap();
+        assert!(stock
+            .pstore_unkept()
+            .unwrap()
+            .contains("crash_kexec_post_notifiers"));
+        let no_kdump = PanicSettings::parse(&details("1", "0", "N")).unwrap();
+        assert_eq!(no_kdump.pstore_unkept(), None);
+        for none in ["(null)", ""] {
+            let text = details("1", "1", "Y").replace("=ramoops", &format!("={none}"));
+            let s = PanicSettings::parse(&text).unwrap();
+            assert!(s.pstore_unkept().unwrap().contains("ramoops"), "{text}");
+        }
+        // Not read at all: nothing is assumed.
+        let unread = PanicSettings::parse(&format!(" {}=1", FILES[0])).unwrap();
+        assert_eq!(unread.pstore_unkept(), None);
     }
 
     #[test]

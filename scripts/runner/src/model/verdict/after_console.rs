@@ -10,6 +10,7 @@ use super::{
     crash,
     excuse,
     kept_log,
+    known_loss::moot,
     pstore,
     system,
     vmcore,
@@ -65,7 +66,7 @@ pub(super) fn with_dump(
     if let Some(sys) = facts.system {
         d.checks.extend(system::check(sys, matcher, facts.id));
     }
-    let excused = excuse(&mut d.checks, evidence, facts.known_loss);
+    let mut excused = excuse(&mut d.checks, evidence, facts.known_loss);
     let loss_note = match (excused.is_empty(), facts.known_loss) {
         (false, Some(loss)) => Some(format!(
             "known skews lose {} here: {}",
@@ -74,6 +75,8 @@ pub(super) fn with_dump(
         )),
         _ => None,
     };
+    // What the system's own set-up cannot keep is told in its check, not failed.
+    excused.extend(moot(&d.checks));
     if let Some(cut) = console_cut(&d, evidence, matcher, &excused) {
         return with_note(cut, loss_note);
     }

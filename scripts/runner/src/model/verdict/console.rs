@@ -174,6 +174,11 @@ impl Matcher {
         self.settings = settings;
     }
 
+    /// What the system said, before the fault fired, decides how its crash ends there.
+    pub fn settings(&self) -> Option<&PanicSettings> {
+        self.settings.as_ref()
+    }
+
     /// What the system said decides how an oops ends there, and what the panic line's rule
     /// made of it, for the results (empty when it said nothing).
     pub fn settings_note(&self) -> String {

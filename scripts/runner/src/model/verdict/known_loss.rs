@@ -23,10 +23,28 @@ pub struct KnownLoss {
 /// How an excused check's detail begins.
 const LOST: &str = "lost to a known skew: ";
 
-/// Whether a failed check's `detail` says a known skew lost it (an excused check, not a
-/// failure).
+/// How the detail of a check begins that the system's own set-up makes moot (a record its
+/// configuration cannot keep): told, with what to add, never a failure.
+const NOT_KEPT: &str = "not kept by this system's set-up: ";
+
+/// Whether a failed check's `detail` says a known skew lost it, or the system's set-up
+/// keeps nothing for it (an excused check, not a failure).
 pub fn excused(detail: &str) -> bool {
-    detail.starts_with(LOST)
+    detail.starts_with(LOST) || detail.starts_with(NOT_KEPT)
+}
+
+/// A check the system's set-up makes moot, and `why` with what to add.
+pub(super) fn not_kept(name: &'static str, why: &str) -> check::Check {
+    check::Check::new(name, false, format!("{NOT_KEPT}{why}"))
+}
+
+/// The checks the system's set-up makes moot ([`not_kept`]), by name.
+pub(super) fn moot(checks: &[check::Check]) -> Vec<&'static str> {
+    checks
+        .iter()
+        .filter(|c| !c.ok && c.detail.starts_with(NOT_KEPT))
+        .map(|c| c.name)
+        .collect()
 }
 
 /// Marks the failed checks a known loss explains as that loss; returns their names.

@@ -370,4 +370,6 @@ fn killed(mut d: Decision, facts: &Facts<'_>) -> Decision {
 }
 
 #[cfg(test)]
+mod stock_tests;
+#[cfg(test)]
 mod tests;

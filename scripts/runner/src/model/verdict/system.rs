@@ -8,7 +8,8 @@
 use super::{
     check::Check,
     console::Matcher,
-    kept_log, //
+    kept_log,
+    known_loss::not_kept, //
 };
 
 /// The check names, in report order (after the vmcore's).
@@ -48,13 +49,18 @@ pub fn check(sys: &SystemFacts, matcher: &Matcher, id: &str) -> Vec<Check> {
             Check::new(name, false, format!("no {what}: {why}"))
         }
     };
+    // A record the system's own settings keep from pstore is told, with what to add.
+    let pstore = match matcher.settings().and_then(|s| s.pstore_unkept()) {
+        Some(why) if sys.pstore.is_none() => not_kept("pstore", why),
+        _ => kept("pstore", "pstore record", sys.pstore.as_deref()),
+    };
     vec![
         kept(
             "kdump_dmesg",
             "kdump-tools' dmesg file",
             sys.kdump_dmesg.as_deref(),
         ),
-        kept("pstore", "the pstore record", sys.pstore.as_deref()),
+        pstore,
         came_back(sys),
     ]
 }

@@ -187,8 +187,8 @@ fn the_results_say_what_was_read_and_what_it_made() {
     m.set_settings(stock());
     assert_eq!(
         m.settings_note(),
-        "panic_on_oops=1 kexec_crash_loaded=1 crash_kexec_post_notifiers=N: no panic line: \
-         die() enters the capture kernel before panic() prints it"
+        "panic_on_oops=1 kexec_crash_loaded=1 crash_kexec_post_notifiers=N pstore_backend=?: \
+         no panic line: die() enters the capture kernel before panic() prints it"
     );
     m.set_settings(settings("1", "1", "Y"));
     assert!(m
