@@ -32,6 +32,9 @@ use serde_json::{
 /// The largest piece of a file asked for in one `guest-file-read`.
 const READ_CHUNK: u64 = 4 << 20;
 
+/// What a call says once QEMU has gone: nothing will answer again.
+const CLOSED: &str = "QEMU closed the guest agent socket";
+
 pub struct Agent {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
@@ -68,6 +71,8 @@ impl Agent {
             token += 1;
             match self.sync(token) {
                 Ok(()) => return Ok(()),
+                // QEMU exited (its guest died, and was stopped): no agent will answer.
+                Err(e) if e.contains(CLOSED) => return Err(e),
                 Err(e) if Instant::now() >= deadline => {
                     return Err(format!("the guest agent did not answer in {wait:?}: {e}"))
                 }
@@ -82,14 +87,19 @@ impl Agent {
         let msg = json!({ "execute": "guest-sync-delimited", "arguments": { "id": token } });
         let mut bytes = vec![0xff];
         bytes.extend_from_slice(format!("{msg}\n").as_bytes());
-        self.writer
-            .write_all(&bytes)
-            .map_err(|e| format!("guest agent: {e}"))?;
+        self.writer.write_all(&bytes).map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CLOSED.to_string(),
+            _ => format!("guest agent: {e}"),
+        })?;
         self.set_timeout(Duration::from_secs(3))?;
         let mut skipped = Vec::new();
-        self.reader
+        let n = self
+            .reader
             .read_until(0xff, &mut skipped)
             .map_err(|e| format!("guest agent: {e}"))?;
+        if n == 0 {
+            return Err(CLOSED.into());
+        }
         loop {
             let v = self.read_value()?;
             if v["return"].as_u64() == Some(token) {
@@ -108,7 +118,7 @@ impl Agent {
     fn read_value(&mut self) -> Result<Value, String> {
         let mut line = String::new();
         match self.reader.read_line(&mut line) {
-            Ok(0) => Err("QEMU closed the guest agent socket".into()),
+            Ok(0) => Err(CLOSED.into()),
             Ok(_) => {
                 serde_json::from_str(&line).map_err(|e| format!("bad guest agent answer: {e}"))
             }
@@ -269,6 +279,24 @@ mod tests {
         assert_eq!(out.stdout, "hi\n");
         drop(a);
         let _ = peer.join();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// QEMU gone (its guest died before it was ready, and was stopped): no waiting out.
+    #[test]
+    fn a_closed_socket_ends_the_wait_at_once() {
+        let dir = std::env::temp_dir().join(format!("qga-closed-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let sock = dir.join("qga.sock");
+        let _ = std::fs::remove_file(&sock);
+        let listener = UnixListener::bind(&sock).unwrap();
+        let peer = thread::spawn(move || drop(listener.accept().unwrap()));
+        let mut a = Agent::connect(&sock, Duration::from_secs(5)).unwrap();
+        let _ = peer.join();
+        let t = Instant::now();
+        let e = a.wait_ready(Duration::from_secs(60)).unwrap_err();
+        assert!(e.contains(CLOSED), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -63,12 +63,14 @@ use crate::{
             MissingDump, //
         },
         plan::Run,
+        protocol,
         results::{
             LevelResult,
             SystemSummary, //
         },
         skew,
         verdict::{
+            boot,
             stop::{
                 Next,
                 Watch, //
@@ -260,7 +262,15 @@ impl GuestKind for Systems<'_> {
         // the driver ends it once it has collected.
         spec.timeout = self.opts.timeout * 3 + saved.map_or(system_ready::STEP, |_| Duration::ZERO);
         let dumps = attempt.dump != crate::model::plan::DumpMode::None;
+        let mut fired = false;
         let mut vm = vm::run(&spec, &attempt.console, |lines, _| {
+            // A system whose kernel died before the fault: nothing more will come of it (its
+            // driver finds the agent gone; the run is an error, tried again).
+            let last = &lines[lines.len().saturating_sub(1)..];
+            fired = fired || protocol::trigger_line(last).is_some();
+            if !fired && boot::died_before_fault(last).is_some() {
+                return Control::StopAfter(Duration::from_secs(2));
+            }
             match rules.next(lines) {
                 _ if dumps => Control::Continue,
                 Next::StopAfter(d) => Control::StopAfter(d),

@@ -22,7 +22,15 @@ impl Systems<'_> {
             }
             let n = self.saved.len();
             let t = Instant::now();
-            let (saved, info, lines) = self.save(args, n)?;
+            // A kernel that died while booting is the infrastructure's (under TCG): once more.
+            let (saved, info, lines) = match self.save(args, n) {
+                Err(Failed::Died(why)) => {
+                    eprintln!("{}: {why}; booting it again", self.opts.arch.name());
+                    self.save(args, n)
+                }
+                other => other,
+            }
+            .map_err(Failed::into_reason)?;
             eprintln!(
                 "{}: system {} in {:.1} s (booted, kdump loaded, panicgen loaded)",
                 self.opts.arch.name(),
@@ -44,12 +52,12 @@ impl Systems<'_> {
 
     /// Boots the system once (its first boot makes kdump-tools' capture initrd), waits
     /// until it runs with kdump ready, loads panicgen, and saves it (unless every run
-    /// boots its own).
+    /// boots its own). A boot whose kernel dies is stopped at once.
     fn save(
         &self,
         boot_args: &str,
         n: usize,
-    ) -> Result<(Option<Saved>, SystemInfo, Vec<String>), String> {
+    ) -> Result<(Option<Saved>, SystemInfo, Vec<String>), Failed> {
         let disk = self.dir("snapshots").join(format!("system{n}.qcow2"));
         overlay(&self.image.disk, disk_format(&self.image.disk), &disk)?;
         let state = self.dir("snapshots").join(format!("system{n}.state"));
@@ -68,11 +76,29 @@ impl Systems<'_> {
                 makedump_args.as_deref(),
             )
         });
-        let run = vm::run(&spec, &console, |_, _| Control::Continue);
-        let info = prepare
+        let mut died = None;
+        let run = vm::run(&spec, &console, |lines, _| {
+            if died.is_some() {
+                return Control::Continue;
+            }
+            died = boot::died_before_fault(&lines[lines.len().saturating_sub(1)..]);
+            match died {
+                // The rest of its report, then no more waiting for an agent.
+                Some(_) => Control::StopAfter(Duration::from_secs(2)),
+                None => Control::Continue,
+            }
+        });
+        let prepared = prepare
             .join()
-            .map_err(|_| "the system's preparation panicked".to_string())?
-            .map_err(|e| format!("{e} (console: {})", console.display()))?;
+            .map_err(|_| Failed::Other("the system's preparation panicked".into()))?;
+        if let Some(line) = died {
+            return Err(Failed::Died(format!(
+                "the system's kernel died while booting, before any fault ('{line}'; console: {})",
+                console.display()
+            )));
+        }
+        let info =
+            prepared.map_err(|e| Failed::Other(format!("{e} (console: {})", console.display())))?;
         if !self.opts.snapshot {
             let _ = fs::remove_file(&disk);
             return Ok((None, info, run.lines));
@@ -91,6 +117,27 @@ impl Systems<'_> {
             makedump_args: info.makedump_args.clone(),
             boot_s: self.boot.as_secs_f64(),
         })
+    }
+}
+
+/// Why a system was not saved.
+enum Failed {
+    /// Its kernel died while booting (tried again once).
+    Died(String),
+    Other(String),
+}
+
+impl From<String> for Failed {
+    fn from(why: String) -> Self {
+        Failed::Other(why)
+    }
+}
+
+impl Failed {
+    fn into_reason(self) -> String {
+        match self {
+            Failed::Died(why) | Failed::Other(why) => why,
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! console's in `after_console`, the selftest and KUnit folding in
 //! [`selftest`]; the boundary between them, the retry rule and what counts as passed are here.
 
+pub mod boot;
 mod capture;
 pub mod check;
 pub mod console;
