@@ -48,7 +48,7 @@ for arch in "${arches[@]}"; do
 		case $variant in *kdump) args+=(--dump kdump --keep-vmcores failed) ;; esac
 		case $variant in
 		lkdtm-*) args+=(--lkdtm "${lkdtm[@]}") ;;
-		system-*) args+=(--dump kdump-tools --keep-vmcores failed --timeout 300 BUG NULL_DEREF) ;;
+		system-*) args+=(--dump kdump-tools --keep-vmcores failed BUG NULL_DEREF) ;;
 		*) args+=("${faults[@]}") ;;
 		esac
 		out="$top/bench/$KARCH/$variant"

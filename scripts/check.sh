@@ -302,14 +302,14 @@ if [ "${1:-}" != --host-only ]; then
 		# kept; `make run TARGET=debian-system` runs the rest.
 		prepare debian-system "$arch" || continue
 		step "debian-system $arch BUG and NULL_DEREF-hardirq through kdump-tools, pstore, reboot" \
-			vm_matrix "$out-system" --dump kdump-tools --keep-vmcores failed --timeout 300 \
+			vm_matrix "$out-system" --dump kdump-tools --keep-vmcores failed \
 			--contexts process,hardirq --runs BUG,NULL_DEREF-hardirq BUG NULL_DEREF || true
 		# At kdump-tools' default level the amd64 dump loses stack pages (named, with the
 		# change to make); with that change made, nothing may be lost.
 		if [ "$arch" = x86_64 ]; then
 			step "debian-system $arch with kdump-tools' level as the runner advises (-d 23)" \
 				vm_matrix "$out-system-d23" --dump kdump-tools --keep-vmcores failed \
-				--timeout 300 --makedump-args "-c -d 23" --contexts process BUG || true
+				--makedump-args "-c -d 23" --contexts process BUG || true
 		fi
 	done
 	step "the measured pages from these runs (out/doc)" measured_pages || true

@@ -39,7 +39,8 @@ Version: $version
 Architecture: $darch
 Maintainer: panicgen developers <panicgen@lists.example.org>
 Installed-Size: $size
-Depends: linux-image-$krel, panicgen-selftests (= $version)
+Depends: linux-image-$krel
+Recommends: panicgen-selftests (= $version)
 Provides: panicgen-modules
 Section: kernel
 Priority: optional

@@ -26,7 +26,8 @@ use crate::{
         options::{
             Options,
             Suite,
-            SystemImage, //
+            SystemImage,
+            SystemLimits, //
         },
         vm::Accel,
         vmcore_disk,
@@ -285,6 +286,13 @@ pub struct RunArgs {
     /// kdump service (--dump kdump-tools).
     #[arg(long, requires = "system_cmdline")]
     pub system: Option<PathBuf>,
+    /// A system run: seconds from the fault to the capture kernel's reboot (the panic, the
+    /// capture kernel's boot, its network if it has one, the dump).
+    #[arg(long, default_value_t = 300)]
+    pub capture_timeout: u64,
+    /// A system run: seconds from that reboot to the system's agent answering again.
+    #[arg(long, default_value_t = 300)]
+    pub reboot_timeout: u64,
     /// The system's kernel command line, whole (its /etc/kernel/cmdline).
     #[arg(long, requires = "system")]
     pub system_cmdline: Option<String>,

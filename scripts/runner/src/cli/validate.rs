@@ -78,6 +78,10 @@ impl RunArgs {
             kconfig,
             target: self.target,
             makedump_args: self.makedump_args,
+            system_limits: SystemLimits {
+                capture: Duration::from_secs(self.capture_timeout),
+                reboot: Duration::from_secs(self.reboot_timeout),
+            },
             system: self.system.map(|disk| SystemImage {
                 disk,
                 cmdline: self.system_cmdline.unwrap_or_default(),

@@ -90,6 +90,19 @@ pub struct Options {
     pub system: Option<SystemImage>,
     /// kdump-tools' MAKEDUMP_ARGS set in the system before it is saved (`--makedump-args`).
     pub makedump_args: Option<String>,
+    /// A system run's time limits per phase.
+    pub system_limits: SystemLimits,
+}
+
+/// A system run's time limits per phase (`--capture-timeout`, `--reboot-timeout`): their
+/// defaults pass a stock Debian system under TCG, its capture kernel bringing up the
+/// network it was configured with.
+#[derive(Clone, Copy, Debug)]
+pub struct SystemLimits {
+    /// The fault → the capture kernel's reboot.
+    pub capture: Duration,
+    /// That reboot → the system's agent answering.
+    pub reboot: Duration,
 }
 
 /// A distribution system's disk and kernel command line (its kernel and initramfs are

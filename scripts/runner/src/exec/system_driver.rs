@@ -158,15 +158,23 @@ pub fn drive(paths: &Paths<'_>, command: &str, limits: Limits, start: Instant) -
             d,
             &mut qmp,
             format!(
-                "no capture kernel rebooted the machine within {} s of the fault (the \
-                 console says how far the capture got; {e})",
+                "no capture kernel rebooted the machine within {} s of the fault \
+                 (--capture-timeout; the console says how far the capture got; {e})",
                 limits.capture.as_secs()
             ),
         );
     }
     d.times.reset = at();
     if let Err(e) = agent.wait_ready(limits.back) {
-        return quit_lost(d, &mut qmp, format!("after the reboot: {e}"));
+        return quit_lost(
+            d,
+            &mut qmp,
+            format!(
+                "the system did not answer within {} s of the capture kernel's reboot \
+                 (--reboot-timeout): {e}",
+                limits.back.as_secs()
+            ),
+        );
     }
     d.times.back = at();
     let t = Instant::now();

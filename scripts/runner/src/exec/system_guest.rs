@@ -92,6 +92,9 @@ pub use system_ready::SystemInfo;
 /// its first range (Debian's arm64 kdump-tools: `2G-4G:320M,...`).
 const MEMORY_MIB: u32 = 1024;
 
+/// How long collecting what a system kept may take (its dump over the agent, mostly).
+const COLLECT_WAIT: Duration = Duration::from_secs(300);
+
 /// The guest memory (MiB) the system's `crashkernel=RANGE:SIZE,...` reserves memory in: the
 /// start of its first range, or [`MEMORY_MIB`] if that is more (or there is no range).
 pub fn memory_for(cmdline: &str) -> u32 {
@@ -240,9 +243,15 @@ impl GuestKind for Systems<'_> {
                 Some(_) => Start::Restored,
                 None => Start::Booted(self.opts.makedump_args.clone()),
             },
-            capture: self.opts.timeout,
-            back: self.opts.timeout,
+            capture: self.opts.system_limits.capture,
+            back: self.opts.system_limits.reboot,
         };
+        // The system's whole cycle takes long (a boot of its own too, when not restored):
+        // the driver ends it once it has collected.
+        spec.timeout = limits.capture
+            + limits.back
+            + COLLECT_WAIT
+            + saved.map_or(system_ready::STEP, |_| Duration::ZERO);
         let (command, dir, vmcore) = (
             attempt.command.clone(),
             attempt.dir.clone(),
@@ -258,9 +267,6 @@ impl GuestKind for Systems<'_> {
             };
             system_driver::drive(&paths, &command, limits, start)
         });
-        // The system's whole cycle takes long (a boot of its own too, when not restored):
-        // the driver ends it once it has collected.
-        spec.timeout = self.opts.timeout * 3 + saved.map_or(system_ready::STEP, |_| Duration::ZERO);
         let dumps = attempt.dump != crate::model::plan::DumpMode::None;
         let mut fired = false;
         let mut vm = vm::run(&spec, &attempt.console, |lines, _| {

@@ -58,7 +58,7 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         s("-monitor"),
         s("none"),
         s("-nic"),
-        s("none"),
+        s(nic(spec)),
         s("-device"),
         s(pvpanic),
         s("-action"),
@@ -95,6 +95,17 @@ pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
         args.extend(vmcore_drive(disk));
     }
     (program.to_string(), args)
+}
+
+/// The guest's network: none for panicgen's guests; for a system, a NIC as a real machine
+/// has, so that services waiting for their network (kdump-tools' capture, networkd) behave
+/// as they do there: QEMU's user network, whose DHCP answers, with no route out
+/// (`restrict=on`: nothing leaves QEMU).
+fn nic(spec: &VmSpec) -> &'static str {
+    match spec.system {
+        Some(_) => "user,model=virtio-net-pci,restrict=on",
+        None => "none",
+    }
 }
 
 /// The accelerator, and the CPU model that goes with it.
@@ -232,6 +243,26 @@ mod tests {
         assert!(!plain
             .iter()
             .any(|a| a == "-incoming" || a == "-qmp" || a == "vmcoreinfo"));
+    }
+
+    #[test]
+    fn only_a_system_has_a_network_and_it_leads_nowhere() {
+        let (_, plain) = qemu_command(&spec(Arch::X86_64, Accel::Tcg));
+        assert!(has_pair(&plain, "-nic", "none"));
+        let mut sp = spec(Arch::Arm64, Accel::Tcg);
+        sp.system = Some(SystemBoot {
+            disk: "/d/system.qcow2".into(),
+            cmdline: "root=LABEL=debian-root ro console=ttyAMA0".into(),
+            agent: "/tmp/a.sock".into(),
+            control: "/tmp/c.qmp".into(),
+        });
+        let (_, args) = qemu_command(&sp);
+        assert!(has_pair(
+            &args,
+            "-nic",
+            "user,model=virtio-net-pci,restrict=on"
+        ));
+        assert!(!has_pair(&args, "-nic", "none"));
     }
 
     #[test]
