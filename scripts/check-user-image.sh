@@ -90,7 +90,13 @@ rm -rf "$PANICGEN_CACHE"
 ext4 "$(tree grub)" "$work/grub.raw"
 accepted "$work/grub.raw" "an image booted by GRUB (no /etc/kernel/cmdline)"
 
-for part in systemd kdump-tools USE_KDUMP makedumpfile qemu-ga crashkernel= console= \
+# kdump-tools' Recommends: without it kdump-tools copies the whole memory (the way around
+# makedumpfile on Debian's arm64 kernel).
+rm -rf "$PANICGEN_CACHE"
+ext4 "$(tree makedumpfile)" "$work/nomdf.raw"
+accepted "$work/nomdf.raw" "an image without makedumpfile"
+
+for part in systemd kdump-tools USE_KDUMP qemu-ga crashkernel= console= \
 	kernel.printk panicgen vmlinuz; do
 	rm -rf "$PANICGEN_CACHE"
 	ext4 "$(tree "$part")" "$work/lacks.raw"

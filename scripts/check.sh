@@ -32,7 +32,8 @@
 #      the unsigned module refused under lockdown=integrity, named;
 #      then a whole Debian system with that kernel (scripts/debian/image.sh):
 #      panicgen from its package, a sample crashed through kdump-tools, pstore and
-#      the reboot
+#      the reboot; and the same system as its users have it (kdump-tools as
+#      shipped, no pstore backend, a network) through TARGET=image
 #   6. the pages measured by these runs (dump levels, crash points) into out/doc;
 #      `make dump-levels-doc points-doc` puts them in Documentation/; the results page of
 #      the fault matrices (out/index.html) opened in headless Chromium and checked against
@@ -173,6 +174,21 @@ prepare() { # target arch
 	return 1
 }
 
+# The Debian system as its users have it (kdump-tools as shipped, no pstore backend, a
+# network, GRUB's command line: scripts/debian/system-stock.sh), run as a user runs an image
+# of their own (TARGET=image) with the runner's default time limits: an oops goes to the
+# capture kernel before any panic line, and pstore has nothing to keep; each told, not failed.
+stock_system() { # arch disk vmlinux
+	# TARGET=image's inputs (prepare sets both anew: the kernel and its vmlinux).
+	export IMAGE=$2 VMLINUX=$3
+	prepare image "$1" || { export -n IMAGE VMLINUX; return 0; }
+	export -n IMAGE VMLINUX
+	step "image $1 (Debian as its users have it): NULL_DEREF and STACK_CANARY-hardirq through kdump-tools" \
+		vm_matrix "${PANICGEN_OUT:-$PANICGEN_ROOT/out}/image/$1-debian-stock" --dump kdump-tools \
+		--keep-vmcores failed --contexts process,hardirq --runs NULL_DEREF,STACK_CANARY-hardirq \
+		NULL_DEREF STACK_CANARY || true
+}
+
 # One results page for this check's fault matrices (out/index.html), checked as Chromium
 # shows it against their results.json; its screenshot is out/index.png.
 results_page() {
@@ -311,6 +327,7 @@ if [ "${1:-}" != --host-only ]; then
 				vm_matrix "$out-system-d23" --dump kdump-tools --keep-vmcores failed \
 				--makedump-args "-c -d 23" --contexts process BUG || true
 		fi
+		stock_system "$arch" "$(dirname "$SYSTEM")/stock.raw" "$VMLINUX"
 	done
 	step "the measured pages from these runs (out/doc)" measured_pages || true
 	step "the results page in Chromium: a cell per run, coloured by its verdict" results_page ||

@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
-	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 qemu-system-x86 qemu-system-arm
+	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 zstd qemu-system-x86 qemu-system-arm
 	qemu-utils busybox-static libxml2-utils debootstrap qemu-user-static fdisk python3-sphinx
 	chromium chromium-driver lava-common python3-jinja2 python3-voluptuous"
 # Newer suites searched for architecture-independent packages, newest-stable first.

@@ -4,16 +4,22 @@
 # A real Debian system for ARCH, the kind a kernel developer's test VM or a crash-dump CI
 # pipeline runs, built from the archive into the cache: trixie with systemd, Debian's 7.x
 # backports kernel (the one scripts/debian/kernel.sh chooses) installed as a package with its
-# own initramfs, kdump-tools enabled as its README says (USE_KDUMP=1, its crashkernel=),
-# systemd-pstore over a ramoops region, a persistent journal, qemu-guest-agent as the control
-# channel, and panicgen installed from its packages (make deb): with DKMS where the image's
-# architecture is the host's, else the prebuilt modules package for that kernel.
+# own initramfs, kdump-tools enabled as its README says (USE_KDUMP=1, its crashkernel=), a
+# networkd network, a persistent journal, qemu-guest-agent as the control channel, and
+# panicgen installed from its packages (make deb) as the README says: with DKMS where the
+# image's architecture is the host's, else the prebuilt modules package for that kernel. In
+# two flavours: as its users have it (scripts/debian/system-stock.sh: kdump-tools as
+# shipped, no pstore backend, GRUB's command line), and panicgen's own on top of that
+# (scripts/debian/system-config.sh: systemd-pstore over a ramoops region, oops=panic,
+# crash_kexec_post_notifiers).
 #
 # The system is built in two layers, each kept and keyed by its inputs: the base (the
 # packages; minutes, rebuilt for a new kernel or package list) and the image (the base
-# configured by scripts/debian/system-config.sh, with panicgen's packages installed as a user
-# installs them, then written to a raw ext4 disk). Prints shell assignments:
-#   SYS_DISK     the raw disk (root file system, label debian-root)
+# configured, with panicgen's packages installed as a user installs them, then written to a
+# raw ext4 disk per flavour). Prints shell assignments:
+#   SYS_DISK     panicgen's flavour's raw disk (root file system, label debian-root)
+#   SYS_STOCK_DISK  the disk of the system as its users have it (its command line is its
+#                /etc/kernel/cmdline, as scripts/debian/user-image.sh reads it)
 #   SYS_KERNEL   its kernel, SYS_INITRD its initramfs (copied out of /boot)
 #   SYS_CMDLINE  the kernel command line the system boots with (its /etc/kernel/cmdline)
 #   SYS_KREL     the kernel release, SYS_VMLINUX its DWARF vmlinux (for drgn)
@@ -50,6 +56,7 @@ kernel_packages="linux-image-$DEB_KREL"
 base="$PANICGEN_CACHE/system/$darch-base-$(hash_inputs "$release" "$DEB_KVER" "$packages" \
 	"$kernel_packages")"
 config_script="$(dirname "$0")/system-config.sh"
+stock_script="$(dirname "$0")/system-stock.sh"
 
 # Lets the kernel run ARCH's programs (maintainer scripts of a foreign image) through
 # qemu-user-static, as the host's qemu-user-static package registers it.
@@ -114,7 +121,7 @@ make_base() {
 # The image: the base with panicgen's packages installed as a user installs them, keyed by
 # the base and what the packages are made of.
 image="$PANICGEN_CACHE/system/$darch-image-$(hash_inputs "$(basename "$base")" \
-	"$(cat "$config_script")" "$("$PANICGEN_ROOT/scripts/deb/build.sh" --inputs)")"
+	"$(cat "$stock_script" "$config_script")" "$("$PANICGEN_ROOT/scripts/deb/build.sh" --inputs)")"
 log="$image/install.log"
 
 # panicgen's packages for this system: DKMS's source, or the module prebuilt here for its
@@ -128,28 +135,34 @@ make_debs() { # dir
 	fi
 }
 
-# Installs panicgen's packages in the root tree $1 with apt, as a user does
-# (apt install ./panicgen-dkms_*.deb: DKMS builds the module for the system's kernel), and
-# checks the module is where the kernel will look for it. Two things a user of a backports
-# kernel meets here: installing the kernel with -t <release>-backports can upgrade
-# libelf1t64 (pahole's) to backports' version, and then the release's libelf-dev no longer
-# installs ("held broken packages"): libelf-dev is asked for at libelf1t64's own version;
-# but -t <release>-backports for everything would bring backports' rustc, newer than the
-# one the kernel was built with, and panicgen-dkms rightly refuses to build with it.
+# Installs panicgen's packages in the root tree $1 with apt, exactly as the README says (apt
+# install ./panicgen-dkms_*.deb: DKMS builds the module for the system's kernel; then the
+# selftests, a Recommends, the same way), and checks the module is where the kernel will look
+# for it. One thing a user of a backports kernel may meet, and the README names: installing
+# the kernel with -t <release>-backports can upgrade libelf1t64 (pahole's) to backports'
+# version, and then the release's libelf-dev no longer installs ("held broken packages").
+# That command is then run again with the README's fix (libelf-dev at libelf1t64's own
+# version; not -t <release>-backports for everything, which would bring backports' rustc,
+# newer than the kernel's, and panicgen-dkms rightly refuses to build with it), and the log
+# says so.
 install_panicgen() { # tree
-	local tree=$1 debs extra=""
-	# libelf-dev must be libelf1t64's own version, whichever suite that came from.
-	[ -n "$foreign" ] ||
-		extra=" libelf-dev=$(enter "$tree" dpkg-query -W -f '${Version}' libelf1t64)"
+	local tree=$1 module
 	rm -rf "$tree/tmp/panicgen-debs"
 	make_debs "$tree/tmp/panicgen-debs"
 	if [ -z "$foreign" ]; then
-		debs="panicgen-dkms_*.deb panicgen-selftests_*.deb"
+		module="panicgen-dkms_*.deb"
 	else
-		debs="panicgen-modules-${DEB_KREL}_*.deb panicgen-selftests_*.deb"
+		module="panicgen-modules-${DEB_KREL}_*.deb"
 	fi
-	run_logged "$log" "apt install ./$(echo "$debs" | tr ' ' ',') in the $darch system$([ -n "$foreign" ] || echo ' (DKMS builds the module: minutes)')" \
-		enter "$tree" sh -c "cd /tmp/panicgen-debs && env DEBIAN_FRONTEND=noninteractive apt-get install -y $(printf './%s ' $debs)$extra"
+	# (In a subshell: a failed step dies, and this one is read first.)
+	if ! (apt_install "$tree" "./$module") 2>/dev/null; then
+		[ -z "$foreign" ] && grep -q 'libelf-dev : Depends' "$log" ||
+			die "apt install ./$module failed in the $darch system (log: $log)"
+		msg "apt install ./$module stopped at libelf-dev (held broken packages): again with the README's fix"
+		apt_install "$tree" "./$module" \
+			"libelf-dev=$(enter "$tree" dpkg-query -W -f '${Version}' libelf1t64)"
+	fi
+	apt_install "$tree" ./panicgen-selftests_*.deb
 	[ -n "$foreign" ] || enter "$tree" dkms status >>"$log" 2>&1
 	find "$tree/usr/lib/modules/$DEB_KREL/updates" -name 'panicgen.ko*' | tee -a "$log" | grep . >/dev/null ||
 		die "no panicgen.ko for $DEB_KREL in the $darch system after the installation (log: $log)"
@@ -157,8 +170,35 @@ install_panicgen() { # tree
 	enter "$tree" apt-get clean
 }
 
+# `apt install WORDS...` in the root tree $1, from the directory of panicgen's packages.
+apt_install() { # tree words...
+	local tree=$1
+	shift
+	# shellcheck disable=SC2145 # the words, one string for sh -c
+	run_logged "$log" "apt install $* in the $darch system$([ -n "$foreign" ] || echo ' (DKMS builds the module: minutes)')" \
+		enter "$tree" sh -c "cd /tmp/panicgen-debs && env DEBIAN_FRONTEND=noninteractive apt-get install -y $*"
+}
+
+# Configures the root tree $1 with the script $2 (run in it), saying $3.
+configure() { # tree script what
+	cp "$2" "$1/tmp/"
+	run_logged "$log" "$3" enter "$1" bash "/tmp/$(basename "$2")" "$DEB_KREL" "$karch"
+	rm -f "$1/tmp/$(basename "$2")"
+}
+
+# Writes the root tree $1 to the ext4 disk $2, with room for the dumps kdump-tools writes
+# to /var/crash (a sparse file).
+write_disk() { # tree disk
+	local size
+	size=$(($(du -sm "$1" | cut -f1) + 3072))
+	run_logged "$log" "writing the $darch system's disk $(basename "$2") (${size} MiB ext4, sparse)" \
+		mkfs.ext4 -q -L debian-root -d "$1" "$2" "${size}M"
+}
+
+# Two flavours of one system, one installation of panicgen: as its users have it
+# (stock.raw), then with panicgen's crash-dump set-up on top (disk.raw).
 make_image() {
-	local tree="$image.tree" start=$SECONDS size
+	local tree="$image.tree" start=$SECONDS
 	rm -rf "$image" "$tree"
 	mkdir -p "$image"
 	: >"$log"
@@ -166,21 +206,20 @@ make_image() {
 	cp -a "$base" "$tree"
 	rm -f "$tree/.complete"
 	[ -z "$foreign" ] || foreign_exec
-	cp "$config_script" "$tree/tmp/"
-	run_logged "$log" "configuring the system (kdump-tools, pstore, journal, console)" \
-		enter "$tree" bash /tmp/system-config.sh "$DEB_KREL" "$karch"
-	rm -f "$tree/tmp/system-config.sh"
+	configure "$tree" "$stock_script" \
+		"configuring the system as its users have it (kdump-tools as shipped, networkd, GRUB's command line)"
 	install_panicgen "$tree"
 	cp "$tree/boot/vmlinuz-$DEB_KREL" "$image/vmlinuz"
 	cp "$tree/boot/initrd.img-$DEB_KREL" "$image/initrd.img"
-	cp "$tree/etc/kernel/cmdline" "$image/cmdline"
+	cp "$tree/etc/kernel/cmdline" "$image/stock-cmdline"
 	# The module as installed (symbols for drgn's reading of the dumps).
 	ko=$(find "$tree/usr/lib/modules/$DEB_KREL/updates" -name 'panicgen.ko*' | head -n 1)
 	module_contents "$ko" >"$image/panicgen.ko"
-	# Room for the dumps kdump-tools writes to /var/crash (a sparse file).
-	size=$(($(du -sm "$tree" | cut -f1) + 3072))
-	run_logged "$log" "writing the $darch system's disk (${size} MiB ext4, sparse)" \
-		mkfs.ext4 -q -L debian-root -d "$tree" "$image/disk.raw" "${size}M"
+	write_disk "$tree" "$image/stock.raw"
+	configure "$tree" "$config_script" \
+		"panicgen's flavour on top (pstore over ramoops, oops=panic, crash_kexec_post_notifiers)"
+	cp "$tree/etc/kernel/cmdline" "$image/cmdline"
+	write_disk "$tree" "$image/disk.raw"
 	rm -rf "$tree"
 	touch "$image/.complete"
 	msg "$darch system image ready in $((SECONDS - start)) s: $image"
@@ -191,7 +230,8 @@ make_image() {
 }
 
 [ -e "$image/.complete" ] || make_image
-printf 'SYS_DISK=%q\nSYS_KERNEL=%q\nSYS_INITRD=%q\nSYS_CMDLINE=%q\n' \
-	"$image/disk.raw" "$image/vmlinuz" "$image/initrd.img" "$(cat "$image/cmdline")"
+printf 'SYS_DISK=%q\nSYS_KERNEL=%q\nSYS_INITRD=%q\nSYS_CMDLINE=%q\nSYS_STOCK_DISK=%q\n' \
+	"$image/disk.raw" "$image/vmlinuz" "$image/initrd.img" "$(cat "$image/cmdline")" \
+	"$image/stock.raw"
 printf 'SYS_KREL=%q\nSYS_VMLINUX=%q\nSYS_MODULE=%q\nSYS_KCONFIG=%q\nSYS_LOG=%q\n' \
 	"$DEB_KREL" "$DEB_VMLINUX" "$image/panicgen.ko" "$DEB_KCONFIG" "$log"

@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Configures the Debian system image (scripts/debian/image.sh) the way an engineer who owns a
-# fleet's crash-dump set-up would, with Debian's own tools and files. Runs inside the image's
-# root tree, as root. Nothing here is panicgen's.
+# Configures panicgen's own flavour of the Debian system image (scripts/debian/image.sh) the
+# way an engineer who owns a fleet's crash-dump set-up would, with Debian's own tools and
+# files, on top of the system as its users have it (scripts/debian/system-stock.sh): pstore
+# over a ramoops region archived by systemd-pstore, panic_on_oops from the command line, the
+# panic's notifiers before kdump (so pstore keeps the panic too), and, where makedumpfile
+# cannot read the kernel, kdump-tools without it. Runs inside the image's root tree, as root.
+# Nothing here is panicgen's.
 #
 # Usage: system-config.sh KERNEL-RELEASE ARCH
 set -euo pipefail
 krel=$1 karch=$2
 
-echo debian >/etc/hostname
-echo 'LABEL=debian-root / ext4 errors=remount-ro 0 1' >/etc/fstab
-# The journal kept across boots (journalctl -b -1 after a crash).
-mkdir -p /var/log/journal
-# The whole kernel log on the serial console, as a lab reads it (procps's
-# 10-console-messages.conf sets the console level to 4, which drops everything below
-# warnings until an oops raises it).
-echo 'kernel.printk = 7 4 1 7' >/etc/sysctl.d/90-console-loglevel.conf
 # pstore: the ramoops back end loaded at boot (its region is on the command line, below);
 # systemd-pstore archives each record to /var/lib/systemd/pstore.
 echo ramoops >/etc/modules-load.d/ramoops.conf
@@ -27,12 +23,14 @@ mkdir -p /etc/systemd/system/systemd-pstore.service.d
 printf '[Unit]\nAfter=systemd-modules-load.service\n' \
 	>/etc/systemd/system/systemd-pstore.service.d/after-ramoops.conf
 
-# kdump-tools: enabled (debconf said so at installation; checked here). Its capture initrd is
-# made by kdump-config at the first boot, as kdump-tools leaves it in a chroot.
-grep -q '^USE_KDUMP=1' /etc/default/kdump-tools || sed -i 's/^#*USE_KDUMP=.*/USE_KDUMP=1/' /etc/default/kdump-tools
-grep -q '^USE_KDUMP=1' /etc/default/kdump-tools
-systemctl enable kdump-tools.service
-ls "/boot/vmlinuz-$krel" "/boot/initrd.img-$krel"
+# A kernel with arm64's 52-bit virtual addresses and 4K pages (Debian's arm64) is one no
+# makedumpfile release reads (its master has the fix, b7587f1): kdump-tools would save an
+# empty dump and report it saved. Without makedumpfile, only its Recommends, kdump-tools
+# copies /proc/vmcore whole, which drgn and crash read (Documentation/kdump-tools.rst).
+if grep -q '^CONFIG_ARM64_VA_BITS_52=y' "/boot/config-$krel" &&
+	grep -q '^CONFIG_ARM64_4K_PAGES=y' "/boot/config-$krel"; then
+	DEBIAN_FRONTEND=noninteractive apt-get remove -y makedumpfile
+fi
 
 # The kernel command line, as update-grub would make it from /etc/default/grub.d: kdump-tools'
 # own snippet gives crashkernel=. The system boots from its disk's kernel directly (as a

@@ -13,6 +13,7 @@ use std::{
         Path,
         PathBuf, //
     },
+    process::Command,
     time::{
         Duration,
         Instant, //
@@ -206,6 +207,7 @@ fn collect(agent: &mut Agent, paths: &Paths<'_>, d: &mut Driven) {
     d.facts.state = state.trim().to_string();
     let status = sh(agent, "kdump-config status", long);
     d.facts.kdump_ready = status.contains("ready to kdump");
+    d.facts.makedumpfile = Some(!sh(agent, "command -v makedumpfile", long).trim().is_empty());
     d.facts.boots = sh(agent, "journalctl --list-boots --no-pager -q", long)
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -231,7 +233,7 @@ fn collect(agent: &mut Agent, paths: &Paths<'_>, d: &mut Driven) {
             Some(f) => {
                 let name = f.rsplit('/').next().unwrap_or("dump");
                 let kept = paths.dir.join(name);
-                copy(agent, &f, &kept).and_then(|()| {
+                fetch_dump(agent, &f, &kept).and_then(|()| {
                     let r = match fs::metadata(&kept).map(|m| m.len()) {
                         Ok(0) => Err(format!(
                             "kdump-tools wrote {f} empty and said it saved the vmcore \
@@ -253,6 +255,44 @@ fn collect(agent: &mut Agent, paths: &Paths<'_>, d: &mut Driven) {
         d.vmcore = Err("kdump-tools wrote nothing to /var/crash".into());
     }
     d.facts.pstore = pstore(agent, paths.dir);
+}
+
+/// Copies the dump `from` to `to`. A whole-memory copy (`vmcore.<stamp>`: kdump-tools
+/// without makedumpfile, or after it failed) is as large as the machine's memory, mostly free
+/// pages: where the system has zstd it crosses the agent compressed (a fraction of the 4 MiB
+/// chunks), and the host expands it.
+fn fetch_dump(agent: &mut Agent, from: &str, to: &Path) -> Result<(), String> {
+    let whole = from
+        .rsplit('/')
+        .next()
+        .is_some_and(|n| n.starts_with("vmcore."));
+    let packed = "/var/tmp/panicgen-vmcore.zst";
+    let pack = format!(
+        "command -v zstd >/dev/null && zstd -q -1 -T0 -f '{from}' -o {packed} && echo packed"
+    );
+    if !whole || sh(agent, &pack, Duration::from_secs(900)).trim() != "packed" {
+        return copy(agent, from, to);
+    }
+    let zst = to.with_extension("zst");
+    let copied = copy(agent, packed, &zst);
+    sh(agent, &format!("rm -f {packed}"), Duration::from_secs(30));
+    copied?;
+    let out = Command::new("zstd")
+        .args(["-q", "-d", "-f"])
+        .arg(&zst)
+        .arg("-o")
+        .arg(to)
+        .output()
+        .map_err(|e| format!("zstd on the host: {e} (run 'make setup')"))?;
+    let _ = fs::remove_file(&zst);
+    if !out.status.success() {
+        return Err(format!(
+            "zstd -d {}: {}",
+            zst.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
 }
 
 /// systemd-pstore's archive of the crash's dmesg records (or the records still in

@@ -358,8 +358,10 @@ pub fn makedump_args_advice(
         Err(change) => format!(
             "kdump-tools: no makedumpfile level helps on {release}: makedumpfile cannot read \
              it ({change}); kdump-tools then writes an empty dump and reports it saved (its \
-             pipe from makedumpfile to its compressor hides the failure). Without \
-             makedumpfile installed kdump-tools copies /proc/vmcore whole"
+             pipe from makedumpfile to its compressor hides the failure). To keep the crash: \
+             apt remove makedumpfile (only kdump-tools' Recommends); kdump-tools then copies \
+             /proc/vmcore whole, as large as the memory, with no dmesg file \
+             (Documentation/kdump-tools.rst)"
         ),
     })
 }

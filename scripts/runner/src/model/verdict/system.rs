@@ -15,6 +15,11 @@ use super::{
 /// The check names, in report order (after the vmcore's).
 pub const CHECKS: [&str; 3] = ["kdump_dmesg", "pstore", "came_back"];
 
+/// Why a system without makedumpfile keeps no dmesg file.
+const NO_MAKEDUMPFILE: &str = "kdump-tools saves its dmesg file with makedumpfile --dump-dmesg, \
+     and this system has no makedumpfile (kdump-tools copies /proc/vmcore whole instead): the \
+     dump's own log holds the kernel's messages";
+
 /// What the system kept of one crash, read through its guest agent after the reboot.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SystemFacts {
@@ -33,6 +38,9 @@ pub struct SystemFacts {
     pub kdump_ready: bool,
     /// Boots in the journal (`journalctl --list-boots`).
     pub boots: usize,
+    /// Whether the system has makedumpfile, with which kdump-tools saves its dmesg file
+    /// (`None`: not asked).
+    pub makedumpfile: Option<bool>,
 }
 
 /// The system's checks for a fatal run whose trigger carried `id`.
@@ -54,15 +62,16 @@ pub fn check(sys: &SystemFacts, matcher: &Matcher, id: &str) -> Vec<Check> {
         Some(why) if sys.pstore.is_none() => not_kept("pstore", why),
         _ => kept("pstore", "pstore record", sys.pstore.as_deref()),
     };
-    vec![
-        kept(
+    // kdump-tools writes its dmesg file with makedumpfile: without it, none.
+    let dmesg = match (sys.makedumpfile, &sys.kdump_dmesg) {
+        (Some(false), None) => not_kept("kdump_dmesg", NO_MAKEDUMPFILE),
+        _ => kept(
             "kdump_dmesg",
             "kdump-tools' dmesg file",
             sys.kdump_dmesg.as_deref(),
         ),
-        pstore,
-        came_back(sys),
-    ]
+    };
+    vec![dmesg, pstore, came_back(sys)]
 }
 
 /// After the capture kernel's reboot the system is up in multi-user mode with kdump loaded
@@ -164,5 +173,30 @@ mod tests {
         });
         assert!(!c[0].ok && c[0].detail.contains("(id=x)"), "{c:?}");
         assert!(!c[1].ok, "{c:?}");
+    }
+
+    #[test]
+    fn no_dmesg_file_without_makedumpfile_is_told_and_only_then() {
+        let m = bug();
+        let without = SystemFacts {
+            kdump_dmesg: None,
+            makedumpfile: Some(false),
+            ..good()
+        };
+        let c = check(&without, &m, "x");
+        assert!(super::super::excused(&c[0].detail), "{c:?}");
+        assert!(c[0].detail.contains("makedumpfile"), "{c:?}");
+        // With makedumpfile, or a system not asked (lost), a missing file fails.
+        for asked in [Some(true), None] {
+            let c = check(
+                &SystemFacts {
+                    makedumpfile: asked,
+                    ..without.clone()
+                },
+                &m,
+                "x",
+            );
+            assert!(!c[0].ok && !super::super::excused(&c[0].detail), "{c:?}");
+        }
     }
 }
