@@ -175,7 +175,7 @@ const NULL_X86: &str = "\
 [    2.3] Kernel panic - not syncing: Fatal exception
 ";
 
-const NULL_ARM64: &str = "\
+pub(super) const NULL_ARM64: &str = "\
 [    2.0] panicgen: trigger NULL_DEREF ctx=hardirq
 [    2.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000
 [    2.1] Mem abort info:
