@@ -29,6 +29,55 @@ pub fn died_before_fault(lines: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        catalog::{
+            self,
+            Arch,
+            Context, //
+        },
+        model::{
+            facts::End,
+            verdict::{
+                decide,
+                Cause,
+                Facts,
+                Matcher, //
+            },
+        },
+    };
+
+    #[test]
+    fn a_run_whose_kernel_died_before_the_fault_is_an_error_that_says_so() {
+        // Recorded shape: the debug kernel's "Oops: int3" at schedule+0x0 under TCG.
+        let m = Matcher::new(
+            catalog::find("BUG").unwrap(),
+            Context::Process,
+            Arch::X86_64,
+        )
+        .unwrap();
+        let console =
+            lines("[ 0.9] Oops: int3: 0000 [#1] SMP NOPTI\n[ 0.9] RIP: 0010:schedule+0x0/0x1b0\n");
+        let d = decide(&Facts {
+            matcher: Ok(&m),
+            console: &console,
+            end: &End::Exited(Some(0)),
+            qemu_stderr: "",
+            dump: None,
+            id: "r1",
+            system: None,
+            known_loss: None,
+            pstore: None,
+            dmesg: None,
+            crash: None,
+        });
+        assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
+        assert!(
+            d.reason
+                .starts_with("the kernel died before the fault ('Oops: int3"),
+            "{}",
+            d.reason
+        );
+    }
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()

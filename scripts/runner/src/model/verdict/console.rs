@@ -373,12 +373,6 @@ fn no_trigger_reason(lines: &[String], end: &End) -> String {
         .find(|l| !l.trim().is_empty())
         .map(|l| strip_timestamp(l).to_string())
         .unwrap_or_else(|| "<no console output>".to_string());
-    if let Some(death) = super::boot::died_before_fault(lines) {
-        return format!(
-            "the kernel died before the fault ('{death}'): the guest's, not the fault's; last \
-             console line: {last}"
-        );
-    }
     let what = if protocol::find(lines, Event::InsmodFailed).is_some() {
         return match super::module_refused::why(lines) {
             Some(why) => format!("insmod failed in the guest: {why}"),

@@ -295,6 +295,14 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         reason: judged.reason,
         checks: Vec::new(),
     };
+    if d.cause == Some(Cause::NotFired) {
+        if let Some(death) = boot::died_before_fault(console) {
+            d.reason = format!(
+                "the kernel died before the fault ('{death}'): the guest's, not the fault's; {}",
+                d.reason
+            );
+        }
+    }
     if d.verdict() == Verdict::Error && !facts.qemu_stderr.trim().is_empty() {
         d.reason = format!("{}; QEMU said: {}", d.reason, facts.qemu_stderr.trim());
     }

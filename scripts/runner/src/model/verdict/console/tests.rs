@@ -124,20 +124,6 @@ fn message_before_the_trigger_does_not_count() {
 }
 
 #[test]
-fn a_kernel_that_died_before_the_fault_is_named_in_the_error() {
-    // Recorded shape: the debug kernel's "Oops: int3" at schedule+0x0 under TCG.
-    let text = "[ 0.9] Oops: int3: 0000 [#1] SMP NOPTI\n[ 0.9] RIP: 0010:schedule+0x0/0x1b0\n";
-    let j = judge("BUG", Arch::X86_64, text, End::Exited(Some(0)));
-    assert_eq!(j.cause, Some(Cause::NotFired), "{j:?}");
-    assert!(
-        j.reason
-            .starts_with("the kernel died before the fault ('Oops: int3"),
-        "{}",
-        j.reason
-    );
-}
-
-#[test]
 fn no_trigger_line_is_an_error() {
     let text = "[    0.1] Linux version 7.3.4\n[    0.2] panicgen-init: insmod failed\n";
     let j = judge("NULL_DEREF", Arch::X86_64, text, End::Exited(Some(0)));
