@@ -270,7 +270,7 @@ fn fetch_dump(agent: &mut Agent, from: &str, to: &Path) -> Result<(), String> {
     let pack = format!(
         "command -v zstd >/dev/null && zstd -q -1 -T0 -f '{from}' -o {packed} && echo packed"
     );
-    if !whole || sh(agent, &pack, Duration::from_secs(900)).trim() != "packed" {
+    if !whole || sh(agent, &pack, Duration::from_secs(480)).trim() != "packed" {
         return copy(agent, from, to);
     }
     let zst = to.with_extension("zst");

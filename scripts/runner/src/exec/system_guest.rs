@@ -93,7 +93,7 @@ pub use system_ready::SystemInfo;
 const MEMORY_MIB: u32 = 1024;
 
 /// How long collecting what a system kept may take (its dump over the agent, mostly).
-const COLLECT_WAIT: Duration = Duration::from_secs(300);
+const COLLECT_WAIT: Duration = Duration::from_secs(600);
 
 /// The guest memory (MiB) the system's `crashkernel=RANGE:SIZE,...` reserves memory in: the
 /// start of its first range, or [`MEMORY_MIB`] if that is more (or there is no range).
