@@ -175,7 +175,7 @@ apt_install() { # tree words...
 	local tree=$1
 	shift
 	# shellcheck disable=SC2145 # the words, one string for sh -c
-	run_logged "$log" "apt install $* in the $darch system$([ -n "$foreign" ] || echo ' (DKMS builds the module: minutes)')" \
+	run_logged "$log" "apt install $* in the $darch system$(case $1 in *dkms*) echo ' (DKMS builds the module: minutes)' ;; esac)" \
 		enter "$tree" sh -c "cd /tmp/panicgen-debs && env DEBIAN_FRONTEND=noninteractive apt-get install -y $*"
 }
 
