@@ -241,9 +241,14 @@ impl<'a> Attempt<'a> {
                 },
             }),
         };
-        if let (Ok(m), Some(w)) = (&mut self.matcher, &watched) {
+        if let (Ok(m), Some(w)) = (&mut self.matcher, &mut watched) {
             m.read_function(&w.vm.lines);
             m.set_settings(w.settings);
+            // The stop rules judged without the settings (read as the run went): where they
+            // make the verdict complete earlier (no panic line), its line is known now.
+            if w.verdict_line.is_none() && m.kexecs_first() {
+                w.verdict_line = m.judge(&w.vm.lines, &End::Stopped).completed_at;
+            }
         }
         let mut phases = watched.as_ref().map(report::phases).unwrap_or_default();
         let (evidence, saved) = self.collect_dump(watched.as_mut(), &mut phases);

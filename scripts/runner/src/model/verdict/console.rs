@@ -49,6 +49,8 @@ pub struct Judgement {
     pub observed: String,
     /// Why it does not pass (empty for a pass).
     pub reason: String,
+    /// For a pass: the index of the line that completed it.
+    pub completed_at: Option<usize>,
 }
 
 impl Judgement {
@@ -57,6 +59,7 @@ impl Judgement {
             cause,
             observed: observed.to_string(),
             reason,
+            completed_at: None,
         }
     }
 
@@ -336,13 +339,14 @@ impl Matcher {
             at = last_hit + 1;
         }
         let observed = observed.join("\n");
+        let mut completed_at = last_hit;
         if let Some(panic) = self.panic_line() {
             // The panic line may be the last expected line itself (arm64 STACK_OVERFLOW).
             let last = last_hit;
-            if !lines[last..]
+            let Some(at) = lines[last..]
                 .iter()
-                .any(|l| panic.is_match(strip_timestamp(l)))
-            {
+                .position(|l| panic.is_match(strip_timestamp(l)))
+            else {
                 return Judgement::new(
                     Some(Cause::NoPanic),
                     &observed,
@@ -351,9 +355,13 @@ impl Matcher {
                         panic.as_str()
                     ),
                 );
-            }
+            };
+            completed_at = last + at;
         }
-        Judgement::new(None, &observed, String::new())
+        Judgement {
+            completed_at: Some(completed_at),
+            ..Judgement::new(None, &observed, String::new())
+        }
     }
 
     /// The first of `lines` in which the kernel reports a context's rules broken.

@@ -71,6 +71,26 @@ fn a_stock_kdump_system_s_oops_needs_no_panic_line() {
 }
 
 #[test]
+fn the_verdict_is_complete_at_the_report_without_a_panic_line() {
+    let (_, j) = verdict(
+        "BUG",
+        Context::Process,
+        Arch::X86_64,
+        stock(),
+        BUG_STOCK_X86,
+    );
+    // The trigger line, the cut line, then the message: index 2.
+    assert_eq!(j.completed_at, Some(2), "{j:?}");
+    let with_panic = BUG_STOCK_X86.replace(
+        "[    0.0] Linux",
+        "[   20.3] Kernel panic - not syncing: Fatal exception\n[    0.0] Linux",
+    );
+    let post = settings("1", "1", "Y");
+    let (_, j) = verdict("BUG", Context::Process, Arch::X86_64, post, &with_panic);
+    assert_eq!(j.completed_at, Some(5), "{j:?}");
+}
+
+#[test]
 fn the_message_is_still_required() {
     let text = BUG_STOCK_X86.replace("kernel BUG at src/faults/bugs.rs:48!", "");
     let (_, j) = verdict("BUG", Context::Process, Arch::X86_64, stock(), &text);
