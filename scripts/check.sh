@@ -326,7 +326,7 @@ if [ "${1:-}" != --host-only ]; then
 				vm_matrix "$out-system-d23" --dump kdump-tools --keep-vmcores failed \
 				--makedump-args "-c -d 23" --contexts process BUG || true
 		fi
-		stock_system "$arch" "$(dirname "$SYSTEM")/stock.raw" "$VMLINUX"
+		stock_system "$arch" "$SYSTEM_STOCK" "$VMLINUX"
 	done
 	step "the measured pages from these runs (out/doc)" measured_pages || true
 	step "the results page in Chromium: a cell per run, coloured by its verdict" results_page ||

@@ -111,7 +111,7 @@ prepare_target() { # target arch
 	local vars
 	# shellcheck disable=SC2034 # KARCH is for run_matrix and the callers
 	KARCH=$(kernel_arch "$2") || return 1
-	SYSTEM="" SYSTEM_CMDLINE="" DUMPTOOLS="" CRASHROOT="" CRASHPROGRAM=""
+	SYSTEM="" SYSTEM_CMDLINE="" SYSTEM_STOCK="" DUMPTOOLS="" CRASHROOT="" CRASHPROGRAM=""
 	vars=$(PANICGEN_TARGET=$1 "$PANICGEN_ROOT/scripts/prepare.sh" "$KARCH") || return 1
 	eval "$vars"
 }

@@ -10,7 +10,8 @@
 #   debian  Debian's stock kernel (scripts/debian/prepare.sh)
 #   debian-system  a Debian system running that kernel, with kdump-tools, panicgen
 #           installed from its package (scripts/debian/image.sh); also prints SYSTEM (its
-#           disk) and SYSTEM_CMDLINE
+#           disk), SYSTEM_CMDLINE and SYSTEM_STOCK (the disk of the same system as its users
+#           have it, for TARGET=image)
 #   image   the user's own Debian system image: IMAGE=<raw or qcow2> and VMLINUX=<its
 #           kernel's DWARF vmlinux>, checked first (scripts/debian/user-image.sh)
 #   user    the user's own kernel: KERNEL=<image> and KDIR=<its build tree> (.config,
@@ -74,7 +75,8 @@ debian-system | image)
 	fi
 	printf 'TARGET=%q\nKDIR=\nIMAGE=%q\nMODULE=%q\nINITRAMFS=%q\nKCONFIG=%q\nVMLINUX=%q\n' \
 		"$target" "$SYS_KERNEL" "$SYS_MODULE" "$SYS_INITRD" "$SYS_KCONFIG" "$SYS_VMLINUX"
-	printf 'SYSTEM=%q\nSYSTEM_CMDLINE=%q\n' "$SYS_DISK" "$SYS_CMDLINE"
+	printf 'SYSTEM=%q\nSYSTEM_CMDLINE=%q\nSYSTEM_STOCK=%q\n' "$SYS_DISK" "$SYS_CMDLINE" \
+		"${SYS_STOCK_DISK:-}"
 	;;
 user)
 	[ -n "${KERNEL:-}" ] && [ -n "${KDIR:-}" ] ||
