@@ -74,12 +74,7 @@ pub fn run(opts: Options) -> Result<bool, String> {
             .map_err(|e| format!("the system did not get ready to be crashed: {e}"))?,
         None => guests.save_templates(&runs).unwrap_or_default(),
     };
-    // A system booted `quiet` prints no banner on its console: its agent said `uname -r`.
-    let release = protocol::guest_release(&boot).or_else(|| {
-        let info = systems.as_ref()?.info.as_ref()?;
-        (!info.release.is_empty()).then(|| info.release.clone())
-    });
-    let release = Mutex::new(release);
+    let release = Mutex::new(release(&boot, systems.as_ref()));
     guests.known_loss = lab_known_loss(&opts, &boot);
     let guests = guests;
     let kind: &dyn GuestKind = match &systems {
@@ -133,6 +128,15 @@ pub fn run(opts: Options) -> Result<bool, String> {
     output::json::write(&results, &opts.out)?;
     print(&opts, &results, started);
     Ok(results.all_passed())
+}
+
+/// The guest's kernel release from its boot console; a system booted `quiet` prints no
+/// banner there, and its agent said `uname -r`.
+fn release(boot: &[String], systems: Option<&Systems<'_>>) -> Option<String> {
+    protocol::guest_release(boot).or_else(|| {
+        let info = systems?.info.as_ref()?;
+        (!info.release.is_empty()).then(|| info.release.clone())
+    })
 }
 
 /// Runs `runs`, `jobs` at a time, reporting each; the first console that names the guest's

@@ -18,9 +18,6 @@ impl RunArgs {
         self.check_dump_levels()?;
         self.check_kinds()?;
         self.check_system()?;
-        if self.no_post_notifiers && self.dump != DumpMode::Kdump {
-            return Err("--no-post-notifiers is a kdump guest's setting: add --dump kdump".into());
-        }
         let costs = self.costs()?;
         let kconfig = self
             .kconfig
@@ -114,8 +111,12 @@ impl RunArgs {
         }
     }
 
-    /// A system run captures with the system's kdump service, and only a system run does.
+    /// A system run captures with the system's kdump service, and only a system run does;
+    /// the post-notifiers are panicgen's kdump guests' setting.
     fn check_system(&self) -> Result<(), String> {
+        if self.no_post_notifiers && self.dump != DumpMode::Kdump {
+            return Err("--no-post-notifiers is a kdump guest's setting: add --dump kdump".into());
+        }
         match (&self.system, self.dump) {
             (Some(_), DumpMode::KdumpTools | DumpMode::None) => Ok(()),
             (Some(_), DumpMode::Pstore) => Err("--system runs check the system's own pstore \

@@ -3,14 +3,18 @@
 //! The in-guest selftest: one guest runs `selftests/panicgen/panicgen.sh` after the module's
 //! KUnit suite ran on `insmod`; `verdict::selftest` decides.
 
-use std::time::Duration;
+use std::{
+    path::Path,
+    time::Duration, //
+};
 
 use crate::{
     exec::{
         guest::Guests,
         vm::{
             self,
-            Control, //
+            Control,
+            VmRun, //
         },
     },
     model::{
@@ -31,46 +35,7 @@ use crate::{
 
 pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
     let console = g.opts.out.join("console").join("selftest.log");
-    let mut words = vec![format!("{}=\"{args}\"", key::SELFTEST)];
-    if g.opts.kselftest {
-        words.push(format!("{}=1", key::KSELFTEST));
-    }
-    words.extend(g.opts.boot_args.iter().cloned());
-    let spec = g.spec(words);
-    let boot = || {
-        vm::run(&spec, &console, |lines, _| {
-            if protocol::last_is(lines, Event::SelftestExit) {
-                Control::StopAfter(Duration::from_millis(200))
-            } else {
-                Control::Continue
-            }
-        })
-    };
-    let mut run = boot();
-    if protocol::find(&run.lines, Event::Booted).is_none() {
-        // The kernel died before its init ran: the machine's failure, not the selftest's
-        // (Debian's amd64 kernel under TCG sometimes takes an int3 in sched_clock_cpu while
-        // it patches static keys). Once more.
-        eprintln!("    selftest: the guest died while booting, trying again");
-        run = boot();
-    }
-    // The selftest crashes nothing on purpose: a kernel that died under it before its end
-    // (seen under TCG: an "Oops: int3" at schedule+0x0 just after a probe there was
-    // removed) is the machine's failure. Once more; the first attempt stays named, and its
-    // console kept.
-    let mut first = None;
-    if protocol::find(&run.lines, Event::SelftestExit).is_none() {
-        if let Some(death) = verdict::boot::died(&run.lines) {
-            let kept = console.with_extension("attempt1.log");
-            let _ = std::fs::rename(&console, &kept);
-            eprintln!("    selftest: the kernel died under it ('{death}'), trying again");
-            first = Some(format!(
-                "the first attempt stopped when the kernel died ('{death}'; console: {})",
-                kept.display()
-            ));
-            run = boot();
-        }
-    }
+    let (run, first) = boot(g, args, &console);
     let listing: Vec<&str> = run
         .lines
         .iter()
@@ -127,6 +92,52 @@ pub fn run(g: &Guests<'_>, args: &str) -> SelftestResult {
         console: console.display().to_string(),
         tests: d.tests,
     }
+}
+
+/// Boots the selftest's guest, once more where its kernel died (not the selftest's doing);
+/// returns the run and, after a second attempt, what ended the first.
+fn boot(g: &Guests<'_>, args: &str, console: &Path) -> (VmRun, Option<String>) {
+    let mut words = vec![format!("{}=\"{args}\"", key::SELFTEST)];
+    if g.opts.kselftest {
+        words.push(format!("{}=1", key::KSELFTEST));
+    }
+    words.extend(g.opts.boot_args.iter().cloned());
+    let spec = g.spec(words);
+    let boot = || {
+        vm::run(&spec, console, |lines, _| {
+            if protocol::last_is(lines, Event::SelftestExit) {
+                Control::StopAfter(Duration::from_millis(200))
+            } else {
+                Control::Continue
+            }
+        })
+    };
+    let mut run = boot();
+    if protocol::find(&run.lines, Event::Booted).is_none() {
+        // The kernel died before its init ran: the machine's failure, not the selftest's
+        // (Debian's amd64 kernel under TCG sometimes takes an int3 in sched_clock_cpu while
+        // it patches static keys). Once more.
+        eprintln!("    selftest: the guest died while booting, trying again");
+        run = boot();
+    }
+    // The selftest crashes nothing on purpose: a kernel that died under it before its end
+    // (seen under TCG: an "Oops: int3" at schedule+0x0 just after a probe there was
+    // removed) is the machine's failure. Once more; the first attempt stays named, and its
+    // console kept.
+    if protocol::find(&run.lines, Event::SelftestExit).is_some() {
+        return (run, None);
+    }
+    let Some(death) = verdict::boot::died(&run.lines) else {
+        return (run, None);
+    };
+    let kept = console.with_extension("attempt1.log");
+    let _ = std::fs::rename(console, &kept);
+    eprintln!("    selftest: the kernel died under it ('{death}'), trying again");
+    let first = format!(
+        "the first attempt stopped when the kernel died ('{death}'; console: {})",
+        kept.display()
+    );
+    (boot(), Some(first))
 }
 
 #[cfg(test)]
