@@ -138,10 +138,11 @@ make_debs() { # dir
 # Installs panicgen's packages in the root tree $1 with apt, exactly as the README says (apt
 # install ./panicgen-dkms_*.deb: DKMS builds the module for the system's kernel; then the
 # selftests, a Recommends, the same way), and checks the module is where the kernel will look
-# for it. One thing a user of a backports kernel may meet, and the README names: installing
-# the kernel with -t <release>-backports can upgrade libelf1t64 (pahole's) to backports'
-# version, and then the release's libelf-dev no longer installs ("held broken packages").
-# That command is then run again with the README's fix (libelf-dev at libelf1t64's own
+# for it. One thing a user of a backports kernel may meet, which
+# Documentation/debian-system.rst names: installing the kernel with -t <release>-backports can
+# upgrade libelf1t64 (pahole's) to backports' version, and then the release's libelf-dev no
+# longer installs ("held broken packages").
+# That command is then run again with that page's fix (libelf-dev at libelf1t64's own
 # version; not -t <release>-backports for everything, which would bring backports' rustc,
 # newer than the kernel's, and panicgen-dkms rightly refuses to build with it), and the log
 # says so.
@@ -158,7 +159,7 @@ install_panicgen() { # tree
 	if ! (apt_install "$tree" "./$module") 2>/dev/null; then
 		[ -z "$foreign" ] && grep -q 'libelf-dev : Depends' "$log" ||
 			die "apt install ./$module failed in the $darch system (log: $log)"
-		msg "apt install ./$module stopped at libelf-dev (held broken packages): again with the README's fix"
+		msg "apt install ./$module stopped at libelf-dev (held broken packages): again with the fix Documentation/debian-system.rst names"
 		apt_install "$tree" "./$module" \
 			"libelf-dev=$(enter "$tree" dpkg-query -W -f '${Version}' libelf1t64)"
 	fi
