@@ -63,19 +63,7 @@ mod tests {
         .unwrap();
         let console =
             lines("[ 0.9] Oops: int3: 0000 [#1] SMP NOPTI\n[ 0.9] RIP: 0010:schedule+0x0/0x1b0\n");
-        let d = decide(&Facts {
-            matcher: Ok(&m),
-            console: &console,
-            end: &End::Exited(Some(0)),
-            qemu_stderr: "",
-            dump: None,
-            id: "r1",
-            system: None,
-            known_loss: None,
-            pstore: None,
-            dmesg: None,
-            crash: None,
-        });
+        let d = decide(&Facts::console(&m, &console, &End::Exited(Some(0)), "r1"));
         assert_eq!(d.cause, Some(Cause::NotFired), "{d:?}");
         assert!(
             d.reason

@@ -242,6 +242,26 @@ pub struct Facts<'a> {
     pub crash: Option<&'a crate::model::crash::CrashFacts>,
 }
 
+#[cfg(test)]
+impl<'a> Facts<'a> {
+    /// A run's facts with its console alone, for the tests to add to.
+    pub fn console(matcher: &'a Matcher, console: &'a [String], end: &'a End, id: &'a str) -> Self {
+        Facts {
+            matcher: Ok(matcher),
+            console,
+            end,
+            qemu_stderr: "",
+            dump: None,
+            id,
+            system: None,
+            known_loss: None,
+            pstore: None,
+            dmesg: None,
+            crash: None,
+        }
+    }
+}
+
 /// The judgement of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {

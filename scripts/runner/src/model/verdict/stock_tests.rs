@@ -54,17 +54,9 @@ fn decide_on(settings: Option<PanicSettings>) -> Decision {
         ..Default::default()
     };
     decide(&Facts {
-        matcher: Ok(&m),
-        console: &console,
-        end: &End::Stopped,
-        qemu_stderr: "",
         dump: Some(&dump),
-        id: "r9",
         system: Some(&sys),
-        known_loss: None,
-        pstore: None,
-        dmesg: None,
-        crash: None,
+        ..Facts::console(&m, &console, &End::Stopped, "r9")
     })
 }
 
