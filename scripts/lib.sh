@@ -42,7 +42,8 @@ toolchain_env() {
 
 # unstable's crash for ARCH's vmcores (scripts/debian/crash.sh): CRASHROOT= and
 # CRASHPROGRAM= lines, when PANICGEN_CRASH=1 (make check sets it; for arm64 dumps on an
-# x86_64 host it means a build of crash, minutes the first time).
+# x86_64 host it means a build of crash, minutes the first time). PANICGEN_CRASH_DUMPS
+# (all, one-per-fault) says which dumps it reads.
 crash_root() { # arch
 	[ "${PANICGEN_CRASH:-0}" = 1 ] || return 0
 	"$PANICGEN_ROOT/scripts/debian/crash.sh" "$1"
@@ -129,7 +130,8 @@ run_matrix() { # out runner-args...
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
 		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} \
 		${DUMPTOOLS:+--dump-tools "$DUMPTOOLS"} \
-		${CRASHROOT:+--crash-root "$CRASHROOT" --crash-program "$CRASHPROGRAM"} --out "$out" "$@"
+		${CRASHROOT:+--crash-root "$CRASHROOT" --crash-program "$CRASHPROGRAM"} \
+		${CRASHROOT:+--crash-dumps "${PANICGEN_CRASH_DUMPS:-all}"} --out "$out" "$@"
 }
 
 # Writes what "$@" prints to the file $1: all of it, or nothing when the command fails.

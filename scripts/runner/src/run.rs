@@ -11,6 +11,7 @@ use crate::{
             GuestKind, //
         },
         cancel,
+        crash::CrashDumps,
         guest::{
             self,
             Guests, //
@@ -49,7 +50,7 @@ use crate::{
 };
 
 /// Runs the matrix; `Ok(true)` when everything passed.
-pub fn run(opts: Options) -> Result<bool, String> {
+pub fn run(mut opts: Options) -> Result<bool, String> {
     let _out = check_inputs(&opts)?;
     cancel::install();
     let arch = opts.arch.name();
@@ -62,6 +63,11 @@ pub fn run(opts: Options) -> Result<bool, String> {
     let (accel, why) = guest::choose_accel(&opts);
     let (matrix, runs) = plan_runs(&opts);
     check_runs(&opts, &matrix)?;
+    if opts.crash_dumps == CrashDumps::OnePerFault {
+        if let Some(c) = opts.crash.as_mut() {
+            c.only = Some(plan::crash_sample(&matrix));
+        }
+    }
     announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
     let mut systems = opts

@@ -62,6 +62,7 @@ impl RunArgs {
             verifier,
             dump_tools: self.dump_tools,
             crash,
+            crash_dumps: self.crash_dumps,
             crashkernel: (self.crashkernel != "none").then_some(self.crashkernel),
             post_notifiers: !self.no_post_notifiers,
             dump_contexts: self.dump_contexts,

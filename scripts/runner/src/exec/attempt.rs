@@ -353,7 +353,7 @@ impl<'a> Attempt<'a> {
     /// What crash reads of a dump drgn could open, when the run has a crash.
     fn crash(&self, evidence: Option<&Evidence>) -> Option<CrashFacts> {
         let opts = self.g.opts();
-        let crash = opts.crash.as_ref()?;
+        let crash = opts.crash.as_ref().filter(|c| c.reads(&self.name))?;
         let Some(Evidence::Read(_)) = evidence else {
             return None;
         };

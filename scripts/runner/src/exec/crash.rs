@@ -6,6 +6,7 @@
 //! open input never ends). What it printed is judged in [`crate::model::verdict::crash`].
 
 use std::{
+    collections::HashSet,
     fs,
     path::{
         Path,
@@ -40,6 +41,18 @@ pub struct Crash {
     pub program: String,
     /// `crash --version`'s first line (`crash 9.0.2`).
     pub version: String,
+    /// The runs whose dump it reads (`--crash-dumps one-per-fault`:
+    /// [`crate::model::plan::crash_sample`]); `None`: every dump.
+    pub only: Option<HashSet<String>>,
+}
+
+/// Which dumps crash reads (`--crash-dumps`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrashDumps {
+    /// Every dump drgn could open.
+    All,
+    /// Each fault's first fatal run's dump (drgn and makedumpfile still read every dump).
+    OnePerFault,
 }
 
 impl Crash {
@@ -60,7 +73,13 @@ impl Crash {
             root: fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?,
             program: program.to_string(),
             version: version.to_string(),
+            only: None,
         })
+    }
+
+    /// Whether crash reads the dump of the run `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(name))
     }
 
     /// crash's session on `vmcore` with the kernel's `vmlinux`; its files go to `dir`.

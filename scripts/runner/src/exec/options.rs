@@ -69,6 +69,8 @@ pub struct Options {
     pub dump_tools: Option<PathBuf>,
     /// crash, the second reader of each vmcore.
     pub crash: Option<crate::exec::crash::Crash>,
+    /// Which of the dumps crash reads.
+    pub crash_dumps: crate::exec::crash::CrashDumps,
     pub crashkernel: Option<String>,
     /// kdump guests boot with `crash_kexec_post_notifiers` (`--no-post-notifiers`: not).
     pub post_notifiers: bool,

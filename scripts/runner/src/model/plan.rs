@@ -2,7 +2,14 @@
 
 //! The plan: which runs make up the matrix, in which order, and which of them a shard takes.
 
-use std::{collections::HashMap, fmt, str::FromStr};
+use std::{
+    collections::{
+        HashMap,
+        HashSet, //
+    },
+    fmt,
+    str::FromStr, //
+};
 
 use crate::{
     catalog::{
@@ -181,6 +188,20 @@ pub fn matrix(
         }
     }
     runs
+}
+
+/// The runs whose dump crash reads when it samples (`--crash-dumps one-per-fault`): each
+/// fault's first run in matrix order that panics its guest and is fired. drgn and the
+/// capture's makedumpfile read every dump; crash's start-up (seconds of gdb per dump) is
+/// paid once per fault and kernel. Taken from the whole matrix, so shards agree.
+pub fn crash_sample(matrix: &[Run]) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    matrix
+        .iter()
+        .filter(|r| r.lacks.is_none() && r.fault.kind.panics_test_guest())
+        .filter(|r| seen.insert(r.fault.name))
+        .map(Run::name)
+        .collect()
 }
 
 /// The matrix's order of a result, by names: catalog order of the fault, then of the
@@ -373,6 +394,22 @@ mod tests {
             let r = run(name, None);
             assert!(std::ptr::eq(r.made_fatal().fault, r.fault), "{name}");
         }
+    }
+
+    #[test]
+    fn crash_samples_one_fatal_run_per_fault_from_the_whole_matrix() {
+        let runs = all();
+        let sample = crash_sample(&runs);
+        // Process context is first where a fault allows it.
+        assert!(sample.contains("BUG") && !sample.contains("BUG-hardirq"));
+        // Non-fatal faults have no dump to read.
+        assert!(!sample.iter().any(|n| n.starts_with("WARN")));
+        let fatal: HashSet<&str> = runs
+            .iter()
+            .filter(|r| r.fault.kind.panics_test_guest())
+            .map(|r| r.fault.name)
+            .collect();
+        assert_eq!(sample.len(), fatal.len());
     }
 
     #[test]
