@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+# make check's machinery (scripts/check.sh sources it): the counts, the step that runs and
+# times each test, and the commands its steps share. Source it, do not run it.
+# shellcheck shell=bash
+
+S="$PANICGEN_ROOT/scripts"
+start=$SECONDS
+passed=0
+failed=0
+skipped=0
+failures=()
+not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary)
+counted=0
+mkdir -p "$PANICGEN_CACHE" "$CARGO_TARGET_DIR"
+
+# A step counts as one test, unless its command counted its own tests (and set
+# counted=1): the unit tests and the fault matrices count each case.
+step() { # name command...
+	local name=$1 t=$SECONDS
+	shift
+	msg "=== $name"
+	counted=0
+	if "$@"; then
+		[ "$counted" -eq 1 ] || passed=$((passed + 1))
+		msg "=== $name: ok ($((SECONDS - t)) s)"
+	else
+		[ "$counted" -eq 1 ] || failed=$((failed + 1))
+		failures+=("$name")
+		msg "=== $name: FAILED ($((SECONDS - t)) s)"
+		return 1
+	fi
+}
+
+host_tests() {
+	local log="$CARGO_TARGET_DIR/host-tests.log" p f
+	cargo test --locked --manifest-path "$PANICGEN_ROOT/scripts/runner/Cargo.toml" 2>&1 |
+		tee "$log" | grep -E '^test result:|FAILED|panicked' >&2
+	read -r p f < <(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
+		awk '{ p += $1; f += $2; n++ } END { if (n) print p, f }')
+	[ -n "${p:-}" ] || { msg "cargo test ran no tests (log: $log)"; return 1; }
+	passed=$((passed + p))
+	failed=$((failed + f))
+	counted=1
+	[ "$f" -eq 0 ]
+}
+
+# The catalog's options in the .config $1 are the snapshot $2 (else: regenerate it with
+# `scripts/runner.sh options --kconfig $1`, then `make docs`).
+same_options() {
+	diff "$2" <("$S/runner.sh" options --kconfig "$1") >&2 || {
+		msg "$2 is out of date: scripts/runner.sh options --kconfig $1 >$2; make docs"
+		return 1
+	}
+}
+
+# The Debian system images take minutes of one core each (the arm64 one's maintainer
+# scripts run emulated): built in the background while panicgen's kernels are built and
+# run, and waited for before the Debian steps, which find them in the cache.
+images_pid=""
+images_log="$PANICGEN_CACHE/check-images.log"
+start_images() {
+	[ -z "$images_pid" ] || return 0
+	# So is crash for another arch's dumps (a gdb build): the prepare of that arch waits
+	# for it (crash.sh's lock).
+	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+		"$S/debian/crash.sh" "$a" >/dev/null 2>>"$PANICGEN_CACHE/check-crash.log" &
+	done
+	(
+		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+			"$S/debian/image.sh" "$a" >/dev/null || exit 1
+		done
+	) >"$images_log" 2>&1 &
+	images_pid=$!
+	msg "building the Debian system images in the background (log: $images_log)"
+}
+wait_images() {
+	[ -n "$images_pid" ] || return 0
+	msg "waiting for the Debian system images (log: $images_log)"
+	wait "$images_pid" ||
+		msg "the background image build failed (log: $images_log): the system steps build them again"
+	images_pid=""
+}
+
+# KCIDB's own schema (kcidb-io) accepts the results.kcidb.json $1, and refuses it broken.
+kcidb_valid() { # file
+	(toolchain_env && "$RESULTS_PYTHON" "$S/check-kcidb.py" "$1")
+}
+
+# The fault matrix on the prepared target (run_matrix), its verdicts counted; its
+# results.kcidb.json validated.
+vm_matrix() { # out runner-args...
+	local out=$1 status=0 counts
+	run_matrix "$@" || status=$?
+	[ -f "$out/results.json" ] || return 1
+	kcidb_valid "$out/results.kcidb.json" || status=1
+	counts=$("$S/runner.sh" summary "$out/results.json" 2>"$out/not-passed.txt") || status=1
+	cat "$out/not-passed.txt" >&2
+	mapfile -t -O "${#not_passed[@]}" not_passed <"$out/not-passed.txt"
+	read -r p f s <<<"$counts"
+	[ -n "${s:-}" ] || return 1
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	counted=1
+	# A failing run with nothing counted as failed (cannot happen) still fails once.
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+	[ "$status" -eq 0 ]
+}
+
+# The runner under faults (scripts/check-runner-faults.sh): each case counts as a test.
+runner_faults() { # arch
+	local log="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/runner-faults.log" status=0 p f
+	"$S/check-runner-faults.sh" "$1" 2>&1 | tee "$log" >&2 || status=$?
+	p=$(grep -c '^panicgen: runner fault .*: ok (' "$log")
+	f=$(grep -c '^panicgen: runner fault .*: FAILED' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	counted=1
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+	[ "$status" -eq 0 ]
+}
+
+# Builds what kernel target $1 needs on arch $2 (prepare_target); a failed build counts as
+# a failed test.
+prepare() { # target arch
+	prepare_target "$1" "$2" && return 0
+	failed=$((failed + 1))
+	failures+=("$1 $2 build")
+	return 1
+}
+
+# The Debian system as its users have it (kdump-tools as shipped, no pstore backend, a
+# network, GRUB's command line: scripts/debian/system-stock.sh), run as a user runs an image
+# of their own (TARGET=image) with the runner's default time limits: an oops goes to the
+# capture kernel before any panic line, and pstore has nothing to keep; each told, not failed.
+stock_system() { # arch disk vmlinux
+	# TARGET=image's inputs (prepare sets both anew: the kernel and its vmlinux).
+	export IMAGE=$2 VMLINUX=$3
+	prepare image "$1" || { export -n IMAGE VMLINUX; return 0; }
+	export -n IMAGE VMLINUX
+	step "image $1 (Debian as its users have it): NULL_DEREF through kdump-tools, its settings' verdict" \
+		vm_matrix "${PANICGEN_OUT:-$PANICGEN_ROOT/out}/image/$1-debian-stock" --dump kdump-tools \
+		--keep-vmcores failed --contexts process NULL_DEREF || true
+}
+
+# One results page for this check's fault matrices (out/index.html), checked as Chromium
+# shows it against their results.json; its screenshot is out/index.png.
+results_page() {
+	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}" sets
+	mapfile -t sets < <(result_sets "" && result_sets -system)
+	[ ${#sets[@]} -gt 0 ] || { msg "no fault matrix ran: nothing to put on the page"; return 1; }
+	"$S/runner.sh" page --out "$dir" "${sets[@]}" &&
+		(toolchain_env && "$RESULTS_PYTHON" "$S/check-page.py" "$dir/index.html" \
+			"$dir/index.png" "${sets[@]}")
+}
+
+# The measured pages from this check's runs, into out/doc (Documentation/ is untouched).
+measured_pages() {
+	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/doc"
+	"$S/dump-levels-doc.sh" "$dir" && "$S/points-doc.sh" "$dir" || return 1
+	msg "to make them Documentation/'s: make dump-levels-doc points-doc"
+}
