@@ -23,6 +23,16 @@ export PANICGEN_ROOT PANICGEN_CACHE CARGO_TARGET_DIR
 msg() { printf '%s\n' "panicgen: $*" >&2; }
 die() { printf '%s\n' "panicgen: error: $*" >&2; exit 1; }
 
+# A row of make check's time table (PANICGEN_TIMES, a file; unset: nothing), one line
+# appended at once so that builds in the background can write beside the steps: where it
+# ran (a check step, or work inside one: PANICGEN_TIMES_WHERE, `build` unless the check
+# set `background`), what did it (the script: its kind of work), its name, its seconds and
+# its status. The runner's `times` reads the file (scripts/runner/src/tools/times.rs).
+time_row() { # where script name seconds status
+	[ -n "${PANICGEN_TIMES:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$PANICGEN_TIMES"
+}
+
 # Map the user-facing arch name to the kernel's ARCH and back.
 kernel_arch() {
 	case "$1" in
@@ -64,7 +74,7 @@ hash_inputs() {
 }
 
 # Run "$@" quietly, its output added to the log $1 under a heading $2, saying every 15 s that
-# it still runs; on failure show the log's tail.
+# it still runs; on failure show the log's tail. Its time is a row of make check's table.
 run_logged() {
 	local log=$1 what=$2
 	shift 2
@@ -79,10 +89,13 @@ run_logged() {
 			next=$((SECONDS + 15))
 		fi
 	done
+	local script=${0#"$PANICGEN_ROOT"/}
 	if ! wait "$pid"; then
+		time_row "${PANICGEN_TIMES_WHERE:-build}" "$script" "$what" $((SECONDS - start)) failed
 		tail -n 40 "$log" >&2
 		die "$what failed after $((SECONDS - start)) s; full log: $log"
 	fi
+	time_row "${PANICGEN_TIMES_WHERE:-build}" "$script" "$what" $((SECONDS - start)) ok
 	msg "  $what: done in $((SECONDS - start)) s"
 }
 

@@ -126,6 +126,9 @@ pub enum Command {
         #[arg(long)]
         kconfig: PathBuf,
     },
+    /// Print where make check's time went and its wall time against the budget; write
+    /// check-times.json.
+    Times(tools::times::Args),
     /// List the faults and the contexts each allows.
     List {
         /// Instead: the benchmark's LKDTM tests, each with its panicgen equivalent.

@@ -49,6 +49,7 @@ fn dispatch(command: Command) -> Result<bool, String> {
         Command::ExpectCause(args) => tools::expect_cause::run(&args),
         Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
         Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),
+        Command::Times(args) => tools::times::run(&args),
         Command::Options { kconfig } => tools::docs::targets_rst::print_snapshot(&kconfig),
         Command::List { peers } => {
             tools::list::list(peers);
