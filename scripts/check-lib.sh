@@ -4,6 +4,7 @@
 # shellcheck shell=bash
 
 S="$PANICGEN_ROOT/scripts"
+OUT=${PANICGEN_OUT:-$PANICGEN_ROOT/out}
 start=$SECONDS
 passed=0
 failed=0
@@ -11,7 +12,19 @@ skipped=0
 failures=()
 not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary)
 counted=0
-mkdir -p "$PANICGEN_CACHE" "$CARGO_TARGET_DIR"
+mkdir -p "$PANICGEN_CACHE" "$CARGO_TARGET_DIR" "$OUT"
+# Which set runs: the gate (every make check) or the full set (CHECK=full); what the gate
+# leaves out is in Documentation/coverage.rst, each step with its reason (full_step).
+CHECK_SET=${PANICGEN_CHECK:-gate}
+case $CHECK_SET in
+gate | full) ;;
+*) die "PANICGEN_CHECK (make check CHECK=) is gate or full, not '$CHECK_SET'" ;;
+esac
+# The time table: a row per step (kind: the kind of work of the steps that follow) and per
+# cache miss's work in or beside them (scripts/lib.sh's time_row).
+export PANICGEN_TIMES="$OUT/check-times.tsv"
+: >"$PANICGEN_TIMES"
+kind="host"
 
 # A step counts as one test, unless its command counted its own tests (and set
 # counted=1): the unit tests and the fault matrices count each case.
@@ -23,12 +36,38 @@ step() { # name command...
 	if "$@"; then
 		[ "$counted" -eq 1 ] || passed=$((passed + 1))
 		msg "=== $name: ok ($((SECONDS - t)) s)"
+		time_row step "$kind" "$name" $((SECONDS - t)) ok
 	else
 		[ "$counted" -eq 1 ] || failed=$((failed + 1))
 		failures+=("$name")
 		msg "=== $name: FAILED ($((SECONDS - t)) s)"
+		time_row step "$kind" "$name" $((SECONDS - t)) failed
 		return 1
 	fi
+}
+
+# A step of the full set only: the gate names it, with why it may wait, and runs it not.
+full_step() { # reason name command...
+	local reason=$1 name=$2
+	shift 2
+	if [ "$CHECK_SET" = full ]; then
+		step "$name" "$@"
+		return
+	fi
+	msg "=== $name: not in the gate ($reason); make check CHECK=full runs it"
+	time_row step "$kind" "$name" 0 moved "$reason"
+}
+
+# The gate's choice or the full set's: "$1" in the gate, "$2" in the full set.
+gate_or_full() { # gate-value full-value
+	if [ "$CHECK_SET" = full ]; then echo "$2"; else echo "$1"; fi
+}
+
+# Where the time went, and the wall time against the budget (the runner's times).
+time_table() {
+	"$S/runner.sh" times --rows "$PANICGEN_TIMES" --wall $((SECONDS - start)) \
+		--set "$CHECK_SET" --results "$OUT" --json "$OUT/check-times.json" ||
+		msg "no time table (rows: $PANICGEN_TIMES)"
 }
 
 host_tests() {
@@ -63,9 +102,11 @@ start_images() {
 	# So is crash for another arch's dumps (a gdb build): the prepare of that arch waits
 	# for it (crash.sh's lock).
 	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
-		"$S/debian/crash.sh" "$a" >/dev/null 2>>"$PANICGEN_CACHE/check-crash.log" &
+		PANICGEN_TIMES_WHERE=background "$S/debian/crash.sh" "$a" >/dev/null \
+			2>>"$PANICGEN_CACHE/check-crash.log" &
 	done
 	(
+		export PANICGEN_TIMES_WHERE=background
 		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 			"$S/debian/image.sh" "$a" >/dev/null || exit 1
 		done
@@ -109,7 +150,7 @@ vm_matrix() { # out runner-args...
 
 # The runner under faults (scripts/check-runner-faults.sh): each case counts as a test.
 runner_faults() { # arch
-	local log="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/runner-faults.log" status=0 p f
+	local log="$OUT/runner-faults.log" status=0 p f
 	"$S/check-runner-faults.sh" "$1" 2>&1 | tee "$log" >&2 || status=$?
 	p=$(grep -c '^panicgen: runner fault .*: ok (' "$log")
 	f=$(grep -c '^panicgen: runner fault .*: FAILED' "$log")
@@ -123,7 +164,12 @@ runner_faults() { # arch
 # Builds what kernel target $1 needs on arch $2 (prepare_target); a failed build counts as
 # a failed test.
 prepare() { # target arch
-	prepare_target "$1" "$2" && return 0
+	local t=$SECONDS
+	if prepare_target "$1" "$2"; then
+		time_row step "builds and the cache" "prepare $1 $2" $((SECONDS - t)) ok
+		return 0
+	fi
+	time_row step "builds and the cache" "prepare $1 $2" $((SECONDS - t)) failed
 	failed=$((failed + 1))
 	failures+=("$1 $2 build")
 	return 1
@@ -139,14 +185,14 @@ stock_system() { # arch disk vmlinux
 	prepare image "$1" || { export -n IMAGE VMLINUX; return 0; }
 	export -n IMAGE VMLINUX
 	step "image $1 (Debian as its users have it): NULL_DEREF through kdump-tools, its settings' verdict" \
-		vm_matrix "${PANICGEN_OUT:-$PANICGEN_ROOT/out}/image/$1-debian-stock" --dump kdump-tools \
+		vm_matrix "$OUT/image/$1-debian-stock" --dump kdump-tools \
 		--keep-vmcores failed --contexts process NULL_DEREF || true
 }
 
 # One results page for this check's fault matrices (out/index.html), checked as Chromium
 # shows it against their results.json; its screenshot is out/index.png.
 results_page() {
-	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}" sets
+	local dir="$OUT" sets
 	mapfile -t sets < <(result_sets "" && result_sets -system)
 	[ ${#sets[@]} -gt 0 ] || { msg "no fault matrix ran: nothing to put on the page"; return 1; }
 	"$S/runner.sh" page --out "$dir" "${sets[@]}" &&
@@ -156,7 +202,7 @@ results_page() {
 
 # The measured pages from this check's runs, into out/doc (Documentation/ is untouched).
 measured_pages() {
-	local dir="${PANICGEN_OUT:-$PANICGEN_ROOT/out}/doc"
+	local dir="$OUT/doc"
 	"$S/dump-levels-doc.sh" "$dir" && "$S/points-doc.sh" "$dir" || return 1
 	msg "to make them Documentation/'s: make dump-levels-doc points-doc"
 }

@@ -28,9 +28,9 @@ die() { printf '%s\n' "panicgen: error: $*" >&2; exit 1; }
 # ran (a check step, or work inside one: PANICGEN_TIMES_WHERE, `build` unless the check
 # set `background`), what did it (the script: its kind of work), its name, its seconds and
 # its status. The runner's `times` reads the file (scripts/runner/src/tools/times.rs).
-time_row() { # where script name seconds status
+time_row() { # where script name seconds status [note]
 	[ -n "${PANICGEN_TIMES:-}" ] || return 0
-	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$PANICGEN_TIMES"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >>"$PANICGEN_TIMES"
 }
 
 # Map the user-facing arch name to the kernel's ARCH and back.

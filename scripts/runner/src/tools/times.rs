@@ -59,17 +59,34 @@ pub struct Row {
     pub note: String,
 }
 
-/// The kind of work a building script does, by its path in the tree.
+/// The kinds of work that build something for the cache, and the scripts that do each.
+const BUILDS: [(&str, &str); 5] = [
+    ("scripts/setup.sh", "toolchain"),
+    ("scripts/build-kernel.sh", "kernel builds"),
+    ("scripts/debian/image.sh", "system images"),
+    (
+        "scripts/debian/crash.sh",
+        "crash (a reader) for another arch",
+    ),
+    ("scripts/debian/", "Debian preparation"),
+];
+
+/// A script's kind of work: a build's kind, or the script itself (work that builds nothing
+/// for the cache, e.g. reading a user's image).
 fn kind_of_script(script: &str) -> String {
     let kind = match script {
-        "scripts/setup.sh" => "toolchain",
-        "scripts/build-kernel.sh" => "kernel builds",
-        "scripts/debian/image.sh" => "system images",
-        "scripts/debian/crash.sh" => "crash (a reader) for another arch",
-        s if s.starts_with("scripts/debian/") => "Debian preparation",
-        s => s,
+        "scripts/debian/user-image.sh" => script,
+        s => BUILDS
+            .iter()
+            .find(|(prefix, _)| s.starts_with(prefix))
+            .map_or(s, |(_, kind)| kind),
     };
     kind.to_string()
+}
+
+/// Whether a row is a build for the cache.
+fn is_build(row: &Row) -> bool {
+    row.place != "step" && BUILDS.iter().any(|(_, kind)| *kind == row.kind)
 }
 
 /// The rows of the file's text; a malformed line is an error naming it.
@@ -105,7 +122,7 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
 
 /// Cold (a kernel was built), warm (nothing was), or partly warm (something else was).
 pub fn state(rows: &[Row]) -> &'static str {
-    let built = || rows.iter().filter(|r| r.place != "step");
+    let built = || rows.iter().filter(|r| is_build(r));
     if built().any(|r| r.kind == "kernel builds") {
         "cold"
     } else if built().next().is_some() {
@@ -233,9 +250,16 @@ pub fn run(args: &Args) -> Result<bool, String> {
 impl Report<'_> {
     /// The table's lines: the steps, the kinds, what was built, the phases, the moved steps.
     fn table(&self) -> Vec<String> {
-        let mut out = vec![format!("where make check's time went ({}, {}):", self.set, self.state)];
+        let mut out = vec![format!(
+            "where make check's time went ({}, {}):",
+            self.set, self.state
+        )];
         out.push("  steps (seconds, status):".into());
-        for r in self.rows.iter().filter(|r| r.place == "step" && r.status != "moved") {
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.place == "step" && r.status != "moved")
+        {
             out.push(format!("    {:>6}  {:<7} {}", r.seconds, r.status, r.name));
         }
         out.push("  by kind of work (seconds):".into());
@@ -246,10 +270,15 @@ impl Report<'_> {
         if !built.is_empty() {
             out.push("  built (a cache miss; in a step, or in the background):".into());
             for r in built {
-                out.push(format!("    {:>6}  {} ({}): {}", r.seconds, r.kind, r.place, r.name));
+                out.push(format!(
+                    "    {:>6}  {} ({}): {}",
+                    r.seconds, r.kind, r.place, r.name
+                ));
             }
         }
-        out.push("  phases of the guest runs, summed (inside the steps above; runs overlap):".into());
+        out.push(
+            "  phases of the guest runs, summed (inside the steps above; runs overlap):".into(),
+        );
         for (k, (s, n)) in &self.phases {
             out.push(format!("    {s:>8.0}  {k} ({n} runs)"));
         }
@@ -284,6 +313,9 @@ mod tests {
         assert_eq!(budget(state(&rows)), COLD_BUDGET);
         let warm: Vec<Row> = rows.into_iter().filter(|r| r.place == "step").collect();
         assert_eq!(state(&warm), "warm");
+        // Reading a user's image builds nothing for the cache.
+        let read = parse("build\tscripts/debian/user-image.sh\treading the image\t1\tok\n");
+        assert_eq!(state(&read.unwrap()), "warm");
         assert_eq!(budget("warm"), WARM_BUDGET);
         assert_eq!(budget("partly warm"), COLD_BUDGET);
     }
@@ -291,7 +323,9 @@ mod tests {
     #[test]
     fn a_malformed_row_is_named() {
         assert!(parse("step\thost\t11\n").unwrap_err().contains("5 fields"));
-        assert!(parse("step\thost\tx\tmany\tok\n").unwrap_err().contains("not a number"));
+        assert!(parse("step\thost\tx\tmany\tok\n")
+            .unwrap_err()
+            .contains("not a number"));
     }
 
     #[test]
