@@ -133,7 +133,8 @@ prepare_target() { # target arch
 # The one way the scripts run the fault matrix: the runner's `run` on the target that
 # prepare_target set up, into directory OUT (the runner claims it, refusing one another
 # runner holds, and empties an earlier run's), with the runner's own options and faults
-# after it. A negative control overrides MODULE and INITRAMFS for one call
+# after it; a system's saved boot is kept in the cache for the next run with the same
+# inputs. A negative control overrides MODULE and INITRAMFS for one call
 # (MODULE=broken.ko run_matrix ...).
 run_matrix() { # out runner-args...
 	local out=$1
@@ -142,6 +143,7 @@ run_matrix() { # out runner-args...
 	"$PANICGEN_ROOT/scripts/runner.sh" run --target "$TARGET" --arch "$KARCH" --kernel "$IMAGE" \
 		--initramfs "$INITRAMFS" --vmlinux "$VMLINUX" --module "$MODULE" --kconfig "$KCONFIG" \
 		${SYSTEM:+--system "$SYSTEM" --system-cmdline "$SYSTEM_CMDLINE"} \
+		${SYSTEM:+--system-cache "$PANICGEN_CACHE/saved-systems"} \
 		${DUMPTOOLS:+--dump-tools "$DUMPTOOLS"} \
 		${CRASHROOT:+--crash-root "$CRASHROOT" --crash-program "$CRASHPROGRAM"} \
 		${CRASHROOT:+--crash-dumps "${PANICGEN_CRASH_DUMPS:-all}"} --out "$out" "$@"

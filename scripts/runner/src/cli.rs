@@ -310,6 +310,10 @@ pub struct RunArgs {
     /// is saved (e.g. "-c -d 23"; default: the system's own setting).
     #[arg(long, requires = "system", allow_hyphen_values = true)]
     pub makedump_args: Option<String>,
+    /// Keep saved systems in this directory between runs: a later run with the same image,
+    /// kernel, command line and settings restores the system instead of booting it.
+    #[arg(long, requires = "system")]
+    pub system_cache: Option<PathBuf>,
     /// Faults to run (default: all).
     pub faults: Vec<String>,
 }

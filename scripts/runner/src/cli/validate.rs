@@ -76,6 +76,7 @@ impl RunArgs {
             kconfig,
             target: self.target,
             makedump_args: self.makedump_args,
+            system_cache: self.system_cache,
             system_limits: SystemLimits {
                 capture: Duration::from_secs(self.capture_timeout),
                 reboot: Duration::from_secs(self.reboot_timeout),

@@ -90,6 +90,8 @@ pub struct Options {
     pub target: String,
     /// A distribution system to run in instead of panicgen's own guests (`--system`).
     pub system: Option<SystemImage>,
+    /// Where saved systems are kept between runs (`--system-cache`), if anywhere.
+    pub system_cache: Option<PathBuf>,
     /// kdump-tools' MAKEDUMP_ARGS set in the system before it is saved (`--makedump-args`).
     pub makedump_args: Option<String>,
     /// A system run's time limits per phase.

@@ -80,6 +80,7 @@ use crate::{
     },
 };
 
+mod cache;
 mod save;
 
 use save::{
@@ -126,6 +127,8 @@ fn mib(size: &str) -> Option<u32> {
 struct Saved {
     state: PathBuf,
     disk: PathBuf,
+    /// Kept between runs ([`cache`]): not removed with the run's files.
+    kept: bool,
 }
 
 /// The systems of one `run`.
@@ -198,7 +201,7 @@ impl<'a> Systems<'a> {
 
     /// Removes the saved systems.
     pub fn clean_up(&mut self) {
-        for s in self.saved.values() {
+        for s in self.saved.values().filter(|s| !s.kept) {
             let _ = fs::remove_file(&s.state);
             let _ = fs::remove_file(&s.disk);
         }

@@ -30,7 +30,10 @@ use crate::{
 pub mod command;
 mod console;
 
-pub use command::qemu_command;
+pub use command::{
+    qemu_command,
+    qemu_version, //
+};
 use console::Console;
 
 /// QEMU acceleration.

@@ -23,18 +23,18 @@ impl Systems<'_> {
             let n = self.saved.len();
             let t = Instant::now();
             // A kernel that died while booting is the infrastructure's (under TCG): once more.
-            let (saved, info, lines) = match self.save(args, n) {
+            let ((saved, info, lines), how) = match self.save_kept(args, n) {
                 Err(Failed::Died(why)) => {
                     eprintln!("{}: {why}; booting it again", self.opts.arch.name());
-                    self.save(args, n)
+                    self.save_kept(args, n)
                 }
                 other => other,
             }
             .map_err(Failed::into_reason)?;
+            let how = if booted { "asked" } else { how };
             eprintln!(
-                "{}: system {} in {:.1} s (booted, kdump loaded, panicgen loaded)",
+                "{}: system {how} in {:.1} s (booted, kdump loaded, panicgen loaded)",
                 self.opts.arch.name(),
-                if booted { "asked" } else { "saved" },
                 t.elapsed().as_secs_f64()
             );
             if boot.is_empty() {
@@ -50,17 +50,74 @@ impl Systems<'_> {
         Ok(boot)
     }
 
+    /// The system saved for `boot_args`: from the cache of saved systems when it holds
+    /// one ([`cache`]), else booted and saved (into the cache, when there is one).
+    /// Also says how: saved, saved into the cache, or restored from it.
+    fn save_kept(&self, boot_args: &str, n: usize) -> Result<(Booted, &'static str), Failed> {
+        let Some(dir) = self
+            .opts
+            .system_cache
+            .as_ref()
+            .filter(|_| self.opts.snapshot)
+        else {
+            let files = (
+                self.dir("snapshots").join(format!("system{n}.state")),
+                self.dir("snapshots").join(format!("system{n}.qcow2")),
+            );
+            return Ok((self.save(boot_args, n, files)?, "saved"));
+        };
+        let prefix = format!(
+            "{}-{}-",
+            self.opts.arch.name(),
+            self.image
+                .disk
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+        );
+        let entry = cache::entry(
+            dir,
+            prefix.trim_end_matches('-'),
+            &self.cache_parts(boot_args),
+        );
+        if let Some((saved, info, boot)) = cache::load(&entry) {
+            return Ok(((Some(saved), info, boot), "restored from the cache"));
+        }
+        let scratch = cache::scratch(&entry);
+        let _ = fs::remove_dir_all(&scratch);
+        fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        let (_, info, boot) = self.save(boot_args, n, cache::files(&scratch))?;
+        let saved = cache::store(&scratch, &entry, &prefix, &info, &boot)?;
+        Ok(((Some(saved), info, boot), "saved into the cache"))
+    }
+
+    /// Everything a saved system is made of, for its key in the cache ([`cache`]).
+    fn cache_parts(&self, boot_args: &str) -> Vec<String> {
+        let spec = self.spec(boot_args, Path::new(""), "key");
+        let sys = spec.system.as_ref().expect("a system spec");
+        vec![
+            self.opts.arch.name().to_string(),
+            format!("{:?}", self.accel),
+            cache::file_id(&self.image.disk),
+            cache::file_id(&self.opts.kernel),
+            cache::file_id(&self.opts.initramfs),
+            sys.cmdline.clone(),
+            spec.memory_mib.to_string(),
+            format!("{:?}", self.opts.makedump_args),
+            vm::qemu_version(self.opts.arch),
+        ]
+    }
+
     /// Boots the system once (its first boot makes kdump-tools' capture initrd), waits
-    /// until it runs with kdump ready, loads panicgen, and saves it (unless every run
-    /// boots its own). A boot whose kernel dies is stopped at once.
+    /// until it runs with kdump ready, loads panicgen, and saves it to `files` (memory,
+    /// disk) unless every run boots its own. A boot whose kernel dies is stopped at once.
     fn save(
         &self,
         boot_args: &str,
         n: usize,
-    ) -> Result<(Option<Saved>, SystemInfo, Vec<String>), Failed> {
-        let disk = self.dir("snapshots").join(format!("system{n}.qcow2"));
+        (state, disk): (PathBuf, PathBuf),
+    ) -> Result<Booted, Failed> {
         overlay(&self.image.disk, disk_format(&self.image.disk), &disk)?;
-        let state = self.dir("snapshots").join(format!("system{n}.state"));
         let tag = format!("system{n}");
         let mut spec = self.spec(boot_args, &disk, &tag);
         spec.timeout = Duration::from_secs(900).max(self.opts.timeout);
@@ -103,7 +160,15 @@ impl Systems<'_> {
             let _ = fs::remove_file(&disk);
             return Ok((None, info, run.lines));
         }
-        Ok((Some(Saved { state, disk }), info, run.lines))
+        Ok((
+            Some(Saved {
+                state,
+                disk,
+                kept: false,
+            }),
+            info,
+            run.lines,
+        ))
     }
 
     /// The system for the results: its disk, capture tool and setting, the boot's cost.
@@ -119,6 +184,10 @@ impl Systems<'_> {
         })
     }
 }
+
+/// A system booted (and saved, unless every run boots its own): what it said of itself and
+/// its boot's console.
+type Booted = (Option<Saved>, SystemInfo, Vec<String>);
 
 /// Why a system was not saved.
 enum Failed {

@@ -35,13 +35,30 @@ pub fn kernel_append(arch: Arch, extra: &[String]) -> String {
     words.join(" ")
 }
 
-/// The QEMU program and arguments for `spec`.
-pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
-    let (program, machine, pvpanic) = match spec.arch {
+/// The QEMU program, machine and panic device for `arch`.
+fn machine(arch: Arch) -> (&'static str, &'static str, &'static str) {
+    match arch {
         // -M pc, not q35: q35's firmware costs ~30 s under TCG.
         Arch::X86_64 => ("qemu-system-x86_64", "pc", "pvpanic"),
         Arch::Arm64 => ("qemu-system-aarch64", "virt", "pvpanic-pci"),
-    };
+    }
+}
+
+/// The first line of `--version` of the QEMU that runs `arch` (empty if it does not run).
+pub fn qemu_version(arch: Arch) -> String {
+    std::process::Command::new(machine(arch).0)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            let text = String::from_utf8_lossy(&o.stdout);
+            text.lines().next().unwrap_or_default().to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The QEMU program and arguments for `spec`.
+pub fn qemu_command(spec: &VmSpec) -> (String, Vec<String>) {
+    let (program, machine, pvpanic) = machine(spec.arch);
     let mut args: Vec<String> = vec!["-M".into(), machine.into()];
     args.extend(accel_args(spec));
     let s = |v: &str| v.to_string();
