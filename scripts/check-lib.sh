@@ -66,7 +66,8 @@ gate_or_full() { # gate-value full-value
 # Where the time went, and the wall time against the budget (the runner's times).
 time_table() {
 	"$S/runner.sh" times --rows "$PANICGEN_TIMES" --wall $((SECONDS - start)) \
-		--set "$CHECK_SET" --results "$OUT" --json "$OUT/check-times.json" ||
+		--set "$CHECK_SET" --results "$OUT" --json "$OUT/check-times.json" \
+		--commit "$(git -C "$PANICGEN_ROOT" log -1 --format=%h 2>/dev/null || true)" ||
 		msg "no time table (rows: $PANICGEN_TIMES)"
 }
 

@@ -126,6 +126,13 @@ pub enum Command {
         #[arg(long)]
         kconfig: PathBuf,
     },
+    /// Print Documentation/check-times.rst from the measured time tables in
+    /// Documentation/measured/ (or the README's line of times).
+    TimesDoc {
+        /// Instead: the README's line.
+        #[arg(long)]
+        readme: bool,
+    },
     /// Print where make check's time went and its wall time against the budget; write
     /// check-times.json.
     Times(tools::times::Args),

@@ -50,6 +50,7 @@ fn dispatch(command: Command) -> Result<bool, String> {
         Command::SameVerdicts(args) => tools::same_verdicts::run(&args),
         Command::OwnLevelIntact(args) => tools::own_level_intact::run(&args),
         Command::Times(args) => tools::times::run(&args),
+        Command::TimesDoc { readme } => tools::docs::print_times(readme),
         Command::Options { kconfig } => tools::docs::targets_rst::print_snapshot(&kconfig),
         Command::List { peers } => {
             tools::list::list(peers);

@@ -16,7 +16,10 @@ use std::{
     },
 };
 
-use serde::Serialize;
+use serde::{
+    Deserialize,
+    Serialize, //
+};
 
 /// The arguments of `times`.
 #[derive(clap::Args, Debug)]
@@ -36,6 +39,9 @@ pub struct Args {
     /// Where to write check-times.json.
     #[arg(long)]
     pub json: PathBuf,
+    /// The commit the check ran on (`git log -1 --format=%h`), if known.
+    #[arg(long, default_value = "")]
+    pub commit: String,
 }
 
 /// The budget of a `make check` on the project's machine kind (2 cores, TCG), in minutes:
@@ -44,7 +50,7 @@ pub const COLD_BUDGET: (u64, u64) = (60, 45);
 pub const WARM_BUDGET: (u64, u64) = (25, 20);
 
 /// One row of the file: a check step, a build inside one, or a step left to the full set.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// `step`, `build` (inside a step) or `background`.
     pub place: String,
@@ -55,7 +61,7 @@ pub struct Row {
     /// `ok`, `failed`, or `moved` (a step the gate leaves to the full set).
     pub status: String,
     /// Why a moved step is not in the gate.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
 
@@ -183,21 +189,29 @@ fn results_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// check-times.json.
-#[derive(Serialize)]
-struct Report<'a> {
-    version: u32,
-    set: &'a str,
-    state: &'a str,
-    wall_s: u64,
-    budget_min: u64,
-    aim_min: u64,
-    within_budget: bool,
+/// check-times.json (Documentation/coverage.rst; Documentation/check-times.rst renders the
+/// measured ones).
+#[derive(Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    /// `gate` or `full`.
+    pub set: String,
+    /// `cold`, `warm` or `partly warm` ([`state`]).
+    pub state: String,
+    /// The commit it ran on, and when it finished (RFC 3339).
+    #[serde(default)]
+    pub commit: String,
+    #[serde(default)]
+    pub finished: String,
+    pub wall_s: u64,
+    pub budget_min: u64,
+    pub aim_min: u64,
+    pub within_budget: bool,
     /// Seconds per kind of work: the steps', then what was built inside or beside them.
-    by_kind: BTreeMap<String, u64>,
-    rows: &'a [Row],
+    pub by_kind: BTreeMap<String, u64>,
+    pub rows: Vec<Row>,
     /// Seconds and runs per phase, summed over the runs (inside the guest-run steps).
-    phases: BTreeMap<String, (f64, usize)>,
+    pub phases: BTreeMap<String, (f64, usize)>,
 }
 
 /// `times`: prints the table and writes check-times.json; fails only when it cannot.
@@ -215,16 +229,21 @@ pub fn run(args: &Args) -> Result<bool, String> {
         };
         *by_kind.entry(key).or_default() += r.seconds;
     }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let report = Report {
         version: 1,
-        set: &args.set,
-        state,
+        set: args.set.clone(),
+        state: state.to_string(),
+        commit: args.commit.clone(),
+        finished: crate::model::timestamp::rfc3339(now),
         wall_s: args.wall,
         budget_min: limit,
         aim_min: aim,
         within_budget: args.wall <= limit * 60,
         by_kind,
-        rows: &rows,
+        rows,
         phases: phases(&results_files(&args.results)),
     };
     for line in report.table() {
@@ -247,7 +266,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
     Ok(true)
 }
 
-impl Report<'_> {
+impl Report {
     /// The table's lines: the steps, the kinds, what was built, the phases, the moved steps.
     fn table(&self) -> Vec<String> {
         let mut out = vec![format!(

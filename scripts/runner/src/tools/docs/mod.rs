@@ -3,6 +3,7 @@
 //! The generated pages of `Documentation/`: each is rendered from the catalog and, where it
 //! says what was measured, from the results of `make check`'s runs.
 
+pub mod check_times_rst;
 pub mod crash_points_rst;
 pub mod dump_levels_rst;
 pub mod faults_rst;
@@ -28,6 +29,21 @@ pub fn print_reference(targets: bool, kselftest_config: bool) -> Result<bool, St
         .map(|r| PathBuf::from(r).join("scripts/kconfig/targets"))
         .ok_or("docs --targets needs PANICGEN_ROOT (scripts/runner.sh sets it)")?;
     print!("{}", targets_rst::targets_rst(&dir)?);
+    Ok(true)
+}
+
+/// `times-doc`: prints Documentation/check-times.rst, or with `readme` the README's line of
+/// times, from the measured time tables in Documentation/measured/.
+pub fn print_times(readme: bool) -> Result<bool, String> {
+    let dir = std::env::var_os("PANICGEN_ROOT")
+        .map(|r| PathBuf::from(r).join("Documentation/measured"))
+        .ok_or("times-doc needs PANICGEN_ROOT (scripts/runner.sh sets it)")?;
+    let reports = check_times_rst::reports(&dir)?;
+    if readme {
+        println!("{}", check_times_rst::readme_line(&reports));
+    } else {
+        print!("{}", check_times_rst::page(&reports));
+    }
     Ok(true)
 }
 
