@@ -66,8 +66,9 @@ pub struct Row {
 }
 
 /// The kinds of work that build something for the cache, and the scripts that do each.
-const BUILDS: [(&str, &str); 5] = [
+const BUILDS: [(&str, &str); 6] = [
     ("scripts/setup.sh", "toolchain"),
+    ("scripts/deb/", "Debian packages"),
     ("scripts/build-kernel.sh", "kernel builds"),
     ("scripts/debian/image.sh", "system images"),
     (
