@@ -103,7 +103,7 @@ fn section(p: &mut String, r: &Report) {
         .iter()
         .filter(|s| s.place == "step" && s.seconds >= 60)
         .collect();
-    steps.sort_by(|a, b| b.seconds.cmp(&a.seconds));
+    steps.sort_by_key(|s| std::cmp::Reverse(s.seconds));
     for s in steps {
         let _ = writeln!(p, "- {} s: {} ({})", s.seconds, s.name, s.status);
     }
