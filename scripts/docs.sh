@@ -5,12 +5,15 @@
 # catalog, targets.rst from it and the option snapshots in scripts/kconfig/targets/, and
 # the code's part of dump-levels.rst and crash-points.rst, whose measured part is kept as
 # it stands (`make dump-levels-doc` and `make points-doc` write that from test runs); and
-# the selftest's kselftest config (selftests/panicgen/config), from the catalog.
+# the selftest's kselftest config (selftests/panicgen/config), from the catalog; and
+# check-times.rst with the README's line of make check's times, from the measured time tables
+# in Documentation/measured/ (--times FILE files a whole make check's out/check-times.json
+# there, as the cold or the warm one, then writes the pages).
 # With --check (`make check`): write nothing, and fail, showing the difference, for each
 # tracked page that is not what the code generates. With --sphinx (`make check` too): build
 # Documentation/ with Sphinx, as the kernel builds its own, and fail on any warning.
 #
-# Usage: docs.sh [--check | --sphinx]
+# Usage: docs.sh [--check | --sphinx | --times FILE]
 
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +21,7 @@ doc="$PANICGEN_ROOT/Documentation"
 R="$PANICGEN_ROOT/scripts/runner.sh"
 # Relative to the checkout.
 pages=(Documentation/faults.rst Documentation/targets.rst Documentation/dump-levels.rst
-	Documentation/crash-points.rst selftests/panicgen/config)
+	Documentation/crash-points.rst Documentation/check-times.rst selftests/panicgen/config)
 
 # Prints the page $1 as the code generates it.
 generate() { # page
@@ -27,6 +30,7 @@ generate() { # page
 	Documentation/targets.rst) "$R" docs --targets ;;
 	Documentation/dump-levels.rst) "$R" levels-doc --keep-measured "$PANICGEN_ROOT/$1" ;;
 	Documentation/crash-points.rst) "$R" points-doc --keep-measured "$PANICGEN_ROOT/$1" ;;
+	Documentation/check-times.rst) "$R" times-doc ;;
 	selftests/panicgen/config) "$R" docs --kselftest-config ;;
 	*) die "no generator for $1" ;;
 	esac
@@ -48,6 +52,37 @@ up_to_date() { # page
 	return "$status"
 }
 
+# The README's line of make check's times, as the measured tables say; its prefix (up to
+# its first colon) finds the line.
+readme_times() { # check|write
+	local line prefix readme="$PANICGEN_ROOT/README.md"
+	line=$("$R" times-doc --readme) || return 1
+	prefix=${line%%:*}:
+	if [ "$1" = check ]; then
+		grep -qxF -- "$line" "$readme" && return 0
+		msg "README.md's make check times are not the measured ones: run 'make docs'"
+		msg "  expected: $line"
+		return 1
+	fi
+	grep -qF -- "$prefix" "$readme" || die "README.md has no line starting '$prefix'"
+	LINE=$line PREFIX=$prefix awk 'index($0, ENVIRON["PREFIX"]) == 1 { print ENVIRON["LINE"]; next } { print }' \
+		"$readme" >"$readme.tmp" && mv "$readme.tmp" "$readme"
+}
+
+# Files the time table $1 (a whole gate make check's) as Documentation/measured's cold or
+# warm one, by the state it says.
+file_times() { # check-times.json
+	local state set
+	state=$(sed -n 's/^  "state": "\(.*\)",$/\1/p' "$1")
+	set=$(sed -n 's/^  "set": "\(.*\)",$/\1/p' "$1")
+	[ "$set" = gate ] || die "$1 is a '$set' check's: the measured times are the gate's"
+	case $state in
+	cold | warm) cp "$1" "$doc/measured/check-times-$state.json" ;;
+	*) die "$1 is a '$state' check's: file a cold or a warm one" ;;
+	esac
+	msg "filed $1 as Documentation/measured/check-times-$state.json"
+}
+
 # Documentation/ built to HTML in a scratch directory; every Sphinx warning is an error.
 sphinx() {
 	local html status=0
@@ -67,9 +102,12 @@ elif [ "${1:-}" = --check ]; then
 	for page in "${pages[@]}"; do
 		up_to_date "$page" || stale=$((stale + 1))
 	done
+	readme_times check || stale=$((stale + 1))
 	[ "$stale" -eq 0 ] || die "$stale of the ${#pages[@]} generated pages are out of date (above)"
 	msg "the ${#pages[@]} generated pages are what the code generates"
 else
+	if [ "${1:-}" = --times ]; then file_times "${2:?--times needs a check-times.json}"; fi
+	readme_times write
 	for page in "${pages[@]}"; do
 		write_page "$PANICGEN_ROOT/$page" generate "$page" || die "$page: not written (above)"
 	done

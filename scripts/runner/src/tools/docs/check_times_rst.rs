@@ -62,17 +62,16 @@ pub fn readme_line(reports: &[Report]) -> String {
 
 /// Documentation/check-times.rst.
 pub fn page(reports: &[Report]) -> String {
-    let mut p = String::from(
+    let title = "Where make check's time goes";
+    let line = "=".repeat(title.len());
+    let mut p = format!(
         ".. SPDX-License-Identifier: GPL-2.0\n\
          .. Generated from Documentation/measured/check-times-*.json by `make docs`; \
-         do not edit.\n\n\
-         ===========================\n\
-         Where make check's time goes\n\
-         ===========================\n\n\
+         do not edit.\n\n{line}\n{title}\n{line}\n\n\
          The time tables of the last measured ``make check`` runs (the gate) on the project's \
          machine kind, cold (from an empty cache: it built the kernels) and warm (nothing \
          built), as the check wrote them (``out/check-times.json``; :doc:`coverage` says \
-         what each step proves and what the budgets are).\n",
+         what each step proves and what the budgets are).\n"
     );
     for r in reports {
         section(&mut p, r);
