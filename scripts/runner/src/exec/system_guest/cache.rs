@@ -75,9 +75,10 @@ pub fn entry(dir: &Path, prefix: &str, parts: &[String]) -> PathBuf {
     dir.join(format!("{prefix}-{:016x}", h.finish()))
 }
 
-/// Where a system being saved for `entry` writes its memory and disk.
+/// Where a system being saved for `entry` writes its memory and disk: this runner's own, so
+/// that two runners saving the same system at once do not share it.
 pub fn scratch(entry: &Path) -> PathBuf {
-    entry.with_extension("tmp")
+    entry.with_extension(format!("tmp{}", std::process::id()))
 }
 
 /// The saved system of a complete entry, with what it said and its boot's console.
@@ -122,12 +123,18 @@ pub fn store(
     if let Some(dir) = entry.parent() {
         for old in fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = old.file_name().to_string_lossy().into_owned();
-            if name.starts_with(keep_prefix) && old.path() != scratch {
+            let saving = name.contains(".tmp");
+            if name.starts_with(keep_prefix) && !saving && old.path() != entry {
                 let _ = fs::remove_dir_all(old.path());
             }
         }
     }
-    fs::rename(scratch, entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+    if let Err(e) = fs::rename(scratch, entry) {
+        // Another runner stored the same system first: use its, drop this one.
+        let (theirs, _, _) = load(entry).ok_or_else(|| format!("{}: {e}", entry.display()))?;
+        let _ = fs::remove_dir_all(scratch);
+        return Ok(theirs);
+    }
     Ok(Saved {
         state: entry.join(STATE),
         disk: entry.join(DISK),
