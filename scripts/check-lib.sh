@@ -6,6 +6,7 @@
 S="$PANICGEN_ROOT/scripts"
 OUT=${PANICGEN_OUT:-$PANICGEN_ROOT/out}
 start=$SECONDS
+started_at=$(date +%s)
 passed=0
 failed=0
 skipped=0
@@ -92,7 +93,7 @@ gate_or_full() { # gate-value full-value
 # Where the time went, and the wall time against the budget (the runner's times).
 time_table() {
 	"$S/runner.sh" times --rows "$PANICGEN_TIMES" --wall $((SECONDS - start)) \
-		--set "$CHECK_SET" --results "$OUT" --json "$OUT/check-times.json" \
+		--set "$CHECK_SET" --results "$OUT" --since "$started_at" --json "$OUT/check-times.json" \
 		--commit "$(git -C "$PANICGEN_ROOT" log -1 --format=%h 2>/dev/null || true)" ||
 		msg "no time table (rows: $PANICGEN_TIMES)"
 }

@@ -36,6 +36,10 @@ pub struct Args {
     /// The directory whose results.json files hold the runs' phases.
     #[arg(long)]
     pub results: PathBuf,
+    /// Only results.json files written since this time (seconds since the epoch): the
+    /// check's own, not an earlier run's left in the same directory.
+    #[arg(long, default_value_t = 0)]
+    pub since: u64,
     /// Where to write check-times.json.
     #[arg(long)]
     pub json: PathBuf,
@@ -172,17 +176,24 @@ pub fn phases(files: &[PathBuf]) -> BTreeMap<String, (f64, usize)> {
     sum
 }
 
-/// Every results.json under `dir`.
-fn results_files(dir: &Path) -> Vec<PathBuf> {
+/// Every results.json under `dir` written at `since` (seconds since the epoch) or later.
+fn results_files(dir: &Path, since: u64) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return found;
     };
     for e in entries.flatten() {
         let p = e.path();
+        let fresh = || {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|t| t.as_secs() >= since)
+        };
         if p.is_dir() {
-            found.extend(results_files(&p));
-        } else if p.file_name().is_some_and(|n| n == "results.json") {
+            found.extend(results_files(&p, since));
+        } else if p.file_name().is_some_and(|n| n == "results.json") && fresh() {
             found.push(p);
         }
     }
@@ -245,7 +256,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
         within_budget: args.wall <= limit * 60,
         by_kind,
         rows,
-        phases: phases(&results_files(&args.results)),
+        phases: phases(&results_files(&args.results, args.since)),
     };
     for line in report.table() {
         eprintln!("{line}");
@@ -286,7 +297,7 @@ impl Report {
         for (k, s) in &self.by_kind {
             out.push(format!("    {s:>6}  {k}"));
         }
-        let built: Vec<&Row> = self.rows.iter().filter(|r| r.place != "step").collect();
+        let built: Vec<&Row> = self.rows.iter().filter(|r| is_build(r)).collect();
         if !built.is_empty() {
             out.push("  built (a cache miss; in a step, or in the background):".into());
             for r in built {
@@ -358,7 +369,11 @@ mod tests {
             format!(r#"{{"results": [{run}, {run}, {{"phases": {{}}}}]}}"#),
         )
         .unwrap();
-        let p = phases(&results_files(&dir));
+        let p = phases(&results_files(&dir, 0));
+        assert!(
+            phases(&results_files(&dir, u64::MAX)).is_empty(),
+            "none that new"
+        );
         assert_eq!(p["crash"], (6.0, 2));
         assert_eq!(p["drgn"], (1.0, 2));
         fs::remove_dir_all(dir).unwrap();
