@@ -9,8 +9,8 @@
 #      generated pages of Documentation/ compared with what the code generates now
 #   2. per arch (x86_64, arm64), the debug kernel: every fault in every context plus the
 #      in-guest selftest, every fatal run through kdump with its vmcore read by drgn and
-#      its log by the capture's makedumpfile (crash: one dump per fault in the gate, every
-#      dump in the full set); JUnit against its schema; the stock kdump path (no
+#      its log by the capture's makedumpfile (crash: one dump per fault on x86_64 in the
+#      gate, every dump in the full set); JUnit against its schema; the stock kdump path (no
 #      crash_kexec_post_notifiers); host-side dumps (QMP); pstore/ramoops; the negative
 #      controls; on the first arch the crash points, lockdown, the soak, LAVA's schema and
 #      the runner under faults (the full set: these on both arches, the dump levels, the
