@@ -40,7 +40,7 @@ use crate::{
             Results,
             ShardInfo, //
         },
-        skew, timestamp,
+        skew,
         verdict::{
             kept_log,
             KnownLoss, //
@@ -55,19 +55,11 @@ pub fn run(mut opts: Options) -> Result<bool, String> {
     cancel::install();
     let arch = opts.arch.name();
     let started = Instant::now();
-    let started_at = timestamp::rfc3339(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    );
+    let started_at = crate::exec::now();
     let (accel, why) = guest::choose_accel(&opts);
     let (matrix, runs) = plan_runs(&opts);
     check_runs(&opts, &matrix)?;
-    if opts.crash_dumps == CrashDumps::OnePerFault {
-        if let Some(c) = opts.crash.as_mut() {
-            c.only = Some(plan::crash_sample(&matrix));
-        }
-    }
+    sample_crash(&mut opts, &matrix);
     announce(&opts, &matrix, &runs, &format!("{} ({why})", accel.name()));
     let mut guests = Guests::new(&opts, accel);
     let mut systems = opts
@@ -227,6 +219,15 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
         None => matrix.clone(),
     };
     (matrix, runs)
+}
+
+/// With `--crash-dumps one-per-fault`, the runs whose dump crash reads, from the whole matrix.
+fn sample_crash(opts: &mut Options, matrix: &[Run]) {
+    if opts.crash_dumps == CrashDumps::OnePerFault {
+        if let Some(c) = opts.crash.as_mut() {
+            c.only = Some(plan::crash_sample(matrix));
+        }
+    }
 }
 
 /// Every run `--runs` names is in the matrix.

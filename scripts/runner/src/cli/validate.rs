@@ -7,11 +7,7 @@ use super::*;
 
 impl RunArgs {
     pub fn validate(self) -> Result<Options, String> {
-        let suite = if self.lkdtm {
-            Suite::Lkdtm
-        } else {
-            Suite::Panicgen
-        };
+        let suite = self.suite();
         let faults = self.faults(suite)?;
         let verifier = self.verifier(suite)?;
         let points = self.points()?;
@@ -154,6 +150,15 @@ impl RunArgs {
     }
 
     /// The faults asked for (all of the suite's when none), in catalog order.
+    /// Whose faults run: LKDTM's (`--lkdtm`) or panicgen's.
+    fn suite(&self) -> Suite {
+        if self.lkdtm {
+            Suite::Lkdtm
+        } else {
+            Suite::Panicgen
+        }
+    }
+
     fn faults(&self, suite: Suite) -> Result<Vec<&'static Fault>, String> {
         let mut faults = Vec::new();
         for name in &self.faults {

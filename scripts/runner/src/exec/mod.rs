@@ -43,3 +43,12 @@ pub fn read_kernel_config(path: &Path) -> Result<KernelConfig, String> {
     })?;
     KernelConfig::from_text(&text, &path.display().to_string())
 }
+
+/// Now, as the results write times (RFC 3339, UTC).
+pub fn now() -> String {
+    crate::model::timestamp::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+}

@@ -241,15 +241,12 @@ pub fn run(args: &Args) -> Result<bool, String> {
         };
         *by_kind.entry(key).or_default() += r.seconds;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let report = Report {
         version: 1,
         set: args.set.clone(),
         state: state.to_string(),
         commit: args.commit.clone(),
-        finished: crate::model::timestamp::rfc3339(now),
+        finished: crate::exec::now(),
         wall_s: args.wall,
         budget_min: limit,
         aim_min: aim,
