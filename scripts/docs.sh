@@ -73,8 +73,8 @@ readme_times() { # check|write
 # warm one, by the state it says.
 file_times() { # check-times.json
 	local state set
-	state=$(sed -n 's/^  "state": "\(.*\)",$/\1/p' "$1")
-	set=$(sed -n 's/^  "set": "\(.*\)",$/\1/p' "$1")
+	state=$(grep -o '"state":"[^"]*"' "$1" | head -n 1 | cut -d'"' -f4)
+	set=$(grep -o '"set":"[^"]*"' "$1" | head -n 1 | cut -d'"' -f4)
 	[ "$set" = gate ] || die "$1 is a '$set' check's: the measured times are the gate's"
 	case $state in
 	cold | warm) cp "$1" "$doc/measured/check-times-$state.json" ;;

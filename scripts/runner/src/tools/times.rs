@@ -258,7 +258,8 @@ pub fn run(args: &Args) -> Result<bool, String> {
     for line in report.table() {
         eprintln!("{line}");
     }
-    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    // Compact: a table of a few hundred rows, filed as it is (scripts/docs.sh --times).
+    let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     fs::write(&args.json, json + "\n")
         .map_err(|e| format!("cannot write {}: {e}", args.json.display()))?;
     println!(
