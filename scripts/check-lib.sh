@@ -11,7 +11,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
-not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary)
+not_passed=() # one line per fault run or selftest that did not pass (runner.sh summary), or failed step's error
 counted=0
 mkdir -p "$PANICGEN_CACHE" "$CARGO_TARGET_DIR" "$OUT"
 # Which set runs: the gate (every make check) or the full set (CHECK=full); what the gate
@@ -25,13 +25,17 @@ esac
 # cache miss's work in or beside them (scripts/lib.sh's time_row).
 export PANICGEN_TIMES="$OUT/check-times.tsv"
 : >"$PANICGEN_TIMES"
+# The scripts' errors (lib.sh's die): a failed step's are repeated in the recap at the end.
+export PANICGEN_ERRORS="$OUT/check-errors.txt"
+: >"$PANICGEN_ERRORS"
 kind="host"
 
 # A step counts as one test, unless its command counted its own tests (and set
 # counted=1): the unit tests and the fault matrices count each case.
 step() { # name command...
-	local name=$1 t=$SECONDS
+	local name=$1 t=$SECONDS errors
 	shift
+	errors=$(wc -l <"$PANICGEN_ERRORS")
 	msg "=== $name"
 	counted=0
 	if "$@"; then
@@ -41,6 +45,7 @@ step() { # name command...
 	else
 		[ "$counted" -eq 1 ] || failed=$((failed + 1))
 		failures+=("$name")
+		mapfile -t -O "${#not_passed[@]}" not_passed < <(tail -n +"$((errors + 1))" "$PANICGEN_ERRORS" | awk -v step="$name" '{ print step ": " $0 }')
 		msg "=== $name: FAILED ($((SECONDS - t)) s)"
 		time_row step "$kind" "$name" $((SECONDS - t)) failed
 		return 1

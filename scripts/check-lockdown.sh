@@ -70,7 +70,7 @@ status=0
 MODULE=$unsigned INITRAMFS=$initramfs run unsigned --no-selftest --no-snapshot \
 	--boot-arg lockdown=integrity --contexts process WARN || status=$?
 [ "$status" -eq 1 ] ||
-	{ cat "$work/unsigned.log" >&2; die "$target $arch: an unsigned module under lockdown: runner status $status, not 1"; }
+	{ cat "$work/unsigned.log" >&2; die "$target $arch: an unsigned module under lockdown: runner status $status, not 1; its last line: $(tail -n 1 "$work/unsigned.log")"; }
 "$R" expect-cause "$work/unsigned/results.json" not-fired >/dev/null ||
 	die "$target $arch: an unsigned module under lockdown is not an error before the trigger"
 runs_of "$work/unsigned/results.json" | grep -q "locked down.*mokutil --import" ||

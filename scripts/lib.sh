@@ -21,7 +21,13 @@ CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PANICGEN_CACHE/cargo-target}
 export PANICGEN_ROOT PANICGEN_CACHE CARGO_TARGET_DIR
 
 msg() { printf '%s\n' "panicgen: $*" >&2; }
-die() { printf '%s\n' "panicgen: error: $*" >&2; exit 1; }
+# An error also goes to PANICGEN_ERRORS (a file; unset: nowhere): make check's recap at its
+# end, where a CI log cut in the middle still shows it.
+die() {
+	printf '%s\n' "panicgen: error: $*" >&2
+	[ -z "${PANICGEN_ERRORS:-}" ] || { printf '%s' "$*" | head -c 600 && echo; } >>"$PANICGEN_ERRORS"
+	exit 1
+}
 
 # A row of make check's time table (PANICGEN_TIMES, a file; unset: nothing), one line
 # appended at once so that builds in the background can write beside the steps: where it

@@ -12,8 +12,14 @@ use crate::{
     output::json,
 };
 
+/// How many runs per results file the recap shows the console's end of.
+const TAILS: usize = 3;
+/// How many of a console's last lines the recap shows.
+const TAIL_LINES: usize = 12;
+
 /// `summary`: prints `<passed> <failed> <skipped>` over the files, and on stderr one line
-/// per run that did not pass (a recap for the end of a long log); succeeds when nothing
+/// per run that did not pass (a recap for the end of a long log), the first few followed
+/// by their console's last lines (a CI log is often all there is); succeeds when nothing
 /// failed (a selftest or KUnit suite that did not pass is a failure too).
 pub fn summary(files: &[PathBuf]) -> Result<bool, String> {
     let mut total = Counts::default();
@@ -24,7 +30,7 @@ pub fn summary(files: &[PathBuf]) -> Result<bool, String> {
             return Err(format!("{} holds no fault results", f.display()));
         }
         let target = &r.target;
-        for res in r.results.iter().filter(|res| !res.acceptable()) {
+        for (n, res) in r.results.iter().filter(|res| !res.acceptable()).enumerate() {
             eprintln!(
                 "{target} {} {}: {}: {}",
                 r.arch,
@@ -32,6 +38,9 @@ pub fn summary(files: &[PathBuf]) -> Result<bool, String> {
                 res.verdict.name(),
                 first_words(&res.reason)
             );
+            if n < TAILS {
+                eprint!("{}", console_tail(&res.console));
+            }
         }
         if let Some(s) = r.selftest.as_ref().filter(|s| s.verdict != Verdict::Pass) {
             eprintln!(
@@ -60,6 +69,20 @@ fn first_words(reason: &str) -> String {
     }
 }
 
+/// The last lines of a run's console, each as `    | line` (nothing if it cannot be read).
+fn console_tail(path: &str) -> String {
+    let Ok(text) = std::fs::read(path) else {
+        return String::new();
+    };
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let from = lines.len().saturating_sub(TAIL_LINES);
+    lines[from..]
+        .iter()
+        .map(|l| format!("    | {}\n", first_words(l)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +102,17 @@ mod tests {
         json::write(&r, &dir).unwrap();
         assert_eq!(summary(&file), Ok(false));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn console_tail_is_the_last_lines() {
+        let file = std::env::temp_dir().join(format!("panicgen-tail-{}.log", std::process::id()));
+        let text: String = (0..20).map(|i| format!("line {i}\n\n")).collect();
+        std::fs::write(&file, text).unwrap();
+        let tail = console_tail(file.to_str().unwrap());
+        assert_eq!(tail.lines().count(), TAIL_LINES);
+        assert!(tail.starts_with("    | line 8\n") && tail.ends_with("    | line 19\n"));
+        assert_eq!(console_tail("/nonexistent/console.log"), "");
+        let _ = std::fs::remove_file(&file);
     }
 }
