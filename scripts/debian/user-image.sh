@@ -24,8 +24,10 @@ image=${2:?usage: user-image.sh ARCH IMAGE}
 	die "IMAGE= needs VMLINUX=<the image kernel's DWARF vmlinux> (Debian: the kernel's -dbg package, usr/lib/debug/lib/modules/<release>/vmlinux)"
 command -v debugfs >/dev/null || die "debugfs is missing: run 'make setup' (e2fsprogs)"
 image=$(cd "$(dirname "$image")" && pwd)/$(basename "$image")
-dir="$PANICGEN_CACHE/user-image/$(hash_inputs "$image" "$(stat -c '%s %Y' "$image")" "$karch" \
-	"$VMLINUX" "$(cat "$0")")"
+# (Names and stat lines, not the files: hash_inputs reads a file given by name whole, and the
+# image and its vmlinux are gigabytes.)
+dir="$PANICGEN_CACHE/user-image/$(hash_inputs "image $image $(stat -c '%s %Y' "$image")" "$karch" \
+	"vmlinux $VMLINUX $(stat -c '%s %Y' "$VMLINUX")" "$(cat "$0")")"
 # Checked and read before, unchanged since.
 [ -f "$dir/vars" ] && exec cat "$dir/vars"
 mkdir -p "$dir"
