@@ -22,18 +22,25 @@ eval "$vars"
 # The module: the project's sources copied into the chroot, built there.
 src="$DEB_CHROOT/build/panicgen-src"
 mo="/build/mo-$DEB_KREL"
-rm -rf "$src" "$DEB_CHROOT$mo"
-mkdir -p "$src/scripts" "$DEB_CHROOT$mo"
-cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/Makefile" "$PANICGEN_ROOT/src" "$src/"
-cp "$S/check-kdir.sh" "$src/scripts/"
 log="$DEB_CHROOT$mo/build.log"
-if ! in_chroot make -C /build/panicgen-src KDIR="$DEB_KDIR" MO="$mo" modules \
-	>"$log" 2>&1; then
-	cat "$log" >&2
-	die "panicgen.ko did not build against Debian's $DEB_KREL (log above, also in $log)"
-fi
-if grep -E '(^|[^a-z])(warning|error)(\[|:)' "$log" >&2; then
-	die "panicgen.ko built with warnings against Debian's $DEB_KREL (see above; full log $log)"
+# Built again only when what it is made of changed: the module's sources, the kernel, the
+# chroot (its toolchain).
+key=$(cd "$PANICGEN_ROOT" && hash_inputs Kbuild Makefile $(find src -type f | sort) \
+	scripts/check-kdir.sh "$DEB_KREL" "$DEB_CHROOT")
+if [ "$(cat "$DEB_CHROOT$mo/.key" 2>/dev/null)" != "$key" ] || ! [ -f "$DEB_CHROOT$mo/panicgen.ko" ]; then
+	rm -rf "$src" "$DEB_CHROOT$mo"
+	mkdir -p "$src/scripts" "$DEB_CHROOT$mo"
+	cp -r "$PANICGEN_ROOT/Kbuild" "$PANICGEN_ROOT/Makefile" "$PANICGEN_ROOT/src" "$src/"
+	cp "$S/check-kdir.sh" "$src/scripts/"
+	if ! in_chroot make -C /build/panicgen-src KDIR="$DEB_KDIR" MO="$mo" modules \
+		>"$log" 2>&1; then
+		cat "$log" >&2
+		die "panicgen.ko did not build against Debian's $DEB_KREL (log above, also in $log)"
+	fi
+	if grep -E '(^|[^a-z])(warning|error)(\[|:)' "$log" >&2; then
+		die "panicgen.ko built with warnings against Debian's $DEB_KREL (see above; full log $log)"
+	fi
+	echo "$key" >"$DEB_CHROOT$mo/.key"
 fi
 module="$DEB_CHROOT$mo/panicgen.ko"
 
