@@ -10,7 +10,7 @@
 #   2. per arch (x86_64, arm64), the debug kernel: every fault in every context plus the
 #      in-guest selftest, every fatal run through kdump with its vmcore read by drgn and
 #      its log by the capture's makedumpfile (crash: one dump per fault on x86_64 in the
-#      gate, every dump in the full set); JUnit against its schema; the stock kdump path (no
+#      gate, one per category in its other steps and kernels, every dump in the full set); JUnit against its schema; the stock kdump path (no
 #      crash_kexec_post_notifiers); host-side dumps (QMP); pstore/ramoops; the negative
 #      controls; on the first arch the crash points, lockdown, the soak, LAVA's schema and
 #      the runner under faults (the full set: these on both arches, the dump levels, the
@@ -31,10 +31,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check-lib.sh"
 
-# crash reads vmcores too (scripts/debian/crash.sh): in the gate one per fault, of the
-# host arch's kernels (check-lib.sh's crash_wanted); in the full set every one.
-PANICGEN_CRASH_DUMPS=$(gate_or_full one-per-fault all)
+# crash reads vmcores too (scripts/debian/crash.sh): in the gate, of the host arch's kernels
+# (check-lib.sh's crash_wanted), one per fault in the debug matrix (CRASH_PER_FAULT) and one
+# per category of fault elsewhere; in the full set every one.
+PANICGEN_CRASH_DUMPS=$(gate_or_full one-per-category all)
 export PANICGEN_CRASH_DUMPS
+CRASH_PER_FAULT=()
+[ "$CHECK_SET" = full ] || CRASH_PER_FAULT=(--crash-dumps one-per-fault)
 # A sample with every kind the debug kernel has, each category's main faults.
 SAMPLE=(BUG NULL_DEREF STACK_CANARY PANIC STACK_OVERFLOW WARN LOCK_ORDER_ABBA SOFTLOCKUP
 	REFCOUNT_UNDERFLOW DIVIDE_ERROR)
@@ -58,7 +61,7 @@ debug_steps() { # arch first
 	# booted guest), its vmcore read by drgn. Passing runs' vmcores are deleted once checked.
 	# On the first arch the selftest runs through the kernel's kselftest runner.
 	step "$arch fault matrix with kdump" vm_matrix "$out" --dump kdump \
-		--keep-vmcores failed ${first:+--kselftest} || true
+		--keep-vmcores failed "${CRASH_PER_FAULT[@]}" ${first:+--kselftest} || true
 	step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
 	# The stock kdump path: an oops enters the capture kernel before panic() prints its line.
 	step "$arch stock kdump path (no crash_kexec_post_notifiers): a sample" vm_matrix \

@@ -59,7 +59,7 @@ toolchain_env() {
 # unstable's crash for ARCH's vmcores (scripts/debian/crash.sh): CRASHROOT= and
 # CRASHPROGRAM= lines, when PANICGEN_CRASH=1 (make check sets it; for arm64 dumps on an
 # x86_64 host it means a build of crash, minutes the first time). PANICGEN_CRASH_DUMPS
-# (all, one-per-fault) says which dumps it reads.
+# (all, one-per-fault, one-per-category) says which dumps it reads.
 crash_root() { # arch
 	[ "${PANICGEN_CRASH:-0}" = 1 ] || return 0
 	"$PANICGEN_ROOT/scripts/debian/crash.sh" "$1"

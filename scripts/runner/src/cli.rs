@@ -241,10 +241,16 @@ pub struct RunArgs {
     /// crash's path in that tree: a host program that reads this arch's dumps.
     #[arg(long, default_value = "usr/bin/crash")]
     pub crash_program: String,
-    /// Which dumps crash reads: all, or one per fault (its first fatal run's; drgn and
-    /// makedumpfile read every dump), as `make check` does to pay crash's start-up once per
-    /// fault and kernel.
-    #[arg(long, value_enum, default_value = "all")]
+    /// Which dumps crash reads: all, one per fault (its first fatal run's; drgn and
+    /// makedumpfile read every dump), or one per category, as `make check` does to pay
+    /// crash's start-up once per fault on panicgen's kernels, once per category on others.
+    /// (The last one given counts: a script's default, then a step's own.)
+    #[arg(
+        long,
+        value_enum,
+        default_value = "all",
+        overrides_with = "crash_dumps"
+    )]
     pub crash_dumps: crate::exec::crash::CrashDumps,
     /// The guest's crashkernel= reservation for kdump, or none (breaks the capture on
     /// purpose).

@@ -221,12 +221,16 @@ fn plan_runs(opts: &Options) -> (Vec<Run>, Vec<Run>) {
     (matrix, runs)
 }
 
-/// With `--crash-dumps one-per-fault`, the runs whose dump crash reads, from the whole matrix.
+/// With `--crash-dumps one-per-fault` (or `one-per-category`), the runs whose dump crash
+/// reads, from the whole matrix.
 fn sample_crash(opts: &mut Options, matrix: &[Run]) {
-    if opts.crash_dumps == CrashDumps::OnePerFault {
-        if let Some(c) = opts.crash.as_mut() {
-            c.only = Some(plan::crash_sample(matrix));
-        }
+    let by = match opts.crash_dumps {
+        CrashDumps::All => return,
+        CrashDumps::OnePerFault => plan::CrashSample::Fault,
+        CrashDumps::OnePerCategory => plan::CrashSample::Category,
+    };
+    if let Some(c) = opts.crash.as_mut() {
+        c.only = Some(plan::crash_sample(matrix, by));
     }
 }
 

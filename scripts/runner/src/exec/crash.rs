@@ -41,7 +41,7 @@ pub struct Crash {
     pub program: String,
     /// `crash --version`'s first line (`crash 9.0.2`).
     pub version: String,
-    /// The runs whose dump it reads (`--crash-dumps one-per-fault`:
+    /// The runs whose dump it reads (`--crash-dumps one-per-fault` or `one-per-category`:
     /// [`crate::model::plan::crash_sample`]); `None`: every dump.
     pub only: Option<HashSet<String>>,
 }
@@ -53,6 +53,8 @@ pub enum CrashDumps {
     All,
     /// Each fault's first fatal run's dump (drgn and makedumpfile still read every dump).
     OnePerFault,
+    /// Each category's first fatal run's dump (the same).
+    OnePerCategory,
 }
 
 impl Crash {

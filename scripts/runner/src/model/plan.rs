@@ -190,16 +190,32 @@ pub fn matrix(
     runs
 }
 
-/// The runs whose dump crash reads when it samples (`--crash-dumps one-per-fault`): each
-/// fault's first run in matrix order that panics its guest and is fired. drgn and the
-/// capture's makedumpfile read every dump; crash's start-up (seconds of gdb per dump) is
-/// paid once per fault and kernel. Taken from the whole matrix, so shards agree.
-pub fn crash_sample(matrix: &[Run]) -> HashSet<String> {
+/// What crash's sample holds one dump of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashSample {
+    /// Each fault: on panicgen's debug kernels, where every fault's checks are proven.
+    Fault,
+    /// Each category of fault (the module file that implements it): on the other kernels,
+    /// whose vmcores crash must open, each reached by every way into the capture.
+    Category,
+}
+
+/// The runs whose dump crash reads when it samples (`--crash-dumps one-per-fault` or
+/// `one-per-category`): the first run in matrix order of each fault (or category) that
+/// panics its guest and is fired. drgn and the capture's makedumpfile read every dump;
+/// crash's start-up (seconds of gdb per dump) is paid once per fault (or category) and
+/// kernel. Taken from the whole matrix, so shards agree.
+pub fn crash_sample(matrix: &[Run], by: CrashSample) -> HashSet<String> {
     let mut seen = HashSet::new();
     matrix
         .iter()
         .filter(|r| r.lacks.is_none() && r.fault.kind.panics_test_guest())
-        .filter(|r| seen.insert(r.fault.name))
+        .filter(|r| {
+            seen.insert(match by {
+                CrashSample::Fault => r.fault.name,
+                CrashSample::Category => r.fault.category,
+            })
+        })
         .map(Run::name)
         .collect()
 }
@@ -399,7 +415,7 @@ mod tests {
     #[test]
     fn crash_samples_one_fatal_run_per_fault_from_the_whole_matrix() {
         let runs = all();
-        let sample = crash_sample(&runs);
+        let sample = crash_sample(&runs, CrashSample::Fault);
         // Process context is first where a fault allows it.
         assert!(sample.contains("BUG") && !sample.contains("BUG-hardirq"));
         // Non-fatal faults have no dump to read.
@@ -410,6 +426,15 @@ mod tests {
             .map(|r| r.fault.name)
             .collect();
         assert_eq!(sample.len(), fatal.len());
+        // By category: one dump of each category that has a fatal fault, the first fault's.
+        let by_category = crash_sample(&runs, CrashSample::Category);
+        let categories: HashSet<&str> = runs
+            .iter()
+            .filter(|r| r.fault.kind.panics_test_guest())
+            .map(|r| r.fault.category)
+            .collect();
+        assert_eq!(by_category.len(), categories.len());
+        assert!(by_category.contains("BUG") && by_category.is_subset(&sample));
     }
 
     #[test]
