@@ -12,7 +12,8 @@
 #     as built for it (unsigned) is refused, and the runner names lockdown and the fix.
 # Every run without kdump: lockdown closes kexec_load, which the capture's loader uses.
 #
-# Usage: check-lockdown.sh ARCH
+# Usage: check-lockdown.sh ARCH   Environment: PANICGEN_LOCKDOWN_LEVELS (the debug kernel's
+# levels, default "integrity confidentiality")
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,7 +39,7 @@ for r in json.load(open(sys.argv[1]))["results"]:
     print(r["fault"], r["verdict"] + "/" + str(r.get("cause")), r.get("reason", ""))' "$1"; }
 
 if [ "$target" = debug ]; then
-	for level in integrity confidentiality; do
+	for level in ${PANICGEN_LOCKDOWN_LEVELS:-integrity confidentiality}; do
 		run "$level" --boot-arg module.sig_enforce=1 --boot-arg "lockdown=$level" \
 			--contexts process WARN BUG ||
 			{ cat "$work/$level.log" >&2; die "$arch lockdown=$level: the signed module's runs did not all pass (above)"; }

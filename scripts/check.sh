@@ -9,18 +9,19 @@
 #      generated pages of Documentation/ compared with what the code generates now
 #   2. per arch (x86_64, arm64), the debug kernel: every fault in every context plus the
 #      in-guest selftest, every fatal run through kdump with its vmcore read by drgn and
-#      its log by the capture's makedumpfile (crash: one dump per fault on x86_64 in the
-#      gate, one per category in its other steps and kernels, every dump in the full set); JUnit against its schema; the stock kdump path (no
-#      crash_kexec_post_notifiers); host-side dumps (QMP); pstore/ramoops; the negative
-#      controls; on the first arch the crash points, lockdown, the soak, LAVA's schema and
-#      the runner under faults (the full set: these on both arches, the dump levels, the
-#      shards)
+#      its log by the capture's makedumpfile (crash: one dump per category of fault on
+#      x86_64 in the gate, every dump in the full set); JUnit against its schema; the stock
+#      kdump path (no crash_kexec_post_notifiers); host-side dumps (QMP); pstore/ramoops;
+#      on the first arch the negative controls, the crash points, lockdown
+#      (confidentiality), the soak, LAVA's schema and the runner under faults (the full
+#      set: these on both arches, lockdown=integrity, the dump levels, the shards)
 #   3. the sanitizer kernel (KASAN, UBSAN) on x86_64: the detectors' reports in every
 #      context with the selftest; then made fatal, each vmcore checked
 #   4. per arch, the stock Debian kernel (its own toolchain and kdump tools): a sample of
-#      every kind in process and hardirq context with the selftest, pstore, lockdown; the
-#      same system as its users have it (kdump-tools as shipped) through TARGET=image; the
-#      full set: every fault, KFENCE, crash points, dump levels and the lab system
+#      every kind in process context (three in hardirq) with the selftest; on the first
+#      arch pstore, lockdown and the same system as its users have it (kdump-tools as
+#      shipped) through TARGET=image; the full set: every fault, KFENCE, crash points,
+#      dump levels and the lab system
 #   5. the results page in Chromium, every results.kcidb.json by kcidb-io, rustfmt and
 #      clippy, Documentation/ with Sphinx; then where the time went (out/check-times.json)
 #
@@ -32,12 +33,10 @@
 . "$(dirname "$0")/check-lib.sh"
 
 # crash reads vmcores too (scripts/debian/crash.sh): in the gate, of the host arch's kernels
-# (check-lib.sh's crash_wanted), one per fault in the debug matrix (CRASH_PER_FAULT) and one
-# per category of fault elsewhere; in the full set every one.
+# (check-lib.sh's crash_wanted), one per category of fault in each matrix; in the full set
+# every one.
 PANICGEN_CRASH_DUMPS=$(gate_or_full one-per-category all)
 export PANICGEN_CRASH_DUMPS
-CRASH_PER_FAULT=()
-[ "$CHECK_SET" = full ] || CRASH_PER_FAULT=(--crash-dumps one-per-fault)
 # A sample with every kind the debug kernel has, each category's main faults.
 SAMPLE=(BUG NULL_DEREF STACK_CANARY PANIC STACK_OVERFLOW WARN LOCK_ORDER_ABBA SOFTLOCKUP
 	REFCOUNT_UNDERFLOW DIVIDE_ERROR)
@@ -51,7 +50,7 @@ user_image() {
 
 # panicgen's debug kernel on arch $1 ($2: 1 on the first arch).
 debug_steps() { # arch first
-	local arch=$1 first=$2 out="$OUT/debug/$1" on_first=""
+	local arch=$1 first=$2 out="$OUT/debug/$1" on_first="" levels
 	kind="guest runs: debug $arch"
 	[ "$first" = 1 ] || on_first="the first arch proves it every check"
 	# Documentation/targets.rst is generated from this snapshot of the kernel's options.
@@ -61,7 +60,7 @@ debug_steps() { # arch first
 	# booted guest), its vmcore read by drgn. Passing runs' vmcores are deleted once checked.
 	# On the first arch the selftest runs through the kernel's kselftest runner.
 	step "$arch fault matrix with kdump" vm_matrix "$out" --dump kdump \
-		--keep-vmcores failed "${CRASH_PER_FAULT[@]}" ${first:+--kselftest} || true
+		--keep-vmcores failed ${first:+--kselftest} || true
 	step "$arch JUnit XML validates" "$S/check-junit.sh" "$out/results.xml" || true
 	# The stock kdump path: an oops enters the capture kernel before panic() prints its line.
 	step "$arch stock kdump path (no crash_kexec_post_notifiers): a sample" vm_matrix \
@@ -71,13 +70,15 @@ debug_steps() { # arch first
 		--keep-vmcores failed --contexts process,hardirq BUG NULL_DEREF PANIC STACK_CANARY || true
 	step "$arch pstore capture" vm_matrix "$out-pstore" --dump pstore --no-selftest \
 		--contexts process,hardirq BUG NULL_DEREF PANIC || true
-	step "$arch negative controls" "$S/negative-control.sh" "$arch" || true
+	on_first_arch "$on_first" "$arch negative controls" "$S/negative-control.sh" "$arch"
 	on_first_arch "$on_first" "$arch crash points ($(gate_or_full BUG 'BUG and NULL_DEREF'))" \
 		vm_matrix "$out-points" --dump kdump --no-selftest --keep-vmcores failed --points all \
 		BUG $(gate_or_full "" NULL_DEREF)
+	# Confidentiality locks all that integrity does, and more: the gate's one level.
+	levels=$(gate_or_full confidentiality "integrity confidentiality")
 	on_first_arch "$on_first" \
-		"$arch lockdown (integrity, confidentiality): signed panicgen through /dev/panicgen; unsigned refused" \
-		"$S/check-lockdown.sh" "$arch"
+		"$arch lockdown (${levels// /, }): signed panicgen through /dev/panicgen; unsigned refused" \
+		env PANICGEN_LOCKDOWN_LEVELS="$levels" "$S/check-lockdown.sh" "$arch"
 	on_first_arch "$on_first" \
 		"$arch soak: ${PANICGEN_SOAK_CYCLES:-100} load/unload cycles, concurrent writers, kmemleak clean" \
 		"$S/soak.sh" "$arch" "${PANICGEN_SOAK_CYCLES:-100}"
@@ -119,17 +120,21 @@ sanitizer_steps() { # arch
 # The stock Debian kernel on arch $1 (its own toolchain, rustc 1.85, and its release's kdump
 # tools), with the selftest; then the same kernel in a whole Debian system.
 debian_steps() { # arch first
-	local arch=$1 first=$2 out="$OUT/debian/$1" on_first="" faults=()
+	local arch=$1 first=$2 out="$OUT/debian/$1" on_first="" faults=() runs=()
 	kind="guest runs: debian $arch"
 	[ "$first" = 1 ] || on_first="the first arch proves it every check"
-	[ "$CHECK_SET" = full ] || faults=("${SAMPLE[@]}")
+	# The gate: the sample in process context, an oops, a panic and a warning in hardirq.
+	if [ "$CHECK_SET" != full ]; then
+		faults=("${SAMPLE[@]}")
+		runs=(--runs "$(IFS=,; echo "${SAMPLE[*]},BUG-hardirq,PANIC-hardirq,WARN-hardirq")")
+	fi
 	step "debian $arch kernel options are those of Documentation/targets.rst" \
 		same_options "$KCONFIG" "$PANICGEN_ROOT/scripts/kconfig/targets/debian-$arch.options" || true
-	step "debian $arch faults in process and hardirq context with kdump ($(gate_or_full 'a sample of every kind' 'every fault'))" \
+	step "debian $arch faults with kdump ($(gate_or_full 'a sample of every kind in process context, three in hardirq' 'every fault in process and hardirq context'))" \
 		vm_matrix "$out" --dump kdump --keep-vmcores failed --contexts process,hardirq \
-		"${faults[@]}" || true
-	step "debian $arch pstore capture" vm_matrix "$out-pstore" --dump pstore \
-		--no-selftest --contexts process,hardirq BUG NULL_DEREF || true
+		"${runs[@]}" "${faults[@]}" || true
+	on_first_arch "$on_first" "debian $arch pstore capture" vm_matrix "$out-pstore" --dump pstore \
+		--no-selftest --contexts process,hardirq BUG NULL_DEREF
 	on_first_arch "$on_first" \
 		"debian $arch lockdown=integrity: the unsigned module refused, lockdown and the fix named" \
 		env PANICGEN_TARGET=debian "$S/check-lockdown.sh" "$arch"
