@@ -29,6 +29,15 @@ if [ -e "$out/.complete" ]; then
 	echo "$out"
 	exit 0
 fi
+# One build per directory: a second caller (make check's background build and its own
+# prepare) waits for the first, then takes its result.
+mkdir -p "$PANICGEN_CACHE/kbuild"
+exec 9>"$out.lock"
+flock 9
+if [ -e "$out/.complete" ]; then
+	echo "$out"
+	exit 0
+fi
 
 kmake() {
 	make -C "$KSRC" O="$out" ARCH="$karch" LLVM="$LLVM_SUFFIX" \

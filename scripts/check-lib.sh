@@ -125,6 +125,22 @@ same_options() {
 	}
 }
 
+# panicgen's other kernels (the second arch's, the sanitizer kernel) built in the background
+# at a lower priority from the start, on the core a kernel build's serial phases (the Rust
+# crates, the links) and the single-guest steps leave idle; each prepare takes its kernel
+# when built, or waits for it (build-kernel.sh's lock). Warm: nothing to do.
+start_kernels() {
+	local a first=""
+	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+		[ -n "$first" ] || { first=$a; continue; }
+		PANICGEN_TIMES_WHERE=background nice -n 10 "$S/build-kernel.sh" "$a" >/dev/null \
+			2>>"$PANICGEN_CACHE/check-kernels.log" &
+	done
+	PANICGEN_TIMES_WHERE=background nice -n 10 "$S/build-kernel.sh" \
+		"${PANICGEN_SANITIZER_ARCH:-x86_64}" sanitizers >/dev/null \
+		2>>"$PANICGEN_CACHE/check-kernels.log" &
+}
+
 # The Debian system images take minutes of one core each (the arm64 one's maintainer
 # scripts run emulated): built in the background while panicgen's kernels are built and
 # run, and waited for before the Debian steps, which find them in the cache.
@@ -136,11 +152,12 @@ start_images() {
 	# for it (crash.sh's lock).
 	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 		[ "$(crash_wanted "$a")" = 1 ] || continue
-		PANICGEN_TIMES_WHERE=background "$S/debian/crash.sh" "$a" >/dev/null \
+		PANICGEN_TIMES_WHERE=background nice -n 10 "$S/debian/crash.sh" "$a" >/dev/null \
 			2>>"$PANICGEN_CACHE/check-crash.log" &
 	done
 	(
 		export PANICGEN_TIMES_WHERE=background
+		renice -n 10 "$BASHPID" >/dev/null
 		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 			system_wanted "$a" || continue
 			"$S/debian/image.sh" "$a" >/dev/null || exit 1

@@ -13,6 +13,10 @@
 
 dir="$PANICGEN_CACHE/keys"
 pem="$dir/panicgen-test-key.pem"
+mkdir -p "$dir"
+# One key, made once: callers at the same time (make check's background kernel builds) wait.
+exec 9>"$dir/.lock"
+flock 9
 if [ ! -s "$pem" ]; then
 	command -v openssl >/dev/null || die "openssl is missing: run 'make setup'"
 	mkdir -p "$dir"
