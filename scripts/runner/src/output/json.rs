@@ -37,21 +37,28 @@ pub fn to_json(results: &Results) -> String {
     serde_json::to_string_pretty(results).expect("results serialise") + "\n"
 }
 
-/// Writes `results.json`, `results.ktap`, `results.xml`, `results.kcidb.json` and `index.html`
-/// to `dir`.
+/// The files a results set is written as, in `write`'s order.
+pub const FILES: [&str; 5] = [
+    "results.json",
+    "results.ktap",
+    "results.xml",
+    "results.kcidb.json",
+    "index.html",
+];
+
+/// Writes the [`FILES`] to `dir`.
+
 pub fn write(results: &Results, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let page_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    for (file, text) in [
-        ("results.json", to_json(results)),
-        ("results.ktap", ktap::to_ktap(results)),
-        ("results.xml", junit::to_junit(results)),
-        ("results.kcidb.json", kcidb::to_text(results)),
-        (
-            "index.html",
-            html::page(std::slice::from_ref(results), &page_dir),
-        ),
-    ] {
+    let texts = [
+        to_json(results),
+        ktap::to_ktap(results),
+        junit::to_junit(results),
+        kcidb::to_text(results),
+        html::page(std::slice::from_ref(results), &page_dir),
+    ];
+    for (file, text) in FILES.into_iter().zip(texts) {
         // Whole or not at all: a full disk leaves the previous file, never half of one.
         let path = dir.join(file);
         let part = dir.join(format!(".{file}.part"));

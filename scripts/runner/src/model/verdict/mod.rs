@@ -136,6 +136,74 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// Every cause, in declaration order ([`Cause::position`] keeps it whole).
+    #[cfg(test)]
+    pub const ALL: [Cause; 23] = [
+        Cause::ArchCannot,
+        Cause::KernelLacks,
+        Cause::PointUnreached,
+        Cause::NotStarted,
+        Cause::NotFired,
+        Cause::NoMessage,
+        Cause::NoPanic,
+        Cause::ContextBroken,
+        Cause::NoVmcore,
+        Cause::CaptureTimeout,
+        Cause::CaptureBootFailed,
+        Cause::VmcoreUnreadable,
+        Cause::VmcoreCheck,
+        Cause::SystemCheck,
+        Cause::PstoreRecord,
+        Cause::SelftestIncomplete,
+        Cause::CaseFailed,
+        Cause::AllSkipped,
+        Cause::Cancelled,
+        Cause::QemuKilled,
+        Cause::ConsoleFlood,
+        Cause::HostDiskFull,
+        Cause::SavedGuestChanged,
+    ];
+
+    /// Its place in [`Cause::ALL`]: a new cause does not compile until it has one (and a
+    /// test holds `ALL` to these places).
+    #[cfg(test)]
+    pub const fn position(self) -> usize {
+        match self {
+            Cause::ArchCannot => 0,
+            Cause::KernelLacks => 1,
+            Cause::PointUnreached => 2,
+            Cause::NotStarted => 3,
+            Cause::NotFired => 4,
+            Cause::NoMessage => 5,
+            Cause::NoPanic => 6,
+            Cause::ContextBroken => 7,
+            Cause::NoVmcore => 8,
+            Cause::CaptureTimeout => 9,
+            Cause::CaptureBootFailed => 10,
+            Cause::VmcoreUnreadable => 11,
+            Cause::VmcoreCheck => 12,
+            Cause::SystemCheck => 13,
+            Cause::PstoreRecord => 14,
+            Cause::SelftestIncomplete => 15,
+            Cause::CaseFailed => 16,
+            Cause::AllSkipped => 17,
+            Cause::Cancelled => 18,
+            Cause::QemuKilled => 19,
+            Cause::ConsoleFlood => 20,
+            Cause::HostDiskFull => 21,
+            Cause::SavedGuestChanged => 22,
+        }
+    }
+
+    /// Its name in results.json (`no-message`).
+    #[cfg(test)]
+    pub fn key(self) -> String {
+        serde_json::to_string(&self)
+            .unwrap_or_default()
+            .trim_matches('"')
+            .to_string()
+    }
+
     pub fn verdict(self) -> Verdict {
         match self {
             Cause::ArchCannot | Cause::KernelLacks | Cause::PointUnreached | Cause::AllSkipped => {

@@ -9,6 +9,7 @@ pub mod dump_levels_rst;
 pub mod faults_rst;
 pub mod kselftest_config;
 pub mod measured_page;
+mod stale;
 pub mod targets_rst;
 
 use std::path::PathBuf;
