@@ -33,7 +33,10 @@ mod tests {
     fn results_rst_names_every_cause() {
         let keys: Vec<String> = Cause::ALL.iter().map(|c| c.key()).collect();
         let gone = missing(RESULTS_RST, keys.iter().map(String::as_str));
-        assert!(gone.is_empty(), "Documentation/results.rst lacks the causes {gone:?}");
+        assert!(
+            gone.is_empty(),
+            "Documentation/results.rst lacks the causes {gone:?}"
+        );
         // Planted: a page without one is caught.
         let planted = RESULTS_RST.replace("``pstore-record``", "pstore-record");
         assert_eq!(missing(&planted, ["pstore-record"]), ["pstore-record"]);
@@ -42,6 +45,9 @@ mod tests {
     #[test]
     fn ci_rst_names_every_file_merge_writes() {
         let gone = missing(CI_RST, json::FILES);
-        assert!(gone.is_empty(), "Documentation/ci.rst's merge lacks {gone:?}");
+        assert!(
+            gone.is_empty(),
+            "Documentation/ci.rst's merge lacks {gone:?}"
+        );
     }
 }
