@@ -76,7 +76,8 @@ system_wanted() { # arch
 }
 
 first_arch() {
-	local arches=(${PANICGEN_ARCHES:-x86_64 arm64})
+	local arches
+	read -r -a arches <<<"${PANICGEN_ARCHES:-x86_64 arm64}"
 	echo "${arches[0]}"
 }
 

@@ -34,7 +34,11 @@ WORK=${WORK:-${PANICGEN_OUT:-$PANICGEN_ROOT/out}/runner-faults}
 PEAK_KIB=$((256 * 1024))
 CASES=(qemu-killed sigterm sigint flood disk-full read-only-out saved-guest second-runner)
 mounts=()
-trap 'for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null; done' EXIT
+unmount_all() {
+	local m
+	for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null; done
+}
+trap unmount_all EXIT
 
 # The runner started in the background: RPID (the runner), BG (its shell), LOG, SEEN (the
 # QEMU pids it started), PEAK (its peak memory in KiB so far).

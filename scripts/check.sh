@@ -71,6 +71,7 @@ debug_steps() { # arch first
 	step "$arch pstore capture" vm_matrix "$out-pstore" --dump pstore --no-selftest \
 		--contexts process,hardirq BUG NULL_DEREF PANIC || true
 	on_first_arch "$on_first" "$arch negative controls" "$S/negative-control.sh" "$arch"
+	# shellcheck disable=SC2046 # nothing, or one fault's name
 	on_first_arch "$on_first" "$arch crash points ($(gate_or_full BUG 'BUG and NULL_DEREF'))" \
 		vm_matrix "$out-points" --dump kdump --no-selftest --keep-vmcores failed --points all \
 		BUG $(gate_or_full "" NULL_DEREF)

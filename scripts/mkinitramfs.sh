@@ -92,7 +92,7 @@ find_in_root() { # name
 dumper_list() {
 	local bins=(usr/bin/makedumpfile) bin interp todo seen="" lib
 	[ -x "$groot/usr/sbin/kexec" ] && bins+=(usr/sbin/kexec)
-	interp=$(llvm-readelf$LLVM_SUFFIX -l "$groot/usr/bin/makedumpfile" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	interp=$("llvm-readelf$LLVM_SUFFIX" -l "$groot/usr/bin/makedumpfile" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 	[ -n "$interp" ] || die "cannot read makedumpfile's ELF interpreter"
 	printf 'dir /usr 0755 0 0\ndir /usr/bin 0755 0 0\ndir /usr/sbin 0755 0 0\n'
 	for bin in "${bins[@]}"; do
@@ -102,10 +102,11 @@ dumper_list() {
 	printf 'file %s %s 0755 0 0\n' "$interp" "$(find_in_root "$(basename "$interp")")"
 	todo=$(printf "$groot/%s " "${bins[@]}")
 	while [ -n "$todo" ]; do
+		# shellcheck disable=SC2086 # a list of paths without blanks
 		set -- $todo
 		todo=""
 		for f in "$@"; do
-			for lib in $(llvm-readelf$LLVM_SUFFIX -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			for lib in $("llvm-readelf$LLVM_SUFFIX" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 				case " $seen " in *" $lib "*) continue ;; esac
 				seen="$seen $lib"
 				[ "$lib" = "$(basename "$interp")" ] && continue

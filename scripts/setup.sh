@@ -21,7 +21,7 @@
 DEB_PACKAGES="clang-$PANICGEN_LLVM lld-$PANICGEN_LLVM llvm-$PANICGEN_LLVM libclang-$PANICGEN_LLVM-dev
 	flex bison bc make libelf-dev libssl-dev cpio xz-utils lz4 zstd qemu-system-x86 qemu-system-arm
 	qemu-utils busybox-static libxml2-utils debootstrap qemu-user-static fdisk python3-sphinx
-	chromium chromium-driver lava-common python3-jinja2 python3-voluptuous"
+	chromium chromium-driver lava-common python3-jinja2 python3-voluptuous shellcheck"
 # Newer suites searched for architecture-independent packages, newest-stable first.
 NEWER_SUITES="trixie-backports sid"
 APT_DIR="$PANICGEN_CACHE/apt"
@@ -129,6 +129,7 @@ fetch_extract() {
 	(cd "$PANICGEN_CACHE/debs" && papt download -q "$pkg=$ver" >/dev/null) ||
 		die "download of $pkg=$ver failed; check the network and 'apt-get update'"
 	local deb
+	# shellcheck disable=SC2012 # the newest by time; package file names have no blanks
 	deb=$(ls -t "$PANICGEN_CACHE/debs/${pkg%%:*}_"*.deb | head -n 1)
 	dpkg-deb -x "$deb" "$dest.tmp"
 	rm -f "$deb"
@@ -176,7 +177,7 @@ setup_kernel_source() {
 	KSRC="$dest/linux-source-$series"
 	[ -e "$dest/.complete" ] && return 0
 	fetch_extract "linux-source-$series" "$ver" "$dest/deb"
-	tarball=$(ls "$dest"/deb/usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+	tarball=$(find "$dest/deb/usr/src" -maxdepth 1 -name "linux-source-$series.tar.*" 2>/dev/null | sort | head -n 1)
 	[ -n "$tarball" ] || die "linux-source-$series $ver holds no source tarball"
 	run_logged "$PANICGEN_CACHE/extract.log" "extracting linux-source-$series $ver" \
 		tar -xf "$tarball" -C "$dest"
@@ -218,6 +219,7 @@ setup_guest_root() { # debian-arch
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 	# The machine's own release only (never the newer suites of the private
 	# lists), in one apt-cache call: each call reads every list (~1.5 s).
+	# shellcheck disable=SC2046,SC2086 # the package names: one word each
 	served=$(pcache madison $(printf "%s:$darch " $GUEST_DEBS) 2>/dev/null |
 		awk -F' [|] ' -v rel=" $codename/" -v arch=" $darch " \
 			'index($3, rel) && index($3, arch) { gsub(/ /, "", $1); sub(/:.*/, "", $1); gsub(/ /, "", $2); print $1, $2 }')
@@ -232,6 +234,7 @@ setup_guest_root() { # debian-arch
 		rm -rf "$root" "$root.tmp"
 		mkdir -p "$root.tmp" "$PANICGEN_CACHE/debs/$darch"
 		msg "downloading makedumpfile and its libraries for $darch"
+		# shellcheck disable=SC2086 # one package=version per word
 		(cd "$PANICGEN_CACHE/debs/$darch" && rm -f ./*.deb &&
 			papt download -q ${vers// / } >/dev/null 2>&1) ||
 			die "download of$vers ($darch) failed; check the network and 'apt-get update'"
@@ -289,7 +292,8 @@ setup_junit_schema() {
 # results page (scripts/check-page.py).
 PANICGEN_RESULTS_PIP="kcidb-io==141 selenium==4.35.0"
 setup_results_tools() {
-	local venv="$PANICGEN_CACHE/venv/results-$(hash_inputs "$PANICGEN_RESULTS_PIP")"
+	local venv
+	venv="$PANICGEN_CACHE/venv/results-$(hash_inputs "$PANICGEN_RESULTS_PIP")"
 	RESULTS_PYTHON="$venv/bin/python3"
 	"$RESULTS_PYTHON" -c 'import kcidb_io, selenium' 2>/dev/null && return 0
 	rm -rf "$venv"

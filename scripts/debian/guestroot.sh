@@ -16,10 +16,12 @@ darch=$(debian_arch "$karch")
 chroot_dir=$("$CH" path)
 tools="makedumpfile kexec-tools"
 # The versions decide the tree: a new makedumpfile in the archive makes a new one.
+# shellcheck disable=SC2046,SC2086 # the package names: one word each
 pkgs=$(in_chroot apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances $(printf "%s:$darch " $tools) |
 	sed -n "s/^\\([a-z0-9][^ :]*\\)\\(:$darch\\)\\{0,1\\}\$/\\1/p" | sort -u)
 [ -n "$pkgs" ] || die "cannot list the packages of $tools for $darch"
+# shellcheck disable=SC2046,SC2086 # the package names: one word each
 vers=$(in_chroot apt-cache policy $(printf "%s:$darch " $pkgs) |
 	awk '/^[a-z0-9]/ { p = $1; sub(/:$/, "", p) } /Candidate:/ && $2 != "(none)" { print p "=" $2 }')
 root="$PANICGEN_CACHE/guestroot/debian-$darch-$(hash_inputs "$vers")"

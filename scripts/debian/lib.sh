@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared by the scripts/debian/ tools (not chroot.sh, which they run). Source it, do not run it.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

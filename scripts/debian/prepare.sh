@@ -25,7 +25,8 @@ mo="/build/mo-$DEB_KREL"
 log="$DEB_CHROOT$mo/build.log"
 # Built again only when what it is made of changed: the module's sources, the kernel, the
 # chroot (its toolchain).
-key=$(cd "$PANICGEN_ROOT" && hash_inputs Kbuild Makefile $(find src -type f | sort) \
+mapfile -t sources < <(cd "$PANICGEN_ROOT" && find src -type f | sort)
+key=$(cd "$PANICGEN_ROOT" && hash_inputs Kbuild Makefile "${sources[@]}" \
 	scripts/check-kdir.sh "$DEB_KREL" "$DEB_CHROOT")
 if [ "$(cat "$DEB_CHROOT$mo/.key" 2>/dev/null)" != "$key" ] || ! [ -f "$DEB_CHROOT$mo/panicgen.ko" ]; then
 	rm -rf "$src" "$DEB_CHROOT$mo"

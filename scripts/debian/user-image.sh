@@ -70,7 +70,7 @@ has /usr/sbin/qemu-ga || missing+=("the QEMU guest agent, the runner's control c
 
 # The kernel and its command line, as the system boots.
 cmdline=$(cat_file /etc/kernel/cmdline | sed -n 1p)
-kernel="" initrd=""
+kernel=""
 if [ -z "$cmdline" ]; then
 	entry=$(cat_file /boot/grub/grub.cfg | awk '$1 == "linux" && !n++ { $1 = ""; print }')
 	kernel=$(awk '{ print $1 }' <<<"$entry")

@@ -113,7 +113,7 @@ test_inputs() {
 	expect_refused input_blank "Invalid argument" sh -c "echo ' 	  ' >$TRIGGER"
 	expect_refused input_name_and_junk "Invalid argument" sh -c "echo 'BUG please' >$TRIGGER"
 	expect_refused input_4k_garbage "Invalid argument" \
-		dd if=/dev/urandom of=$TRIGGER bs=4096 count=1
+		dd if=/dev/urandom of="$TRIGGER" bs=4096 count=1
 	if unshare -U -r true 2>/dev/null; then
 		# Root in a new user namespace: owner of the file, but without
 		# CAP_SYS_ADMIN in the initial namespace. BUG would kill the machine.
@@ -124,6 +124,7 @@ test_inputs() {
 	fi
 	# Still alive, and the listing is intact: every catalog name is listed.
 	missing=""
+	# shellcheck disable=SC2013 # fault names: one word each
 	for name in $(sed -n 's/^name=\([^ ]*\) .*/\1/p' "$DIR/faults"); do
 		grep -qx "$name" "$TRIGGER" || missing="$missing $name"
 	done

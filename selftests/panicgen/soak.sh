@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # out, DIR: panicgen.sh's, which sources this file
 #
 # Sourced by the selftest (panicgen.sh --soak CYCLES): panicgen under load, with kmemleak
 # watching (boot with kmemleak=on on a kernel with CONFIG_DEBUG_KMEMLEAK).
@@ -19,6 +20,7 @@
 # The console is quieted meanwhile (dmesg -n 1): a warning's report is kilobytes, and a
 # serial console under emulation takes 14 KiB/s.
 
+# shellcheck disable=SC2034 # panicgen.sh, which sources this, plans with it
 SOAK_TESTS=4
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # Taint bits allowed: W (9), O (12), E (13), N (18).
@@ -63,7 +65,7 @@ soak_writers() {
 	rounds=${PANICGEN_SOAK_ROUNDS:-10}
 	faults=$(sed -n 's/^name=\([^ ]*\) category=\([a-z]*\) kind=warn .* fatal=no .*/\1 \2/p' "$DIR/faults" |
 		awk '$2 != "memory" { print $1 }')
-	nfaults=$(echo $faults | wc -w)
+	nfaults=$(echo "$faults" | wc -w)
 	w=0
 	while [ "$w" -lt "$writers" ]; do
 		soak_writer "$w" &
@@ -75,7 +77,7 @@ soak_writers() {
 		read -r o b <"$out.w$w"
 		ok=$((ok + o)) bad=$((bad + b)) w=$((w + 1))
 	done
-	echo "# soak_writers: $writers writers x $rounds rounds of $(echo $faults | tr ' ' ,): $ok faults fired, $bad bad commands refused"
+	echo "# soak_writers: $writers writers x $rounds rounds of $(echo "$faults" | tr '\n' ' ' | sed 's/ *$//' | tr ' ' ,): $ok faults fired, $bad bad commands refused"
 	[ "$ok" -eq $((writers * rounds * nfaults)) ] && [ "$bad" -eq $((writers * rounds)) ]
 }
 

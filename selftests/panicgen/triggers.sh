@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # out, DIR: panicgen.sh's, which sources this file
 #
 # Sourced by the selftest (panicgen.sh --inputs): panicgen's two triggers, the debugfs
 # file and /dev/panicgen. The module's "triggers:" line must tell the kernel's lockdown
@@ -7,6 +8,7 @@
 # bad command: EINVAL and the module's refusal); a debugfs trigger it says lockdown closes
 # must be refused by the kernel (EPERM, nothing reaching the module).
 
+# shellcheck disable=SC2034 # panicgen.sh, which sources this, plans with it
 TRIGGER_TESTS=2
 
 # The lockdown level in securityfs ("none [integrity] confidentiality"), or none.
