@@ -83,6 +83,21 @@ file_times() { # check-times.json
 	msg "filed $1 as Documentation/measured/check-times-$state.json"
 }
 
+# Whether Documentation/layout.rst names every tracked file of the module, the scripts and
+# the selftest (by its name without the extension: "cpu_state.rs, .c" names both).
+layout_complete() {
+	local f stem missing=()
+	while read -r f; do
+		stem=$(basename "$f")
+		stem=${stem%.*}
+		grep -qF -- "$stem" "$doc/layout.rst" || missing+=("$f")
+	done < <(cd "$PANICGEN_ROOT" && git ls-files src scripts selftests ':!scripts/kconfig/targets' \
+		':!scripts/deb/debian' 2>/dev/null)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	msg "Documentation/layout.rst does not name: ${missing[*]}"
+	return 1
+}
+
 # Documentation/ built to HTML in a scratch directory; every Sphinx warning is an error.
 sphinx() {
 	local html status=0
@@ -103,7 +118,8 @@ elif [ "${1:-}" = --check ]; then
 		up_to_date "$page" || stale=$((stale + 1))
 	done
 	readme_times check || stale=$((stale + 1))
-	[ "$stale" -eq 0 ] || die "$stale of the ${#pages[@]} generated pages are out of date (above)"
+	layout_complete || stale=$((stale + 1))
+	[ "$stale" -eq 0 ] || die "$stale of Documentation/'s checks failed (above: what each needs)"
 	msg "the ${#pages[@]} generated pages are what the code generates"
 else
 	if [ "${1:-}" = --times ]; then file_times "${2:?--times needs a check-times.json}"; fi
