@@ -28,7 +28,12 @@
 #                 parts); make check fails when a tracked page is not what this would write
 #   make bench    saved guest vs cold boot, with and without kdump, and LKDTM beside
 #                 panicgen, per arch: a table of medians and out/bench.json
-#   make          build panicgen.ko against KDIR (default: the running kernel's build dir)
+#   make          build panicgen.ko against KDIR (default: the running kernel's build dir);
+#                 make modules the same, make clean its build files
+#   make rust-headers  rust/ for a distribution kernel's headers (KDIR=, KSRC=<its source>)
+#   make setup    what every other target sets up first: packages, toolchain, caches
+#   make test-host  the host unit tests and the generated pages' check, no guest
+#   make fmt      rustfmt the module and the runner; make lint checks rustfmt, clippy, shellcheck
 #   make soak     panicgen under load with kmemleak: 1000 load/unload cycles and concurrent
 #                 writers in one guest (ARCH=, CYCLES=)
 #   make sign     sign it for a kernel that checks signatures (lockdown, Secure Boot):
@@ -41,8 +46,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 ARCH ?= x86_64
 FAULTS ?=
 # The kernel `make run` uses: debug (the project's), sanitizers, debian (Debian's stock
-# kernel), debian-system (Debian's kernel in a whole Debian system) or user (KERNEL=<image>
-# KDIR=<its build tree>).
+# kernel), debian-system (Debian's kernel in a whole Debian system), image (your own Debian
+# system image: IMAGE=, VMLINUX=) or user (KERNEL=<image> KDIR=<its build tree>).
 TARGET ?= debug
 KERNEL ?=
 # TARGET=image: the user's Debian system image and its kernel's DWARF vmlinux.

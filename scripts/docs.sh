@@ -98,6 +98,18 @@ layout_complete() {
 	return 1
 }
 
+# Whether `make help` (the Makefile's header) names every phony target as "make TARGET".
+help_complete() {
+	local t missing=() help
+	help=$(make -s -C "$PANICGEN_ROOT" --no-print-directory help)
+	for t in $(sed -n '/^\.PHONY:/,/^$/p' "$PANICGEN_ROOT/Makefile" | tr -d '\134' | sed 's/^\.PHONY://'); do
+		[ "$t" = all ] || [ "$t" = help ] || grep -qE "make $t( |$)" <<<"$help" || missing+=("$t")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	msg "make help does not name: ${missing[*]} (the Makefile's header)"
+	return 1
+}
+
 # Documentation/ built to HTML in a scratch directory; every Sphinx warning is an error.
 sphinx() {
 	local html status=0
@@ -119,6 +131,7 @@ elif [ "${1:-}" = --check ]; then
 	done
 	readme_times check || stale=$((stale + 1))
 	layout_complete || stale=$((stale + 1))
+	help_complete || stale=$((stale + 1))
 	[ "$stale" -eq 0 ] || die "$stale of Documentation/'s checks failed (above: what each needs)"
 	msg "the ${#pages[@]} generated pages are what the code generates"
 else
