@@ -66,6 +66,12 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print a results file's runs as tab-separated lines (name, verdict, cause, attempts,
+    /// seconds, reason), after `incomplete` and why when the set is not whole.
+    Runs {
+        /// A results.json.
+        file: PathBuf,
+    },
     /// Join the results of the shards of one matrix into one set, as one unsharded run.
     Merge {
         /// Where to write results.json, results.ktap, results.xml, results.kcidb.json and

@@ -33,6 +33,7 @@ fn dispatch(command: Command) -> Result<bool, String> {
     match command {
         Command::Run(args) => (*args).validate().and_then(run::run),
         Command::Summary { files } => tools::summary::summary(&files),
+        Command::Runs { file } => tools::runs::run(&file),
         Command::Merge { out, files } => tools::merge::merge_files(&files, &out),
         Command::Page { out, files } => tools::page::write_page(&files, &out).map(|p| {
             eprintln!("panicgen: results page: {}", p.display());

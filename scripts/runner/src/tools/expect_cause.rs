@@ -29,6 +29,13 @@ pub struct Args {
     /// The dump checks that must have failed, every other one passed (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub failed_checks: Vec<String>,
+    /// A pattern every run's reason must match (what the runner must tell, e.g. the fix).
+    #[arg(long, value_parser = parse_reason)]
+    pub reason: Option<regex::Regex>,
+}
+
+fn parse_reason(v: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(v).map_err(|e| format!("--reason '{v}': {e}"))
 }
 
 fn parse_cause(v: &str) -> Result<Cause, String> {
@@ -46,9 +53,16 @@ pub fn judged(run: &FaultResult) -> String {
     format!("{}/{cause}", run.verdict.name())
 }
 
+/// What a run must be judged: its cause, the dump checks that failed, what its reason says.
+pub struct Expected<'a> {
+    pub cause: Cause,
+    pub failed_checks: &'a [String],
+    pub reason: Option<&'a regex::Regex>,
+}
+
 /// Why `run` is not what was expected, if it is not.
-fn mismatch(run: &FaultResult, cause: Cause, failed_checks: &[String]) -> Option<String> {
-    let name = run.name();
+fn mismatch(run: &FaultResult, expected: &Expected<'_>) -> Option<String> {
+    let (name, cause, failed_checks) = (run.name(), expected.cause, expected.failed_checks);
     if run.cause != Some(cause) || run.verdict != cause.verdict() {
         let wanted = FaultResult {
             verdict: cause.verdict(),
@@ -56,6 +70,12 @@ fn mismatch(run: &FaultResult, cause: Cause, failed_checks: &[String]) -> Option
             ..run.clone()
         };
         return Some(format!("{name}: {}, not {}", judged(run), judged(&wanted)));
+    }
+    if let Some(re) = expected.reason.filter(|re| !re.is_match(&run.reason)) {
+        return Some(format!(
+            "{name}: its reason does not match '{re}': {}",
+            run.reason
+        ));
     }
     if failed_checks.is_empty() {
         return None;
@@ -82,13 +102,13 @@ fn mismatch(run: &FaultResult, cause: Cause, failed_checks: &[String]) -> Option
 }
 
 /// Every way the runs of `r` differ from what was expected (empty: all as expected).
-pub fn mismatches(r: &Results, cause: Cause, failed_checks: &[String]) -> Vec<String> {
+pub fn mismatches(r: &Results, expected: &Expected<'_>) -> Vec<String> {
     if r.results.is_empty() {
         return vec!["no runs in the results".to_string()];
     }
     r.results
         .iter()
-        .filter_map(|run| mismatch(run, cause, failed_checks))
+        .filter_map(|run| mismatch(run, expected))
         .collect()
 }
 
@@ -99,7 +119,12 @@ pub fn run(args: &Args) -> Result<bool, String> {
     for run in &r.results {
         println!("{}: {}", run.name(), judged(run));
     }
-    let bad = mismatches(&r, args.cause, &args.failed_checks);
+    let expected = Expected {
+        cause: args.cause,
+        failed_checks: &args.failed_checks,
+        reason: args.reason.as_ref(),
+    };
+    let bad = mismatches(&r, &expected);
     for b in &bad {
         eprintln!("{}: {b}", args.file.display());
     }
@@ -116,6 +141,29 @@ mod tests {
         CheckResult,
         DumpResult, //
     };
+
+    fn m(r: &Results, cause: Cause, failed_checks: &[String]) -> Vec<String> {
+        let expected = Expected {
+            cause,
+            failed_checks,
+            reason: None,
+        };
+        mismatches(r, &expected)
+    }
+
+    #[test]
+    fn the_reason_must_match_when_asked() {
+        let r = canary();
+        let said = regex::Regex::new(&regex::escape(&r.results[0].reason)).unwrap();
+        let other = regex::Regex::new("mokutil --import").unwrap();
+        let with = |re| Expected {
+            cause: Cause::NoMessage,
+            failed_checks: &[],
+            reason: Some(re),
+        };
+        assert!(mismatches(&r, &with(&said)).is_empty());
+        assert_eq!(mismatches(&r, &with(&other)).len(), 1);
+    }
 
     /// The sample's STACK_CANARY run alone: fail/no-message.
     fn canary() -> Results {
@@ -135,21 +183,21 @@ mod tests {
 
     #[test]
     fn every_run_must_have_the_cause() {
-        assert!(mismatches(&canary(), Cause::NoMessage, &[]).is_empty());
-        let bad = mismatches(&canary(), Cause::NoVmcore, &[]);
+        assert!(m(&canary(), Cause::NoMessage, &[]).is_empty());
+        let bad = m(&canary(), Cause::NoVmcore, &[]);
         assert_eq!(
             bad,
             ["STACK_CANARY-hardirq: fail/no-message, not fail/no-vmcore"]
         );
         // The sample's passing BUG run spoils the set.
-        assert_eq!(mismatches(&sample(), Cause::NoMessage, &[]).len(), 1);
+        assert_eq!(m(&sample(), Cause::NoMessage, &[]).len(), 1);
         let mut none = canary();
         none.results.clear();
-        assert_eq!(mismatches(&none, Cause::NoMessage, &[]).len(), 1);
+        assert_eq!(m(&none, Cause::NoMessage, &[]).len(), 1);
         // A cause whose verdict is not the run's is not the expected judgement either.
         let mut odd = canary();
         odd.results[0].verdict = crate::model::verdict::Verdict::Error;
-        assert_eq!(mismatches(&odd, Cause::NoMessage, &[]).len(), 1);
+        assert_eq!(m(&odd, Cause::NoMessage, &[]).len(), 1);
     }
 
     #[test]
@@ -158,7 +206,7 @@ mod tests {
         r.results[0].cause = Some(Cause::VmcoreCheck);
         let context = vec!["context".to_string()];
         assert_eq!(
-            mismatches(&r, Cause::VmcoreCheck, &context),
+            m(&r, Cause::VmcoreCheck, &context),
             ["STACK_CANARY-hardirq: no dump checks"]
         );
         let check = |ok| CheckResult {
@@ -177,17 +225,14 @@ mod tests {
             });
             r
         };
-        assert!(mismatches(&with(&checks), Cause::VmcoreCheck, &context).is_empty());
+        assert!(m(&with(&checks), Cause::VmcoreCheck, &context).is_empty());
         checks.insert("stack".to_string(), check(false));
         assert_eq!(
-            mismatches(&with(&checks), Cause::VmcoreCheck, &context),
+            m(&with(&checks), Cause::VmcoreCheck, &context),
             ["STACK_CANARY-hardirq: the dump failed [context, stack], not exactly [context]"]
         );
         checks.insert("stack".to_string(), check(true));
         checks.insert("context".to_string(), check(true));
-        assert_eq!(
-            mismatches(&with(&checks), Cause::VmcoreCheck, &context).len(),
-            1
-        );
+        assert_eq!(m(&with(&checks), Cause::VmcoreCheck, &context).len(), 1);
     }
 }

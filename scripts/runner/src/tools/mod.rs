@@ -13,6 +13,7 @@ pub mod list;
 pub mod merge;
 pub mod own_level_intact;
 pub mod page;
+pub mod runs;
 pub mod same_verdicts;
 pub mod summary;
 pub mod times;

@@ -196,7 +196,6 @@ impl Cause {
     }
 
     /// Its name in results.json (`no-message`).
-    #[cfg(test)]
     pub fn key(self) -> String {
         serde_json::to_string(&self)
             .unwrap_or_default()
