@@ -47,7 +47,6 @@ pub const FILES: [&str; 5] = [
 ];
 
 /// Writes the [`FILES`] to `dir`.
-
 pub fn write(results: &Results, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let page_dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
