@@ -270,6 +270,29 @@ mod tests {
     const INIT: &str = include_str!("../../../guest/init");
 
     #[test]
+    fn the_trigger_prefix_is_the_catalogs_trigger_line() {
+        use crate::catalog::{template::LOG_PREFIX, Context};
+        let process = Trigger {
+            fault: "BUG",
+            ctx: Some(Context::Process),
+            at: None,
+            cpu: None,
+            delay_ms: None,
+            id: Some("x"),
+        };
+        let at = Trigger {
+            ctx: None,
+            at: Some(("BLOCK_SUBMIT", 1, 30000)),
+            ..process
+        };
+        for t in [process, at] {
+            let line = format!("{LOG_PREFIX}{t}");
+            assert!(line.starts_with(TRIGGER_PREFIX), "{line}");
+            assert_eq!(Trigger::parse(&line), Some(t), "{line}");
+        }
+    }
+
+    #[test]
     fn the_init_speaks_this_protocol() {
         assert!(
             INIT.contains("scripts/runner/src/model/protocol.rs"),
