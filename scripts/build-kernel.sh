@@ -30,10 +30,17 @@ if [ -e "$out/.complete" ]; then
 	exit 0
 fi
 # One build per directory: a second caller (make check's background build and its own
-# prepare) waits for the first, then takes its result.
+# prepare) waits for the first, then takes its result. A build it waits for runs at the
+# waiter's priority from then on (make check starts its background builds at a lower one).
 mkdir -p "$PANICGEN_CACHE/kbuild"
 exec 9>"$out.lock"
-flock 9
+if ! flock -n 9; then
+	holder=$(cat "$out.lock.pid" 2>/dev/null || true)
+	[ -z "$holder" ] || renice_tree "$(nice)" "$holder"
+	msg "waiting for the $arch kernel build already under way in $out"
+	flock 9
+fi
+echo $$ >"$out.lock.pid"
 if [ -e "$out/.complete" ]; then
 	echo "$out"
 	exit 0

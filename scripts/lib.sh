@@ -65,6 +65,13 @@ crash_root() { # arch
 	"$PANICGEN_ROOT/scripts/debian/crash.sh" "$1"
 }
 
+# Process $2 and all its descendants to niceness $1 (a process gone meanwhile is skipped).
+renice_tree() { # niceness pid
+	local c
+	renice -n "$1" -p "$2" >/dev/null 2>&1 || return 0
+	for c in $(pgrep -P "$2"); do renice_tree "$1" "$c"; done
+}
+
 # Print the sha256 of the given files' names and contents plus extra words.
 hash_inputs() {
 	{
