@@ -143,8 +143,9 @@ start_kernels() {
 }
 
 # The Debian system images take minutes of one core each (the arm64 one's maintainer
-# scripts run emulated): built in the background while panicgen's kernels are built and
-# run, and waited for before the Debian steps, which find them in the cache.
+# scripts run emulated), and Debian's kernels minutes more: built in the background at a
+# lower priority while panicgen's kernels are built and run, and waited for before the
+# Debian steps, which find them in the cache.
 images_pid=""
 images_log="$PANICGEN_CACHE/check-images.log"
 start_images() {
@@ -163,13 +164,20 @@ start_images() {
 			system_wanted "$a" || continue
 			"$S/debian/image.sh" "$a" >/dev/null || exit 1
 		done
+		# Then Debian's kernel for every arch (its rust/ regenerated, its vmlinux
+		# extracted): the Debian steps, which wait for this, find it ready.
+		for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
+			"$S/debian/kernel.sh" "$a" >/dev/null || exit 1
+		done
 	) >"$images_log" 2>&1 &
 	images_pid=$!
 	msg "building the Debian system images in the background (log: $images_log)"
 }
 wait_images() {
 	[ -n "$images_pid" ] || return 0
-	msg "waiting for the Debian system images (log: $images_log)"
+	msg "waiting for the Debian system images and kernels (log: $images_log)"
+	# Waited for now: at the check's own priority from here on.
+	renice_tree "$(nice)" "$images_pid"
 	wait "$images_pid" ||
 		msg "the background image build failed (log: $images_log): the system steps build them again"
 	images_pid=""
