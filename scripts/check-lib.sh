@@ -126,22 +126,6 @@ same_options() {
 	}
 }
 
-# panicgen's other kernels (the second arch's, the sanitizer kernel) built in the background
-# at a lower priority from the start, on the core a kernel build's serial phases (the Rust
-# crates, the links) and the single-guest steps leave idle; each prepare takes its kernel
-# when built, or waits for it (build-kernel.sh's lock). Warm: nothing to do.
-start_kernels() {
-	local a first=""
-	for a in ${PANICGEN_ARCHES:-x86_64 arm64}; do
-		[ -n "$first" ] || { first=$a; continue; }
-		PANICGEN_TIMES_WHERE=background nice -n 10 "$S/build-kernel.sh" "$a" >/dev/null \
-			2>>"$PANICGEN_CACHE/check-kernels.log" &
-	done
-	PANICGEN_TIMES_WHERE=background nice -n 10 "$S/build-kernel.sh" \
-		"${PANICGEN_SANITIZER_ARCH:-x86_64}" sanitizers >/dev/null \
-		2>>"$PANICGEN_CACHE/check-kernels.log" &
-}
-
 # The Debian system images take minutes of one core each (the arm64 one's maintainer
 # scripts run emulated), and Debian's kernels minutes more: built in the background at a
 # lower priority while panicgen's kernels are built and run, and waited for before the

@@ -195,12 +195,6 @@ step "Documentation/ is what the code generates" "$S/docs.sh" --check || true
 [ "${1:-}" != --host-only ] || user_image
 first_kdir=""
 if [ "${1:-}" != --host-only ]; then
-	# The toolchain and the signing key first (what every build shares), then the builds
-	# that can wait in the background.
-	if "$S/setup.sh" && "$S/test-key.sh" >/dev/null; then
-		start_kernels
-		start_images
-	fi
 	first=1
 	for arch in ${PANICGEN_ARCHES:-x86_64 arm64}; do
 		prepare debug "$arch" || continue
