@@ -29,9 +29,9 @@ if [ -e "$out/.complete" ]; then
 	echo "$out"
 	exit 0
 fi
-# One build per directory: a second caller (make check's background build and its own
-# prepare) waits for the first, then takes its result. A build it waits for runs at the
-# waiter's priority from then on (make check starts its background builds at a lower one).
+# One build per directory: a second caller (another run or check at the same time) waits
+# for the first, then takes its result; the build it waits for runs at the waiter's
+# priority from then on (a build started at a lower one is then wanted now).
 mkdir -p "$PANICGEN_CACHE/kbuild"
 exec 9>"$out.lock"
 if ! flock -n 9; then
