@@ -177,7 +177,8 @@ setup_kernel_source() {
 	KSRC="$dest/linux-source-$series"
 	[ -e "$dest/.complete" ] && return 0
 	fetch_extract "linux-source-$series" "$ver" "$dest/deb"
-	tarball=$(find "$dest/deb/usr/src" -maxdepth 1 -name "linux-source-$series.tar.*" 2>/dev/null | sort | head -n 1)
+	tarball=$(find "$dest/deb/usr/src" -maxdepth 1 -name "linux-source-$series.tar.*" 2>/dev/null |
+		sort | head -n 1 || true)
 	[ -n "$tarball" ] || die "linux-source-$series $ver holds no source tarball"
 	run_logged "$PANICGEN_CACHE/extract.log" "extracting linux-source-$series $ver" \
 		tar -xf "$tarball" -C "$dest"

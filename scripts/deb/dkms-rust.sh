@@ -16,7 +16,7 @@ say() { printf 'panicgen: %s\n' "$*" >&2; }
 
 [ -n "$("$here/rust-headers.sh" --missing "$kdir")" ] || exit 0
 series=$(printf '%s\n' "$kver" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
-tarball=$(find /usr/src -maxdepth 1 -name "linux-source-$series.tar.*" | sort | head -n 1)
+tarball=$(find /usr/src -maxdepth 1 -name "linux-source-$series.tar.*" 2>/dev/null | sort | head -n 1 || true)
 if [ -z "$tarball" ]; then
 	say "$kdir has no rust/ metadata (Debian's headers leave it out), and it is made from" \
 		"the kernel's source: apt install linux-source-$series, then" \

@@ -92,7 +92,8 @@ done
 # rust/: made by the kernel's own `make prepare` in the matching source, with the headers'
 # configuration and the kernel's compiler, as Debian's build did.
 if [ ! -e "$chroot_dir$kdir/rust/.panicgen-complete" ]; then
-	tarball=$(find "$chroot_dir/usr/src" -maxdepth 1 -name "linux-source-$series.tar.*" | sort | head -n 1)
+	tarball=$(find "$chroot_dir/usr/src" -maxdepth 1 -name "linux-source-$series.tar.*" 2>/dev/null |
+		sort | head -n 1 || true)
 	[ -n "$tarball" ] || die "linux-source-$series $kver holds no source tarball"
 	src="/build/linux-source-$series-$kver"
 	if [ ! -e "$chroot_dir$src/.complete" ]; then
