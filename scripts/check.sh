@@ -186,7 +186,7 @@ final_steps() {
 		"the measured pages from these runs (out/doc)" measured_pages || true
 	step "the results page in Chromium: a cell per run, coloured by its verdict" results_page ||
 		true
-	[ -n "$first_kdir" ] && { step "rustfmt + clippy" "$S/lint.sh" "$first_kdir" || true; }
+	[ -n "$first_kdir" ] && { step "rustfmt, clippy, shellcheck" "$S/lint.sh" "$first_kdir" || true; }
 }
 
 step "host unit tests (runner, matching rules, catalog, parser)" host_tests || true
@@ -216,7 +216,7 @@ if [ "${1:-}" != --host-only ]; then
 	final_steps
 else
 	kind="docs and lint"
-	step "rustfmt + clippy (runner)" "$S/lint.sh" || true
+	step "rustfmt, clippy (runner), shellcheck" "$S/lint.sh" || true
 fi
 kind="docs and lint"
 # After the set-up above (it installs Sphinx).
