@@ -45,11 +45,7 @@ fn parse_cause(v: &str) -> Result<Cause, String> {
 
 /// A run's `verdict/cause` (`-` without a cause), as results.json has them.
 pub fn judged(run: &FaultResult) -> String {
-    let cause = run
-        .cause
-        .and_then(|c| serde_json::to_value(c).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "-".to_string());
+    let cause = run.cause.map_or_else(|| "-".to_string(), Cause::key);
     format!("{}/{cause}", run.verdict.name())
 }
 

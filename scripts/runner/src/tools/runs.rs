@@ -5,7 +5,13 @@
 
 use std::path::Path;
 
-use crate::{model::results::Results, output::json};
+use crate::{
+    model::{
+        results::Results,
+        verdict::Cause, //
+    },
+    output::json,
+};
 
 /// The lines of `r`: `incomplete<TAB>why` first when the set is not whole, then one line per
 /// run, `name<TAB>verdict<TAB>cause (- without one)<TAB>attempts<TAB>seconds<TAB>reason`
@@ -16,7 +22,7 @@ pub fn lines(r: &Results) -> String {
         out += &format!("incomplete\t{why}\n");
     }
     for run in &r.results {
-        let cause = run.cause.map_or("-".to_string(), |c| c.key());
+        let cause = run.cause.map_or_else(|| "-".to_string(), Cause::key);
         out += &format!(
             "{}\t{}\t{cause}\t{}\t{}\t{}\n",
             run.name(),
