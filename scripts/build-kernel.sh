@@ -30,17 +30,10 @@ if [ -e "$out/.complete" ]; then
 	exit 0
 fi
 # One build per directory: a second caller (another run or check at the same time) waits
-# for the first, then takes its result; the build it waits for runs at the waiter's
-# priority from then on (a build started at a lower one is then wanted now).
+# for the first, then takes its result.
 mkdir -p "$PANICGEN_CACHE/kbuild"
 exec 9>"$out.lock"
-if ! flock -n 9; then
-	holder=$(cat "$out.lock.pid" 2>/dev/null || true)
-	[ -z "$holder" ] || renice_tree "$(nice)" "$holder"
-	msg "waiting for the $arch kernel build already under way in $out"
-	flock 9
-fi
-echo $$ >"$out.lock.pid"
+flock -n 9 || { msg "waiting for the $arch kernel build already under way in $out"; flock 9; }
 if [ -e "$out/.complete" ]; then
 	echo "$out"
 	exit 0
